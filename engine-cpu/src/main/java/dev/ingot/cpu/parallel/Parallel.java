@@ -36,6 +36,17 @@ public final class Parallel {
         }, null, false);
     }
 
+    /**
+     * A separate pool of {@code threads} workers, for tests and benchmarks that compare thread
+     * counts. The daemon workers die with the JVM; production code uses {@link #shared()}.
+     */
+    public static Parallel withThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
+        }
+        return new Parallel(threads);
+    }
+
     /** The process-wide pool every {@code CpuBackend} shares. */
     public static Parallel shared() {
         return SHARED;
