@@ -148,6 +148,8 @@ final class Cifar10Reader {
      */
     static void readBatch(DatasetInput in, int records, float[] images, int[] labels, int first) {
         long expectedBytes = (long) records * RECORD_BYTES;
+        in.expect(expectedBytes + " bytes in all (" + records + " records of " + RECORD_BYTES + " bytes)",
+                at -> " (in record " + at / RECORD_BYTES + " of " + records + ")");
         byte[] chunk = new byte[CHUNK_RECORDS * RECORD_BYTES];
         for (int r0 = 0; r0 < records; r0 += CHUNK_RECORDS) {
             int n = Math.min(CHUNK_RECORDS, records - r0);

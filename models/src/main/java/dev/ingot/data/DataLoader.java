@@ -266,6 +266,9 @@ public final class DataLoader implements AutoCloseable {
             } catch (InterruptedException stop) {
                 // close() asked us to stop; nobody waits for more batches.
             } catch (Throwable t) {
+                if (stopped) {
+                    return;   // a consequence of close() interrupting us, not a failure to report
+                }
                 failure = t;
                 failedBatch = b;
                 ready.add(Slot.FAILED);
@@ -350,10 +353,10 @@ public final class DataLoader implements AutoCloseable {
             try {
                 while (true) {
                     Slot slot = ready.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    requireOpen();
                     if (slot != null) {
                         return slot;
                     }
-                    requireOpen();
                     if (!worker.isAlive()) {
                         slot = ready.poll();
                         if (slot != null) {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongFunction;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -33,6 +34,8 @@ final class DatasetInput implements AutoCloseable {
     private final String where;
     private final boolean owned;
     private long offset;
+    private String expectation = "";
+    private LongFunction<String> locate = at -> "";
 
     private DatasetInput(InputStream in, String file, String where, boolean owned) {
         this.in = in;
@@ -91,6 +94,16 @@ final class DatasetInput implements AutoCloseable {
         return offset;
     }
 
+    /**
+     * Says what the whole data should be (e.g. "10008 bytes: 8-byte header + 10000 labels") and
+     * which item an offset falls in (e.g. " (in record 17 of 10000)"), for reports of damaged
+     * streams, which otherwise only know where they broke.
+     */
+    void expect(String whole, LongFunction<String> locate) {
+        this.expectation = "; expected " + whole;
+        this.locate = locate;
+    }
+
     /** A corruption report at {@code at}, worded with this input's file name and offset kind. */
     CorruptDatasetException corrupt(long at, String problem) {
         return new CorruptDatasetException(file, at, where, problem, null);
@@ -114,7 +127,8 @@ final class DatasetInput implements AutoCloseable {
                 offset += n;
             }
         } catch (IOException e) {
-            throw new CorruptDatasetException(file, offset, where, "the data is truncated or damaged here: " + e, e);
+            throw new CorruptDatasetException(file, offset, where, "the data is truncated or damaged here" + locate.apply(offset) + " (" + e + ")"
+                    + expectation, e);
         }
         return total;
     }
@@ -142,7 +156,7 @@ final class DatasetInput implements AutoCloseable {
             extra = in.read();
         } catch (IOException e) {
             throw new CorruptDatasetException(file, offset, where,
-                    "the data is damaged after its last expected byte: " + e, e);
+                    "the data is damaged after its last expected byte (" + e + ")" + expectation, e);
         }
         if (extra >= 0) {
             throw corrupt(offset, "unexpected extra data after the last expected byte; " + expectation);

@@ -44,6 +44,9 @@ final class IdxReader {
             throw in.corrupt(4, "the image count " + count + " times " + imageBytes + " bytes per image is too large");
         }
         long totalBytes = HEADER_IMAGES + (long) count * imageBytes;
+        in.expect(totalBytes + " bytes in all (" + HEADER_IMAGES + "-byte header + " + count + " images of "
+                + rows + "x" + cols + " bytes)",
+                at -> " (in image " + (at - HEADER_IMAGES) / imageBytes + " of " + count + ")");
         float[] images = new float[count * imageBytes];
         byte[] chunk = new byte[CHUNK_IMAGES * imageBytes];
         for (int first = 0; first < count; first += CHUNK_IMAGES) {
@@ -70,9 +73,11 @@ final class IdxReader {
     static int[] readLabels(DatasetInput in, int expectedCount, int classes) {
         checkMagic(in, LABELS_MAGIC, "an IDX label file (unsigned bytes, 1 dimension)");
         int count = readCount(in, "label count", expectedCount);
+        long totalBytes = HEADER_LABELS + (long) count;
+        in.expect(totalBytes + " bytes in all (" + HEADER_LABELS + "-byte header + " + count + " labels)",
+                at -> " (at label " + (at - HEADER_LABELS) + " of " + count + ")");
         byte[] bytes = new byte[count];
         int got = in.read(bytes, count);
-        long totalBytes = HEADER_LABELS + (long) count;
         if (got < count) {
             throw in.corrupt(in.offset(), "the data ends early after " + got + " of " + count
                     + " labels; expected " + totalBytes + " bytes in all");
