@@ -150,9 +150,28 @@ public final class DatasetDownloader {
         }
     }
 
-    private static String describe(IOException e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
+    /**
+     * The exception and its causes, e.g. "ConnectException <- UnresolvedAddressException": the
+     * HTTP client's own exceptions often carry no message, their causes say what happened.
+     */
+    private static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        String previous = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            String part = t.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
+            if (!part.equals(previous)) {
+                text.append(previous == null ? "" : " <- ").append(part);
+            }
+            if (t instanceof java.nio.channels.UnresolvedAddressException) {
+                text.append(" (the host name did not resolve: no network or no DNS?)");
+            }
+            previous = part;
+            if (t == e && message != null && !message.isBlank() && !(t instanceof java.net.ConnectException)) {
+                break;   // our own messages say everything; library exceptions need their causes
+            }
+        }
+        return text.toString();
     }
 
     /** Downloads one address into {@code target} through a temporary file; throws unless verified. */
@@ -213,7 +232,7 @@ public final class DatasetDownloader {
                 }
             } catch (IOException e) {
                 if (watchdog.stalled()) {
-                    throw new IOException("no data arrived for " + stallTimeout.toSeconds() + " s; gave up", e);
+                    throw new IOException("no data arrived for " + stallTimeout.toMillis() + " ms; gave up", e);
                 }
                 throw e;
             }
