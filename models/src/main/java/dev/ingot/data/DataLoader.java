@@ -92,7 +92,6 @@ public final class DataLoader implements AutoCloseable {
             ring[i] = new Slot(batchSize, dataset.imageSize());
         }
         this.free = new ArrayBlockingQueue<>(Math.max(1, ring.length));
-        free.addAll(List.of(ring));
     }
 
     /** A builder with Keras' {@code fit} defaults: batch size 32, shuffled, seed 0, no augmentation, partial last batch kept. */
@@ -226,6 +225,9 @@ public final class DataLoader implements AutoCloseable {
             this.epoch = epoch;
             this.firstBatch = firstBatch;
             this.nextBatch = firstBatch;
+            // Every buffer is free again: the previous epoch is closed and its batches invalid.
+            free.clear();
+            free.addAll(List.of(ring));
             this.worker = Thread.ofPlatform().daemon().name("ingot-data-" + dataset.name() + "-epoch-" + epoch)
                     .start(this::produce);
         }
@@ -344,8 +346,8 @@ public final class DataLoader implements AutoCloseable {
         }
 
         private void release(Slot slot) {
-            if (slot != null && slot != tail) {
-                free.add(slot);
+            if (slot != null && slot != tail && !stopped) {
+                free.offer(slot);
             }
         }
 
@@ -408,8 +410,6 @@ public final class DataLoader implements AutoCloseable {
                 current = null;
                 pending = null;
                 ready.clear();
-                free.clear();
-                free.addAll(List.of(ring));
                 if (open == this) {
                     open = null;
                 }
