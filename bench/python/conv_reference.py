@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Times the convolution layers of the two reference CNNs in PyTorch: forward (with bias), backward
-to the input and backward to the weights, one at a time, at the shapes of Ingot's Conv2dBenchmark,
+to the input, to the weights and to the bias, one at a time, at the shapes of Ingot's Conv2dBenchmark,
 and writes the results as JSON.
 
   /usr/bin/python3 bench/python/conv_reference.py --threads 2 --out-dir bench/target/results
 
 The backward passes call the same ATen entry point autograd uses (torch.ops.aten.convolution_backward,
-with an output mask selecting the input or the weight gradient), so each is timed alone. --device
+with an output mask selecting the input, weight or bias gradient), so each is timed alone. --device
 cuda sets torch.backends.cudnn.benchmark = True.
 """
 import argparse
@@ -73,9 +73,10 @@ def main():
             return lambda: aten(dy, x, weight, [k], [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask)
 
         for pass_name, op in (("forward", forward), ("backwardData", backward([True, False, False])),
-                              ("backwardFilter", backward([False, True, False]))):
+                              ("backwardFilter", backward([False, True, False])),
+                              ("backwardBias", backward([False, False, True]))):
             t = common.time_operation(op, sync, args.warmup_time, args.min_time, args.rounds)
-            gflops = flops(n, c, h, w, k) / t["seconds"] / 1e9
+            gflops = 0.0 if pass_name == "backwardBias" else flops(n, c, h, w, k) / t["seconds"] / 1e9
             print(f"torch {name:18s} {pass_name:14s}: {t['seconds'] * 1e3:8.3f} ms  {gflops:7.1f} GFLOP/s", file=sys.stderr)
             results.append({"kind": "conv2d", "layer": name, "pass": pass_name, "batch_size": n, "gflops": gflops, **t})
 

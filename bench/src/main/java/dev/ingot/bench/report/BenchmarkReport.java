@@ -304,8 +304,8 @@ public final class BenchmarkReport {
         }
         MarkdownTable t = new MarkdownTable(cols);
         for (JmhResult r : sorted(rows, "layer")) {
-            String layer = String.valueOf(r.param("layer"));
-            String batch = r.params().getOrDefault("batchSize", r.params().getOrDefault("batch", "?"));
+            String layer = String.valueOf(Workloads.convLayer(r));
+            String batch = String.valueOf(Workloads.convBatch(r));
             List<String> cells = new ArrayList<>(List.of(layer, r.method(), batch, r.backend(),
                     num(r.seconds() * 1e3), gflops(r), percentOfPeak(r)));
             for (ReferenceRun ref : refs) {

@@ -101,12 +101,45 @@ public final class Workloads {
     }
 
     private static Work conv(JmhResult r) {
-        String layer = r.param("layer");
-        String batch = r.params().getOrDefault("batchSize", r.param("batch"));
+        String layer = convLayer(r);
+        String batch = convBatch(r);
         if (layer == null || batch == null) {
             return Work.NONE;
         }
-        return Work.flops(ReferenceLayers.conv(layer).geometry(Integer.parseInt(batch)).flops());
+        ReferenceLayers.ConvLayer conv = ReferenceLayers.conv(layer);
+        int n = Integer.parseInt(batch);
+        if (r.method().equals("backwardBias")) {
+            Shape y = conv.outputShape(n);
+            return Work.bytes(F * (y.size() + y.dim(1)));
+        }
+        return Work.flops(conv.geometry(n).flops());
+    }
+
+    /**
+     * The {@link ReferenceLayers} name of a Conv2dBenchmark row's layer: that benchmark names its
+     * layers {@code mnist-conv1} ... {@code cifar-conv3}; the catalog and the Python references say
+     * {@code mnist-cnn/conv1} ... {@code cifar10-cnn/conv3}. Null when the row has no layer.
+     */
+    public static String convLayer(JmhResult r) {
+        String layer = r.param("layer");
+        if (layer == null || layer.contains("/")) {
+            return layer;
+        }
+        int dash = layer.lastIndexOf('-');
+        if (dash < 0) {
+            return layer;
+        }
+        String model = switch (layer.substring(0, dash)) {
+            case "mnist" -> "mnist-cnn";
+            case "cifar", "cifar10" -> "cifar10-cnn";
+            default -> layer.substring(0, dash);
+        };
+        return model + "/" + layer.substring(dash + 1);
+    }
+
+    /** The batch size of a Conv2dBenchmark row ({@code batch} or {@code batchSize}), or null. */
+    public static String convBatch(JmhResult r) {
+        return r.params().getOrDefault("batchSize", r.param("batch"));
     }
 
     private static Work dense(JmhResult r) {

@@ -94,6 +94,21 @@ class BenchmarkReportTest {
     }
 
     @Test
+    void convRowsUseTheConvBenchmarksLayerNamesAndMatchTheReference() {
+        // mnist-conv1 at batch 64: 2*64*32*26*26*9 = 24.9 MFLOP in 0.1 ms -> 249 GFLOP/s, 45.3 % of 550
+        List<JmhResult> jmh = JmhResult.parse(json("[" + jmhRow("FmaPeakBenchmark.allThreads", 2, 30.5, "us/op", "", "")
+                + "," + jmhRow("Conv2dBenchmark.forward", 1, 0.1, "ms/op",
+                "\"backend\": \"cpu\", \"batch\": \"64\", \"layer\": \"mnist-conv1\"", "") + "]"), "t");
+        ReferenceRun torch = ReferenceRun.parse(json("""
+                {"library": "torch", "label": "PyTorch", "environment": {"threads": 2, "device": "cpu"},
+                 "results": [{"kind": "conv2d", "layer": "mnist-cnn/conv1", "pass": "forward", "batch_size": 64,
+                              "seconds": 0.0002}]}
+                """), "r");
+        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(torch), MACHINE, List.of()));
+        assertTrue(md.contains("| mnist-cnn/conv1 | forward | 64 | cpu | 0.100 | 249 | 45.3 % | 0.200 | 2.00× |"), md);
+    }
+
+    @Test
     void memoryBoundKernelsAreReportedInGigabytesPerSecond() {
         // reluForward on mnist-mlp/dense1 at batch 64: 8192 floats read + written = 65536 bytes in 1 us.
         List<JmhResult> jmh = JmhResult.parse(json("[" + jmhRow("ActivationBenchmark.reluForward", 1, 1000, "ns/op",
