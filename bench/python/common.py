@@ -136,21 +136,22 @@ def _require(path):
 
 
 def load_first_images(dataset, count, root):
-    """The first `count` training images (float32 in [0, 1], NCHW) and labels (int64) of a dataset."""
+    """The first `count` test-split images (float32 in [0, 1], NCHW) and labels (int64) of a dataset:
+    the batch Ingot's TrainingStepBenchmark trains on (the test split is the smaller file to load)."""
     if dataset == "mnist":
-        with gzip.open(_require(root / "mnist" / "train-images-idx3-ubyte.gz"), "rb") as f:
+        with gzip.open(_require(root / "mnist" / "t10k-images-idx3-ubyte.gz"), "rb") as f:
             header = np.frombuffer(f.read(16), dtype=">u4")
             if header[0] != 2051:
                 raise SystemExit(f"{f.name}: bad IDX magic {header[0]} at byte 0, expected 2051")
             rows, cols = int(header[2]), int(header[3])
             pixels = np.frombuffer(f.read(count * rows * cols), dtype=np.uint8)
-        with gzip.open(_require(root / "mnist" / "train-labels-idx1-ubyte.gz"), "rb") as f:
+        with gzip.open(_require(root / "mnist" / "t10k-labels-idx1-ubyte.gz"), "rb") as f:
             f.read(8)
             labels = np.frombuffer(f.read(count), dtype=np.uint8)
         images = pixels.reshape(count, 1, rows, cols)
     elif dataset == "cifar10":
         record = 1 + 3 * 32 * 32
-        with gzip.open(_require(root / "cifar-10" / "data_batch_1.bin.gz"), "rb") as f:
+        with gzip.open(_require(root / "cifar-10" / "test_batch.bin.gz"), "rb") as f:
             raw = np.frombuffer(f.read(count * record), dtype=np.uint8).reshape(count, record)
         labels = raw[:, 0]
         images = raw[:, 1:].reshape(count, 3, 32, 32)

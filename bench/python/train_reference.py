@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times one training step (forward, cross-entropy loss, backward, Adam) of the three reference models
 in PyTorch eager mode, at the batch sizes of Ingot's TrainingStepBenchmark, on one fixed batch of
-the real training data, and writes the results as JSON.
+real images (the first of the test split, as the Java side), and writes the results as JSON.
 
   /usr/bin/python3 bench/python/train_reference.py --threads 2 --out-dir bench/target/results
 

@@ -34,10 +34,12 @@ import java.util.stream.Stream;
 public final class BenchmarkReport {
 
     /** Everything a report is made of. */
-    public record Inputs(List<JmhResult> jmh, List<ReferenceRun> references, MachineInfo machine, List<String> notes) {
+    public record Inputs(List<JmhResult> jmh, List<ReferenceRun> references, List<TrainingGcResult> gc,
+                         MachineInfo machine, List<String> notes) {
         public Inputs {
             jmh = List.copyOf(jmh);
             references = List.copyOf(references);
+            gc = List.copyOf(gc);
             notes = List.copyOf(notes);
         }
     }
@@ -98,6 +100,7 @@ public final class BenchmarkReport {
         }
         List<JmhResult> jmh = new ArrayList<>();
         List<ReferenceRun> references = new ArrayList<>();
+        List<TrainingGcResult> gc = new ArrayList<>();
         MachineInfo machine = machineFile == null ? null : MachineInfo.read(machineFile);
         for (Path f : expand(files)) {
             JsonNode root;
@@ -112,11 +115,13 @@ public final class BenchmarkReport {
                 jmh.addAll(JmhResult.parse(root, f.toString()));
             } else if (ReferenceRun.isReference(root)) {
                 references.add(ReferenceRun.parse(root, f.toString()));
+            } else if (TrainingGcResult.KIND.equals(root.path("kind").asText())) {
+                gc.add(JSON.treeToValue(root, TrainingGcResult.class));
             } else if (root.has("floatLanes") && machine == null) {
                 machine = JSON.treeToValue(root, MachineInfo.class);
             } else if (!root.has("floatLanes")) {
-                throw new IllegalArgumentException(f + " is neither a JMH result (array), a reference result nor a"
-                        + " machine description");
+                throw new IllegalArgumentException(f + " is neither a JMH result (array), a reference result, a"
+                        + " training GC measurement nor a machine description");
             }
         }
         if (machine == null) {
@@ -124,7 +129,7 @@ public final class BenchmarkReport {
             notes.add("No machine description was given: the machine and vector width above are those of the"
                     + " machine that made this report.");
         }
-        String report = render(new Inputs(jmh, references, machine, notes));
+        String report = render(new Inputs(jmh, references, gc, machine, notes));
         if (out == null) {
             System.out.print(report);
         } else {
@@ -170,6 +175,7 @@ public final class BenchmarkReport {
         header(sb);
         peak(sb);
         training(sb);
+        garbageCollection(sb);
         gemm(sb);
         conv(sb);
         kernels(sb);
@@ -257,6 +263,22 @@ public final class BenchmarkReport {
                 cells.add(ratio(s, r.seconds()));
             }
             t.add(cells);
+        }
+        sb.append(t.render()).append('\n');
+    }
+
+    private void garbageCollection(StringBuilder sb) {
+        if (in.gc().isEmpty()) {
+            return;
+        }
+        sb.append("## Garbage collection during training (TrainingGcProbe, after warm-up; target: under 2 %)\n\n");
+        MarkdownTable t = new MarkdownTable(List.of("model", ">batch", "backend", ">threads", "collector", ">steps",
+                ">seconds", ">images/s", ">GCs", ">GC ms", ">GC time", ">allocated/step"));
+        for (TrainingGcResult g : in.gc()) {
+            t.add(List.of(g.model(), String.valueOf(g.batchSize()), g.backend(), String.valueOf(g.threads()),
+                    g.collector(), String.valueOf(g.steps()), num(g.seconds()), num(g.imagesPerSecond()),
+                    String.valueOf(g.gcCount()), num(g.gcMillis()),
+                    String.format(Locale.ROOT, "%.2f %%", g.gcPercent()), bytes(g.allocatedBytesPerStep())));
         }
         sb.append(t.render()).append('\n');
     }

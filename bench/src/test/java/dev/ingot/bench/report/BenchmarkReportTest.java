@@ -72,7 +72,7 @@ class BenchmarkReportTest {
                  "environment": {"threads": 2, "device": "cpu"},
                  "results": [{"kind": "train_step", "model": "mnist-cnn", "batch_size": 64, "seconds": 0.02}]}
                 """), "r");
-        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(torch), MACHINE, List.of("quiet")));
+        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(torch), List.of(), MACHINE, List.of("quiet")));
         // 64 images / 10 ms = 6400 images/s; PyTorch 3200 images/s; ratio 2.00
         assertTrue(md.contains("| mnist-cnn | 64 | cpu | 10.0 | 6400 |"), md);
         assertTrue(md.contains("| 2.0 KiB | 3200 | 2.00× |"), md);
@@ -89,7 +89,7 @@ class BenchmarkReportTest {
                 {"library": "numpy", "label": "NumPy", "environment": {"threads": 2, "device": "cpu"},
                  "results": [{"kind": "gemm", "size": 1024, "seconds": 0.01}]}
                 """), "r");
-        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(numpy), MACHINE, List.of()));
+        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(numpy), List.of(), MACHINE, List.of()));
         assertTrue(md.contains("| 1024 | gemm | cuda | 1.00 | 2147 |  |  |  |"), md);
     }
 
@@ -104,7 +104,7 @@ class BenchmarkReportTest {
                  "results": [{"kind": "conv2d", "layer": "mnist-cnn/conv1", "pass": "forward", "batch_size": 64,
                               "seconds": 0.0002}]}
                 """), "r");
-        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(torch), MACHINE, List.of()));
+        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(torch), List.of(), MACHINE, List.of()));
         assertTrue(md.contains("| mnist-cnn/conv1 | forward | 64 | cpu | 0.100 | 249 | 45.3 % | 0.200 | 2.00× |"), md);
     }
 
@@ -113,8 +113,19 @@ class BenchmarkReportTest {
         // reluForward on mnist-mlp/dense1 at batch 64: 8192 floats read + written = 65536 bytes in 1 us.
         List<JmhResult> jmh = JmhResult.parse(json("[" + jmhRow("ActivationBenchmark.reluForward", 1, 1000, "ns/op",
                 "\"backend\": \"cpu\", \"batchSize\": \"64\", \"layer\": \"mnist-mlp/dense1\"", "") + "]"), "t");
-        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(), MACHINE, List.of()));
+        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(), List.of(), MACHINE, List.of()));
         assertTrue(md.contains("| ActivationBenchmark.reluForward | batchSize=64, layer=mnist-mlp/dense1 | cpu | 1.00 |  | 65.5 |  |"), md);
+    }
+
+    @Test
+    void trainingGcMeasurementIsReadFromItsFileAndShownAsAPercentage(@TempDir Path dir) throws IOException {
+        new TrainingGcResult(TrainingGcResult.KIND, "mnist-cnn", "cpu", 64, 2, "PS Scavenge, PS MarkSweep", 1000, 20.0,
+                3200, 3, 12.5, 0.0625, 1536, "2026-01-01T00:00:00Z").write(dir.resolve("training-gc.json"));
+        BenchmarkReport.main(new String[] {"--out", dir.resolve("r.md").toString(), "--machine",
+                machineFile(dir).toString(), dir.resolve("training-gc.json").toString()});
+        String md = Files.readString(dir.resolve("r.md"));
+        assertTrue(md.contains("| mnist-cnn | 64 | cpu | 2 | PS Scavenge, PS MarkSweep | 1000 | 20.0 | 3200 | 3 | 12.5 |"
+                + " 0.06 % | 1.5 KiB |"), md);
     }
 
     @Test
