@@ -58,6 +58,16 @@ if [[ -z ${INGOT_DATA_DIR:-} && -d $root/../shared/data ]]; then
 fi
 export PYTHONDONTWRITEBYTECODE=1
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
+failed=()
+# Runs one stage; a failing stage is logged and remembered, and the run goes on to the report.
+stage() {
+  local name=$1; shift
+  log "$name"
+  if ! "$@"; then
+    log "FAILED: $name (see the output above); the report is made from what the other stages measured"
+    failed+=("$name")
+  fi
+}
 
 # ---------------------------------------------------------------- JDK 25 (same rule as ./ingot)
 java_major() {
@@ -102,20 +112,22 @@ if [[ -z $skip_jmh ]]; then
   log "backends: $backends; Ingot threads: $threads; JMH: $jmh_opts"
   # -jvmArgsPrepend adds to the @Fork(jvmArgsAppend) flags of each benchmark instead of replacing them.
   jmh() { "${java_cmd[@]}" -jar "$jar" "$@" $jmh_opts -jvmArgsPrepend "-Dingot.cpu.threads=$threads" -p "backend=$backends"; }
-  log "FP32 peak"
-  jmh 'FmaPeakBenchmark' -rf json -rff "$results/jmh-peak.json"
-  log "kernels"
-  jmh "${BENCHMARKS:-.*}" -e 'FmaPeakBenchmark|TrainingStepBenchmark' -rf json -rff "$results/jmh-kernels.json"
+  stage "FP32 peak" jmh 'FmaPeakBenchmark' -rf json -rff "$results/jmh-peak.json"
+  stage "kernels" jmh "${BENCHMARKS:-.*}" -e 'FmaPeakBenchmark|TrainingStepBenchmark' -rf json \
+    -rff "$results/jmh-kernels.json"
   if "${java_cmd[@]}" -jar "$jar" -l 2>/dev/null | grep -q 'TrainingStepBenchmark'; then
-    log "training steps (with the GC profiler: allocated bytes per step)"
-    jmh 'TrainingStepBenchmark' -p "batchSize=$batches" -prof gc -rf json -rff "$results/jmh-training.json"
+    data_dir=${INGOT_DATA_DIR:-$HOME/.ingot/datasets}
+    [[ -d $data_dir/mnist && -d $data_dir/cifar-10 ]] ||
+      log "WARNING: no mnist/ and cifar-10/ in $data_dir: the training benchmarks will fail (set INGOT_DATA_DIR)"
+    stage "training steps (with the GC profiler: allocated bytes per step)" \
+      jmh 'TrainingStepBenchmark' -p "batchSize=$batches" -prof gc -rf json -rff "$results/jmh-training.json"
+    for b in ${backends//,/ }; do
+      stage "GC share of a timed training loop on $b (TrainingGcProbe)" \
+        "${java_cmd[@]}" -XX:+UseParallelGC -cp "$jar" dev.ingot.bench.TrainingGcProbe --backend "$b" \
+        ${quick:+--warmup-seconds 3 --seconds 5} --json "$results/training-gc-$b.json"
+    done
   else
     log "TrainingStepBenchmark is not in this build (the reference models have not landed): skipped"
-  fi
-  if "${java_cmd[@]}" -cp "$jar" dev.ingot.bench.TrainingGcProbe --help >/dev/null 2>&1; then
-    log "GC share of a timed training loop"
-    "${java_cmd[@]}" -XX:+UseParallelGC -cp "$jar" dev.ingot.bench.TrainingGcProbe --backend "${backends%%,*}" \
-      ${quick:+--seconds 5} --json "$results/training-gc.json"
   fi
 fi
 
@@ -150,9 +162,9 @@ except ImportError:
   ref_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${coretype:+OPENBLAS_CORETYPE=$coretype}
            OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads")
   py() { "${ref_env[@]}" "$python" "$@" --threads "$threads" --device "$device" --out-dir "$results" "${py_timing[@]}"; }
-  py bench/python/gemm_reference.py $([[ $device == cuda ]] && echo --libraries torch)
-  py bench/python/conv_reference.py
-  py bench/python/train_reference.py --batch-sizes "$batches"
+  stage "NumPy / torch.mm GEMM" py bench/python/gemm_reference.py $([[ $device == cuda ]] && echo --libraries torch)
+  stage "PyTorch convolution layers" py bench/python/conv_reference.py
+  stage "PyTorch training steps" py bench/python/train_reference.py --batch-sizes "$batches"
 fi
 
 # ---------------------------------------------------------------- report
@@ -161,3 +173,7 @@ report=$results/results.md
   "${notes[@]}" --out "$report" "$results" 2> >(grep -v 'incubator modules' >&2)
 mkdir -p bench/target/results && cp "$report" bench/target/results/latest.md
 log "report: $report (also bench/target/results/latest.md)"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  log "these stages failed, and their rows are missing from the report: ${failed[*]}"
+  exit 1
+fi
