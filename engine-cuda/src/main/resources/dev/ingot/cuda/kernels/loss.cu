@@ -10,7 +10,7 @@
 //   mean_f32                         one block of 256 threads: out[0] = (sum_n values[n]) / N, summed in
 //                                    double in a fixed order (thread t takes n = t, t+256, ...; then a
 //                                    tree over the 256 partial sums), so the loss is the same on every run.
-// Together they mirror LossKernels.softmaxCrossEntropy: loss = -1/N sum_n log softmax(x)[n, label_n].
+// The pair mirrors LossKernels.softmaxCrossEntropy: loss = -1/N sum_n log softmax(x)[n, label_n].
 //
 // Labels are validated on the host before launch (CudaBackend keeps what it knows of each int32
 // tensor's values), so label_n is in [0, C) here.
