@@ -67,7 +67,7 @@ fi
 
 if [[ ! -s $gpu/jre.tgz ]]; then
   echo "gpu-bundle: packing a Java runtime from $jdk ..."
-  jre_modules=${JRE_MODULES:-java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.incubator.vector,jdk.management}
+  jre_modules=${JRE_MODULES:-java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.incubator.vector,jdk.management,jdk.zipfs}
   tmp=$(mktemp -d)
   "$jdk/bin/jlink" --add-modules "$jre_modules" --strip-debug --no-man-pages --no-header-files \
     --compress=zip-9 --output "$tmp/jre" 2>/dev/null

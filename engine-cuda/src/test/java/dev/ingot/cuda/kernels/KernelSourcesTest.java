@@ -3,7 +3,13 @@ package dev.ingot.cuda.kernels;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.JarURLConnection;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,15 +37,37 @@ class KernelSourcesTest {
     private static final Pattern KERNEL = Pattern.compile(
             "extern\\s+\"C\"\\s+__global__\\s+void\\s+(\\w+)\\s*\\(([^)]*)\\)");
 
-    static List<Path> cuFiles() throws IOException, URISyntaxException {
-        // The folder of a known kernel file: test-classes has a dev/ingot/cuda/kernels/ folder too (this class).
-        Path folder = Path.of(KernelSourcesTest.class.getResource(KernelSources.FOLDER + "elementwise.cu").toURI())
-                .getParent();
-        try (Stream<Path> files = Files.list(folder)) {
-            List<Path> cu = files.filter(p -> p.toString().endsWith(".cu")).sorted().toList();
-            assertFalse(cu.isEmpty(), "no .cu files in " + folder);
-            return cu;
+    /**
+     * Every {@code .cu} resource, by file name, read from wherever the kernels are: the classes folder
+     * under Maven, or the engine-cuda jar under the console launcher (scripts/gpu-run.sh).
+     */
+    static Map<String, String> cuFiles() throws IOException, URISyntaxException {
+        URL known = KernelSourcesTest.class.getResource(KernelSources.FOLDER + "elementwise.cu");
+        Map<String, String> out = new TreeMap<>();
+        if (known.getProtocol().equals("jar")) { // java.util.jar: a minimal runtime may lack the zip file system
+            JarURLConnection connection = (JarURLConnection) known.openConnection();
+            connection.setUseCaches(false);
+            String prefix = KernelSources.FOLDER.substring(1);
+            try (JarFile jar = connection.getJarFile()) {
+                for (JarEntry e : java.util.Collections.list(jar.entries())) {
+                    String name = e.getName();
+                    if (name.startsWith(prefix) && name.endsWith(".cu") && name.indexOf('/', prefix.length()) < 0) {
+                        try (InputStream in = jar.getInputStream(e)) {
+                            out.put(name.substring(prefix.length()), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                        }
+                    }
+                }
+            }
+        } else {
+            Path folder = Path.of(known.toURI()).getParent(); // test-classes has a kernels/ folder too (this class)
+            try (Stream<Path> files = Files.list(folder)) {
+                for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".cu")).toList()) {
+                    out.put(p.getFileName().toString(), Files.readString(p));
+                }
+            }
         }
+        assertFalse(out.isEmpty(), "no .cu files next to " + known);
+        return out;
     }
 
     static Kernel.Arg kind(String param) {
@@ -58,9 +87,9 @@ class KernelSourcesTest {
     @Test
     void everyLaunchedKernelExistsWithTheSignatureTheLauncherPacks() throws Exception {
         Map<String, Map<String, List<Kernel.Arg>>> declared = new HashMap<>();
-        for (Path file : cuFiles()) {
-            String module = file.getFileName().toString().replace(".cu", "");
-            Matcher m = KERNEL.matcher(Files.readString(file));
+        for (Map.Entry<String, String> file : cuFiles().entrySet()) {
+            String module = file.getKey().replace(".cu", "");
+            Matcher m = KERNEL.matcher(file.getValue());
             Map<String, List<Kernel.Arg>> kernels = new HashMap<>();
             while (m.find()) {
                 List<Kernel.Arg> args = new ArrayList<>();
@@ -91,11 +120,11 @@ class KernelSourcesTest {
         for (Kernel k : Kernel.values()) {
             launched.add(k.module() + "/" + k.function());
         }
-        for (Path file : cuFiles()) {
-            String module = file.getFileName().toString().replace(".cu", "");
-            Matcher m = KERNEL.matcher(Files.readString(file));
+        for (Map.Entry<String, String> file : cuFiles().entrySet()) {
+            String module = file.getKey().replace(".cu", "");
+            Matcher m = KERNEL.matcher(file.getValue());
             while (m.find()) {
-                assertTrue(launched.contains(module + "/" + m.group(1)), m.group(1) + " in " + file.getFileName()
+                assertTrue(launched.contains(module + "/" + m.group(1)), m.group(1) + " in " + file.getKey()
                         + " is not in the Kernel table: dead code, or a launch that was forgotten");
             }
         }
@@ -103,20 +132,19 @@ class KernelSourcesTest {
 
     @Test
     void everyFileIsSelfContainedAndListsItsKernelsFirst() throws Exception {
-        List<Path> files = cuFiles();
-        assertFalse(files.isEmpty());
-        for (Path file : files) {
-            String text = Files.readString(file);
-            assertTrue(text.startsWith("// " + file.getFileName() + ":"), file + " must start with a comment naming it");
+        for (Map.Entry<String, String> entry : cuFiles().entrySet()) {
+            String file = entry.getKey();
+            String text = entry.getValue();
+            assertTrue(text.startsWith("// " + file + ":"), file + " must start with a comment naming it");
             assertFalse(Pattern.compile("(?m)^\\s*#\\s*include").matcher(text).find(),
                     file + " includes a header; NVRTC has none to offer");
             String header = text.substring(0, text.indexOf("extern \"C\""));
             Matcher m = KERNEL.matcher(text);
             while (m.find()) {
-                assertTrue(header.contains(m.group(1)), file.getFileName() + "'s header comment does not list " + m.group(1));
+                assertTrue(header.contains(m.group(1)), file + "'s header comment does not list " + m.group(1));
             }
-            assertTrue(header.contains("mirrors"), file.getFileName() + "'s header says which CPU kernel it mirrors");
-            assertTrue(header.toLowerCase().contains("launch"), file.getFileName() + "'s header gives the launch shape");
+            assertTrue(header.contains("mirrors"), file + "'s header says which CPU kernel it mirrors");
+            assertTrue(header.toLowerCase().contains("launch"), file + "'s header gives the launch shape");
         }
     }
 

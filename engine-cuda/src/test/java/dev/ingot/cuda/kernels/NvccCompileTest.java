@@ -39,8 +39,9 @@ class NvccCompileTest {
         assumeTrue(nvcc != null, "nvcc is not on the PATH (nor at $CUDA_HOME/bin/nvcc): kernel compilation not checked here");
         Path out = Files.createTempDirectory("ingot-nvcc");
         try {
-            for (Path cu : KernelSourcesTest.cuFiles()) {
-                Path ptx = out.resolve(cu.getFileName() + ".ptx");
+            for (java.util.Map.Entry<String, String> source : KernelSourcesTest.cuFiles().entrySet()) {
+                Path cu = Files.writeString(out.resolve(source.getKey()), source.getValue());
+                Path ptx = out.resolve(source.getKey() + ".ptx");
                 ProcessBuilder pb = new ProcessBuilder(nvcc.toString(), "--ptx", "-arch=sm_90", "--fmad=false",
                         "--Werror", "all-warnings", "-o", ptx.toString(), cu.toString()).redirectErrorStream(true);
                 Process p = pb.start();
