@@ -428,22 +428,18 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- gemm
 
-    /**
-     * Row-major {@code C = alpha op(A) op(B) + beta C} through column-major cuBLAS: a row-major matrix
-     * is its transpose in column-major, so we ask cuBLAS for {@code C^T = op(B)^T op(A)^T}, an
-     * {@code N x M} product with B first; leading dimensions are the stored row lengths.
-     */
+    /** Row-major {@code C = alpha op(A) op(B) + beta C} as a column-major cuBLAS call (see {@link CublasGemm}). */
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         GemmGeometry g = KernelChecks.gemm(this, transA, transB, a, b, c);
         enter();
+        CublasGemm call = CublasGemm.rowMajor(g, a.shape().dim(1), b.shape().dim(1));
         gemmAlpha.set(ValueLayout.JAVA_FLOAT, 0, alpha);
         gemmBeta.set(ValueLayout.JAVA_FLOAT, 0, beta);
-        Cublas.check(Cublas.cublasSgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
-                transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, g.n(), g.m(), g.k(), gemmAlpha, seg(b),
-                b.shape().dim(1), seg(a), a.shape().dim(1), gemmBeta, seg(c), g.n()), "cublasSgemm_v2",
+        Cublas.check(Cublas.cublasSgemm(cublas, call.opFirst(), call.opSecond(), call.m(), call.n(), call.k(), gemmAlpha,
+                seg(b), call.ldFirst(), seg(a), call.ldSecond(), gemmBeta, seg(c), call.ldc()), "cublasSgemm_v2",
                 "row-major C " + c.shape() + " = op(A " + a.shape() + (transA ? "^T" : "") + ") op(B " + b.shape()
-                        + (transB ? "^T" : "") + ")");
+                        + (transB ? "^T" : "") + "), as " + call);
     }
 
     // ---------------------------------------------------------------- convolution
