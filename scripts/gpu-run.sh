@@ -6,7 +6,8 @@
 # INGOT_GPU_TRAIN is set, a short training run on the GPU. Logs and JUnit XML reports go to $OUT
 # (default /tmp/ingot-gpu-out), which the device tool brings back.
 #
-# Usage: bash scripts/gpu-run.sh [extra console-launcher options, e.g. --select-package dev.ingot.parity]
+# Usage: bash scripts/gpu-run.sh [console-launcher selectors instead of the whole suite,
+#                                  e.g. --select-package=dev.ingot.parity or --select-class=dev.ingot.cuda.CudaBackendGpuTest]
 #   INGOT_GPU_TRAIN=mnist-cnn   also train that model for one epoch on the GPU (if the CLI has 'train')
 #   INGOT_JAVA_OPTS             extra JVM options (e.g. -Dingot.cuda.conv.algo=heuristic)
 set -uo pipefail
@@ -37,10 +38,15 @@ classpath=$(IFS=:; echo "${cp_entries[*]}")
 launcher=$(ls .gpu/lib/junit-platform-console-standalone-*.jar | head -1)
 
 echo "== tests (reports in $out/junit)" | tee "$out/tests.txt"
+selectors=()
+if (( $# > 0 )); then
+  selectors=("$@") # explicit selectors; the console launcher does not combine them with a class-path scan
+else
+  for d in "${scan[@]}"; do selectors+=("--scan-class-path=$d"); done
+fi
 start=$(date +%s)
-java "${java_opts[@]}" -jar "$launcher" execute --class-path "$classpath" \
-  $(printf -- '--scan-class-path=%s ' "${scan[@]}") --reports-dir "$out/junit" --details=tree \
-  --disable-banner "$@" 2>&1 | tee -a "$out/tests.txt"
+java "${java_opts[@]}" -jar "$launcher" execute --class-path "$classpath" "${selectors[@]}" \
+  --reports-dir "$out/junit" --details=tree --disable-banner 2>&1 | tee -a "$out/tests.txt"
 status=${PIPESTATUS[0]}
 echo "gpu-run: tests exited with $status after $(( $(date +%s) - start )) s" | tee -a "$out/tests.txt"
 for f in target/parity-summary.txt tests/target/parity-summary.txt; do [[ -f $f ]] && cp "$f" "$out/"; done
