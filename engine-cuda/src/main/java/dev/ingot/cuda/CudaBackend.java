@@ -78,6 +78,7 @@ public final class CudaBackend implements Backend {
     private final AtomicLong tensorBytes = new AtomicLong();
     private final String description;
     private CachingAllocator.Block workspace;
+    private String lastOp;
     private volatile boolean closed;
 
     private record PoolKey(Pool2dGeometry geometry, int mode) {
@@ -172,13 +173,13 @@ public final class CudaBackend implements Backend {
 
     /** {@code {free, total}} bytes of the device, from the driver. */
     public long[] deviceMemory() {
-        enter();
+        enter("deviceMemory");
         return device.memoryInfo();
     }
 
     /** Returns the cached free blocks to the driver (waits for the device first). */
     public void releaseCachedMemory() {
-        enter();
+        enter("releaseCachedMemory");
         allocator.emptyCache();
     }
 
@@ -193,11 +194,26 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- plumbing
 
-    private void enter() {
+    /**
+     * Every backend entry: refuses a closed backend, and makes the device's context current on this
+     * thread. With {@code -Dingot.cuda.debugSync=true} it also waits for the previous op and, if that
+     * failed on the device, says which op it was (asynchronous errors otherwise surface at a later,
+     * unrelated call).
+     */
+    private void enter(String op) {
         if (closed) {
             throw new IllegalStateException("this CUDA backend is closed; create a new one with Backends.get(\"cuda\")");
         }
         device.makeCurrent();
+        if (options.debugSync() && lastOp != null) {
+            try {
+                stream.synchronize();
+            } catch (CudaException e) {
+                throw new IllegalStateException("the device failed in or before '" + lastOp + "' (found while starting '"
+                        + op + "'): " + e.getMessage(), e);
+            }
+        }
+        lastOp = op;
     }
 
     private static CudaStorage storage(Tensor t) {
@@ -261,7 +277,7 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException(op + ": shape " + shape + " has " + shape.size()
                     + " elements; a CUDA tensor holds at most " + MAX_ELEMENTS + " (cuDNN's 32-bit sizes)");
         }
-        enter();
+        enter(op);
         return new CudaStorage(allocator, allocator.allocate(shape.size() * 4L), tensorBytes);
     }
 
@@ -297,14 +313,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyFromHost(float[] src, Tensor dst) {
         KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.FLOAT32, dst);
-        enter();
+        enter("copyFromHost");
         upload(src, ptr(dst));
     }
 
     @Override
     public void copyFromHost(int[] src, Tensor dst) {
         KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.INT32, dst);
-        enter();
+        enter("copyFromHost");
         CudaStorage s = storage(dst);
         s.knowBound(-1);
         upload(src, s.address());
@@ -341,7 +357,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyToHost(Tensor src, float[] dst) {
         KernelChecks.copyToHost(this, src, DType.FLOAT32, dst == null ? -1 : dst.length);
-        enter();
+        enter("copyToHost");
         long base = ptr(src);
         long total = dst.length * 4L;
         for (long done = 0; done < total; ) {
@@ -362,7 +378,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyToHost(Tensor src, int[] dst) {
         KernelChecks.copyToHost(this, src, DType.INT32, dst == null ? -1 : dst.length);
-        enter();
+        enter("copyToHost");
         long base = ptr(src);
         long total = dst.length * 4L;
         for (long done = 0; done < total; ) {
@@ -396,7 +412,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void copy(Tensor src, Tensor dst) {
         KernelChecks.copy(this, src, dst);
-        enter();
+        enter("copy");
         if (src.sharesMemoryWith(dst)) {
             return; // same storage, same size: already equal
         }
@@ -410,7 +426,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void fill(Tensor dst, float value) {
         KernelChecks.fill(this, dst);
-        enter();
+        enter("fill");
         CudaDriver.check(CudaDriver.cuMemsetD32Async(ptr(dst), Float.floatToRawIntBits(value), dst.size(),
                 stream.handle()), "cuMemsetD32Async", "fill " + dst.describe() + " with " + value);
     }
@@ -422,7 +438,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void synchronize() {
-        enter();
+        enter("synchronize");
         stream.synchronize();
     }
 
@@ -432,7 +448,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         GemmGeometry g = KernelChecks.gemm(this, transA, transB, a, b, c);
-        enter();
+        enter("gemm");
         CublasGemm call = CublasGemm.rowMajor(g, a.shape().dim(1), b.shape().dim(1));
         gemmAlpha.set(ValueLayout.JAVA_FLOAT, 0, alpha);
         gemmBeta.set(ValueLayout.JAVA_FLOAT, 0, beta);
@@ -452,28 +468,28 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor b, Conv2dSpec spec, Tensor y) {
         Conv2dGeometry g = KernelChecks.conv2dForward(this, x, w, b, spec, y);
-        enter();
+        enter("conv2dForward");
         convolution(g).forward(cudnn(), this::workspace, one, zero, ptr(x), ptr(w), b == null ? 0 : ptr(b), ptr(y));
     }
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Conv2dSpec spec, Tensor dx) {
         Conv2dGeometry g = KernelChecks.conv2dBackwardData(this, dy, w, spec, dx);
-        enter();
+        enter("conv2dBackwardData");
         convolution(g).backwardData(cudnn(), this::workspace, one, zero, ptr(dy), ptr(w), ptr(dx));
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Conv2dSpec spec, Tensor dw) {
         Conv2dGeometry g = KernelChecks.conv2dBackwardFilter(this, x, dy, spec, dw);
-        enter();
+        enter("conv2dBackwardFilter");
         convolution(g).backwardFilter(cudnn(), this::workspace, one, zero, ptr(x), ptr(dy), ptr(dw));
     }
 
     @Override
     public void conv2dBackwardBias(Tensor dy, Tensor db) {
         KernelChecks.conv2dBackwardBias(this, dy, db);
-        enter();
+        enter("conv2dBackwardBias");
         Shape s = dy.shape();
         TensorDescriptor dyDesc = descriptors.get(s.dim(0), s.dim(1), s.dim(2), s.dim(3));
         TensorDescriptor dbDesc = descriptors.get(1, s.dim(1), 1, 1);
@@ -490,14 +506,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void maxPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
         Pool2dGeometry g = KernelChecks.pool2dForward(this, "maxPool2dForward", x, spec, y);
-        enter();
+        enter("maxPool2dForward");
         pooling(g, Cudnn.CUDNN_POOLING_MAX).forward(cudnn(), one, zero, ptr(x), ptr(y));
     }
 
     @Override
     public void maxPool2dBackward(Tensor x, Tensor y, Tensor dy, Pool2dSpec spec, Tensor dx) {
         Pool2dGeometry g = KernelChecks.maxPool2dBackward(this, x, y, dy, spec, dx);
-        enter();
+        enter("maxPool2dBackward");
         long total = x.size();
         launcher.kernel(Kernel.MAX_POOL2D_BACKWARD).i64(total).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
                 .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH())
@@ -507,14 +523,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void avgPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
         Pool2dGeometry g = KernelChecks.pool2dForward(this, "avgPool2dForward", x, spec, y);
-        enter();
+        enter("avgPool2dForward");
         pooling(g, Cudnn.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING).forward(cudnn(), one, zero, ptr(x), ptr(y));
     }
 
     @Override
     public void avgPool2dBackward(Tensor dy, Pool2dSpec spec, Tensor dx) {
         Pool2dGeometry g = KernelChecks.avgPool2dBackward(this, dy, spec, dx);
-        enter();
+        enter("avgPool2dBackward");
         long total = dx.size();
         launcher.kernel(Kernel.AVG_POOL2D_BACKWARD).i64(total).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
                 .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH())
@@ -531,7 +547,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void reluForward(Tensor x, Tensor y) {
         KernelChecks.elementwise(this, "reluForward", new String[] {"x", "y"}, x, y);
-        enter();
+        enter("reluForward");
         TensorDescriptor d = flat(x);
         // In place (y == x) is allowed by cuDNN when both descriptors are the same.
         Cudnn.check(Cudnn.cudnnActivationForward(cudnn(), relu.handle(), one, d.handle(), seg(x), zero, d.handle(),
@@ -541,7 +557,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.elementwise(this, "reluBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
-        enter();
+        enter("reluBackward");
         TensorDescriptor d = flat(y);
         // cuDNN asks for the forward input x as well; y > 0 exactly where x > 0, so y serves as x.
         Cudnn.check(Cudnn.cudnnActivationBackward(cudnn(), relu.handle(), one, d.handle(), seg(y), d.handle(), seg(dy),
@@ -552,14 +568,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void softmaxForward(Tensor x, Tensor y) {
         KernelChecks.rowwise(this, "softmaxForward", new String[] {"x", "y"}, x, y);
-        enter();
+        enter("softmaxForward");
         softmax(Cudnn.CUDNN_SOFTMAX_ACCURATE, "softmaxForward", x, y);
     }
 
     @Override
     public void logSoftmaxForward(Tensor x, Tensor y) {
         KernelChecks.rowwise(this, "logSoftmaxForward", new String[] {"x", "y"}, x, y);
-        enter();
+        enter("logSoftmaxForward");
         softmax(Cudnn.CUDNN_SOFTMAX_LOG, "logSoftmaxForward", x, y);
     }
 
@@ -586,14 +602,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.rowwise(this, "softmaxBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
-        enter();
+        enter("softmaxBackward");
         softmaxGradient(Cudnn.CUDNN_SOFTMAX_ACCURATE, "softmaxBackward", y, dy, dx);
     }
 
     @Override
     public void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.rowwise(this, "logSoftmaxBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
-        enter();
+        enter("logSoftmaxBackward");
         softmaxGradient(Cudnn.CUDNN_SOFTMAX_LOG, "logSoftmaxBackward", y, dy, dx);
     }
 
@@ -625,7 +641,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor gradLogits) {
         KernelChecks.softmaxCrossEntropy(this, logits, labels, loss, gradLogits);
-        enter();
+        enter("softmaxCrossEntropy");
         int rows = logits.shape().dim(0);
         int cols = logits.shape().dim(1);
         requireLabelsInRange("softmaxCrossEntropy", labels, cols);
@@ -680,7 +696,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step) {
         KernelChecks.adamStep(this, param, grad, m, v, spec, step);
-        enter();
+        enter("adamStep");
         long n = param.size();
         launcher.kernel(Kernel.ADAM_STEP).i64(n).ptr(ptr(param)).ptr(ptr(grad)).ptr(ptr(m)).ptr(ptr(v))
                 .f32(spec.beta1()).f32(spec.beta2()).f32(spec.epsilon()).f32(spec.stepSize(step)).launch(n);
@@ -689,7 +705,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec) {
         KernelChecks.sgdStep(this, param, grad, velocity, spec);
-        enter();
+        enter("sgdStep");
         long n = param.size();
         if (velocity == null) {
             launcher.kernel(Kernel.SGD_STEP).i64(n).ptr(ptr(param)).ptr(ptr(grad)).f32(spec.learningRate()).launch(n);
@@ -705,7 +721,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void dropoutForward(Tensor x, DropoutSpec spec, Tensor y, Tensor mask) {
         KernelChecks.dropoutForward(this, x, spec, y, mask);
-        enter();
+        enter("dropoutForward");
         long n = x.size();
         launcher.kernel(Kernel.DROPOUT_FORWARD).i64(n).ptr(ptr(x)).ptr(ptr(y)).ptr(ptr(mask)).i64(spec.seed())
                 .f32(spec.rate()).f32(spec.scale()).launch(n);
@@ -716,7 +732,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
         KernelChecks.elementwise(this, "add", new String[] {"a", "b", "out"}, a, b, out);
-        enter();
+        enter("add");
         long n = a.size();
         launcher.kernel(Kernel.ADD).i64(n).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).launch(n);
     }
@@ -724,7 +740,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void multiply(Tensor a, Tensor b, Tensor out) {
         KernelChecks.elementwise(this, "multiply", new String[] {"a", "b", "out"}, a, b, out);
-        enter();
+        enter("multiply");
         long n = a.size();
         launcher.kernel(Kernel.MULTIPLY).i64(n).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).launch(n);
     }
@@ -732,7 +748,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void scale(Tensor x, float alpha, Tensor out) {
         KernelChecks.elementwise(this, "scale", new String[] {"x", "out"}, x, out);
-        enter();
+        enter("scale");
         long n = x.size();
         launcher.kernel(Kernel.SCALE).i64(n).ptr(ptr(x)).f32(alpha).ptr(ptr(out)).launch(n);
     }
@@ -740,7 +756,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
         KernelChecks.elementwise(this, "axpy", new String[] {"x", "y"}, x, y);
-        enter();
+        enter("axpy");
         long n = x.size();
         launcher.kernel(Kernel.AXPY).i64(n).f32(alpha).ptr(ptr(x)).ptr(ptr(y)).launch(n);
     }
@@ -748,7 +764,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void biasAdd(Tensor x, Tensor bias, Tensor out) {
         KernelChecks.biasAdd(this, x, bias, out);
-        enter();
+        enter("biasAdd");
         long n = x.size();
         launcher.kernel(Kernel.BIAS_ADD).i64(n).i32(x.shape().dim(1)).i64(x.shape().sizeFrom(2)).ptr(ptr(x))
                 .ptr(ptr(bias)).ptr(ptr(out)).launch(n);
@@ -757,7 +773,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void sumOverBatch(Tensor x, Tensor out) {
         KernelChecks.sumOverBatch(this, x, out);
-        enter();
+        enter("sumOverBatch");
         long features = x.shape().sizeFrom(1);
         launcher.kernel(Kernel.SUM_OVER_BATCH).i32(x.shape().dim(0)).i64(features).ptr(ptr(x)).ptr(ptr(out))
                 .launch(features);
@@ -766,7 +782,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void argmax(Tensor x, Tensor indices) {
         KernelChecks.argmax(this, x, indices);
-        enter();
+        enter("argmax");
         int rows = x.shape().dim(0);
         int cols = x.shape().dim(1);
         launcher.kernel(Kernel.ARGMAX_ROWS).i32(rows).i32(cols).ptr(ptr(x)).ptr(ptr(indices)).launch(rows);
@@ -776,7 +792,7 @@ public final class CudaBackend implements Backend {
     @Override
     public long countCorrect(Tensor logits, Tensor labels) {
         KernelChecks.countCorrect(this, logits, labels);
-        enter();
+        enter("countCorrect");
         int rows = logits.shape().dim(0);
         int cols = logits.shape().dim(1);
         requireLabelsInRange("countCorrect", labels, cols);

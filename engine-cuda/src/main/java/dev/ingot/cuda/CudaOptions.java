@@ -14,15 +14,19 @@ import java.util.Map;
  *       CPU within float rounding — the parity suite runs this way;</li>
  *   <li>{@code ingot.cuda.conv.algo}: {@code find} (time each cuDNN algorithm once per shape, like
  *       {@code cudnn.benchmark}; default) or {@code heuristic} (cuDNN's ranking, reproducible run to run);</li>
- *   <li>{@code ingot.cuda.workspaceLimitMiB}: the largest cuDNN workspace an algorithm may use, default 1024.</li>
+ *   <li>{@code ingot.cuda.workspaceLimitMiB}: the largest cuDNN workspace an algorithm may use, default 1024;</li>
+ *   <li>{@code ingot.cuda.debugSync}: {@code true} waits for the device after every op, so that a kernel
+ *       that fails on the GPU is named by the op that queued it (slow; for diagnosis).</li>
  * </ul>
  *
  * @param device         device ordinal
  * @param tf32           whether TF32 tensor-core math is allowed
  * @param convSearch     how convolution algorithms are chosen
  * @param workspaceLimit bytes
+ * @param debugSync      whether to wait for the device after every op
  */
-public record CudaOptions(int device, boolean tf32, CudnnConvolution.Search convSearch, long workspaceLimit) {
+public record CudaOptions(int device, boolean tf32, CudnnConvolution.Search convSearch, long workspaceLimit,
+                          boolean debugSync) {
 
     public CudaOptions {
         if (device < 0) {
@@ -70,12 +74,16 @@ public record CudaOptions(int device, boolean tf32, CudnnConvolution.Search conv
             throw new IllegalArgumentException("ingot.cuda.workspaceLimitMiB must be a number of MiB, got '" + limitText
                     + "'");
         }
-        return new CudaOptions(device, Boolean.parseBoolean(tf32Text), search, limit);
+        String syncText = properties.getOrDefault("ingot.cuda.debugSync", "false").strip().toLowerCase(Locale.ROOT);
+        if (!syncText.equals("true") && !syncText.equals("false")) {
+            throw new IllegalArgumentException("ingot.cuda.debugSync must be true or false, got '" + syncText + "'");
+        }
+        return new CudaOptions(device, Boolean.parseBoolean(tf32Text), search, limit, Boolean.parseBoolean(syncText));
     }
 
     /** For descriptions: {@code TF32 off, conv algorithms find, workspace <= 1024 MiB}. */
     public String describe() {
         return "TF32 " + (tf32 ? "on" : "off") + ", conv algorithms " + convSearch.name().toLowerCase(Locale.ROOT)
-                + ", workspace <= " + (workspaceLimit >> 20) + " MiB";
+                + ", workspace <= " + (workspaceLimit >> 20) + " MiB" + (debugSync ? ", debug sync after every op" : "");
     }
 }

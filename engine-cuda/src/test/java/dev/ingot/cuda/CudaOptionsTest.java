@@ -31,6 +31,10 @@ class CudaOptionsTest {
         assertEquals(CudnnConvolution.Search.HEURISTIC, o.convSearch());
         assertEquals(64L << 20, o.workspaceLimit());
         assertEquals(3, CudaOptions.parse(Map.of(), Map.of("INGOT_CUDA_DEVICE", "3")).device());
+        assertFalse(o.debugSync());
+        CudaOptions debug = CudaOptions.parse(Map.of("ingot.cuda.debugSync", "true"), Map.of());
+        assertTrue(debug.debugSync());
+        assertTrue(debug.describe().endsWith(", debug sync after every op"), debug.describe());
     }
 
     @Test
