@@ -20,6 +20,7 @@ import static dev.ingot.cuda.ffm.CudaDriver.check;
  * {@link #CHUNK_BYTES} are split into chunks, so the pool never holds more than
  * {@link #POOL_LIMIT_BYTES} plus one chunk.
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 final class PinnedStaging implements AutoCloseable {
     /** The largest piece of one copy. */
     static final long CHUNK_BYTES = 16L << 20;

@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * reference models; this class covers what only this backend has (memory, labels, threads).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SuppressWarnings("try") // scopes are opened to close what is made inside them
 class CudaBackendGpuTest {
     private CudaBackend cuda;
     private final SplittableRandom random = new SplittableRandom(20240611);

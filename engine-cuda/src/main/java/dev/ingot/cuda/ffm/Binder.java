@@ -23,6 +23,7 @@ import java.util.Optional;
  * in the class initializer), while {@link dev.ingot.cuda.CudaBackendProvider#probe()} refuses to
  * create a backend before any such handle could be called.
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 public final class Binder {
     /** One bound symbol: its name, its descriptor and whether the library exported it. */
     public record Binding(String symbol, FunctionDescriptor descriptor, boolean resolved, boolean optional) {

@@ -17,6 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@code alpha}/{@code beta} are host {@code float*} (the default {@code CUBLAS_POINTER_MODE_HOST}:
  * read before the call returns).
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 public final class Cublas {
     public static final int CUBLAS_STATUS_SUCCESS = 0;
     public static final int CUBLAS_OP_N = 0;

@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Each method returns the raw {@code CUresult}; callers pass it to {@link #check}, which turns a
  * failure into a {@link CudaException} carrying {@code cuGetErrorName}/{@code cuGetErrorString}.
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 public final class CudaDriver {
     public static final int CUDA_SUCCESS = 0;
     public static final int CUDA_ERROR_OUT_OF_MEMORY = 2;

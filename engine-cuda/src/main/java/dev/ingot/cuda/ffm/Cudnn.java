@@ -29,6 +29,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@link CudaException} with {@code cudnnGetErrorString} and, on cuDNN 9,
  * {@code cudnnGetLastErrorString} (which says which argument cuDNN disliked).
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 public final class Cudnn {
     public static final int CUDNN_STATUS_SUCCESS = 0;
     public static final int CUDNN_DATA_FLOAT = 0;

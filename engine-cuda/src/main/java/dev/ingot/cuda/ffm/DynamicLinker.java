@@ -20,6 +20,7 @@ import java.util.Optional;
  * <p>Handles are never closed: a CUDA library stays mapped for the life of the process, as with
  * {@code Arena.global()}.
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 final class DynamicLinker {
     static final int RTLD_NOW = 0x2;
     static final int RTLD_GLOBAL = 0x100;

@@ -14,6 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * bound by name through FFM: {@code nvrtcProgram} is a pointer, {@code nvrtcResult} an {@code int},
  * {@code size_t} a {@code long}, strings are NUL-terminated {@code char*}.
  */
+@SuppressWarnings("restricted") // native access is this class's job; the JVM runs with --enable-native-access
 public final class Nvrtc {
     public static final int NVRTC_SUCCESS = 0;
     public static final int NVRTC_ERROR_COMPILATION = 6;
