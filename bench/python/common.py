@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,7 @@ def environment(threads, device):
         pass
     env = {k: v for k, v in sorted(os.environ.items()) if k.startswith(("OPENBLAS_", "OMP_", "GOMP_", "MKL_"))}
     return {
+        "debian_packages": debian_packages(("python3-torch", "python3-numpy", "libopenblas0-pthread")),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "python_executable": sys.executable,
@@ -94,6 +96,16 @@ def environment(threads, device):
         "environment": env,
         "blas": blas_info(),
     }
+
+
+def debian_packages(names):
+    """Installed Debian package versions (PyTorch's __version__ says 1.13.0a0 for Debian's 1.13.1)."""
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version}\\n", *names],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
 
 def openblas_core_type(blas):

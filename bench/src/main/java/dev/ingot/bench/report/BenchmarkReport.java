@@ -390,11 +390,18 @@ public final class BenchmarkReport {
                     .append(env.path("numpy").asText("?"));
             for (JsonNode pool : env.path("blas")) {
                 if (pool.has("internal_api")) {
-                    sb.append("; ").append(pool.path("internal_api").asText()).append(' ')
-                            .append(pool.path("version").asText("")).append(pool.hasNonNull("architecture")
+                    String version = pool.hasNonNull("version") ? " " + pool.get("version").asText() : "";
+                    sb.append("; ").append(pool.path("internal_api").asText()).append(version)
+                            .append(pool.hasNonNull("architecture")
                                     ? " kernel " + pool.get("architecture").asText() : "")
                             .append(pool.hasNonNull("num_threads") ? ", " + pool.get("num_threads").asInt() + " threads" : "");
                 }
+            }
+            JsonNode packages = env.path("debian_packages");
+            if (packages.size() > 0) {
+                List<String> list = new ArrayList<>();
+                packages.properties().forEach(e -> list.add(e.getKey() + " " + e.getValue().asText()));
+                sb.append("; Debian packages ").append(String.join(", ", list));
             }
             JsonNode vars = env.path("environment");
             if (vars.size() > 0) {
@@ -490,7 +497,8 @@ public final class BenchmarkReport {
         if (Double.isNaN(referenceSeconds) || !(ingotSeconds > 0)) {
             return "";
         }
-        return String.format(Locale.ROOT, "%.2f×", referenceSeconds / ingotSeconds);
+        double r = referenceSeconds / ingotSeconds;
+        return String.format(Locale.ROOT, r < 0.1 ? "%.3f×" : "%.2f×", r);
     }
 
     /** Three significant digits, no exponent: 1234, 123, 12.3, 1.23, 0.123. */
