@@ -11,7 +11,8 @@ public final class LossKernels {
     private LossKernels() {
     }
 
-    private static final VectorSpecies<Float> SPECIES = VectorMath.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = RowPrimitives.SPECIES;
+    private static final int LANES = SPECIES.length();
 
     /**
      * Rows summed together before their partial joins the total. Fixed (not derived from the thread
@@ -29,7 +30,7 @@ public final class LossKernels {
      * <p>Per row (see {@link SoftmaxKernels}): the max, then exp(x - max) summed in lanes and, with a
      * gradient, stored into grad; then grad scaled by 1 / (sum * N) and the label's entry fixed up.
      * The row's log-sum is {@code log1p(sum - 1)} with {@code sum - 1} computed without cancellation
-     * ({@link SoftmaxKernels#expSumMinusOne}), so a confident, correct row's loss of 1e-11 is not
+     * ({@link RowPrimitives#expSumMinusOne}), so a confident, correct row's loss of 1e-11 is not
      * rounded to 0.
      * The row losses are added in double, ROWS_PER_BLOCK rows to a block and the blocks in order,
      * whatever the thread count: the loss is reproducible bit for bit.
@@ -70,19 +71,15 @@ public final class LossKernels {
     }
 
     private static double rowLoss(float[] logits, int label, int rows, int cols, float[] grad, int offset) {
-        float max = SoftmaxKernels.rowMax(logits, offset, cols);
-        float sumMinusOne = SoftmaxKernels.expSumMinusOne(logits, grad, offset, cols, max);
+        float max = RowPrimitives.rowMax(logits, offset, cols);
+        float sumMinusOne = RowPrimitives.expSumMinusOne(logits, grad, offset, cols, max);
         float sum = 1f + sumMinusOne;
         if (grad != null) {
             float labelExp = grad[offset + label];
             float scale = (float) (1.0 / ((double) sum * rows));
-            int i = 0;
-            for (int bound = SPECIES.loopBound(cols); i < bound; i += SPECIES.length()) {
-                FloatVector.fromArray(SPECIES, grad, offset + i).mul(scale).intoArray(grad, offset + i);
-            }
-            if (i < cols) {
-                VectorMask<Float> tail = SPECIES.indexInRange(i, cols);
-                FloatVector.fromArray(SPECIES, grad, offset + i, tail).mul(scale).intoArray(grad, offset + i, tail);
+            for (int i = 0; i < cols; i += LANES) {
+                VectorMask<Float> live = SPECIES.indexInRange(i, cols);
+                FloatVector.fromArray(SPECIES, grad, offset + i, live).mul(scale).intoArray(grad, offset + i, live);
             }
             grad[offset + label] = (labelExp / sum - 1f) / rows;
         }

@@ -95,25 +95,21 @@ public final class PoolKernels {
      * (odd W or H) belong to no window and are not read.
      */
     private static void maxForward2x2(float[] x, float[] y, int xPlane, int yPlane, int w, int p, int q) {
-        VectorMask<Float> all = SPECIES.maskAll(true);
         for (int row = 0; row < p; row++) {
             int top = xPlane + 2 * row * w;
             int bottom = top + w;
             int out = yPlane + row * q;
-            int col = 0;
-            for (; col + LANES <= q; col += LANES) {
-                maxForward2x2Step(x, y, top + 2 * col, bottom + 2 * col, out + col, all, all, all);
-            }
-            if (col < q) {
-                maxForward2x2Step(x, y, top + 2 * col, bottom + 2 * col, out + col,
-                        SPECIES.indexInRange(2 * col, 2 * q), SPECIES.indexInRange(2 * col + LANES, 2 * q),
-                        SPECIES.indexInRange(col, q));
+            for (int col = 0; col < q; col += LANES) {
+                maxForward2x2Step(x, y, top + 2 * col, bottom + 2 * col, out + col, Math.min(LANES, q - col));
             }
         }
     }
 
-    private static void maxForward2x2Step(float[] x, float[] y, int top, int bottom, int out,
-                                          VectorMask<Float> first, VectorMask<Float> second, VectorMask<Float> outMask) {
+    /** {@code count} (at most L) outputs; masks are made here, from ints, so no mask object crosses a call. */
+    private static void maxForward2x2Step(float[] x, float[] y, int top, int bottom, int out, int count) {
+        VectorMask<Float> first = SPECIES.indexInRange(0, 2 * count);
+        VectorMask<Float> second = SPECIES.indexInRange(LANES, 2 * count);
+        VectorMask<Float> outMask = SPECIES.indexInRange(0, count);
         FloatVector a = FloatVector.fromArray(SPECIES, x, top, first)
                 .lanewise(VectorOperators.MAX, FloatVector.fromArray(SPECIES, x, bottom, first));
         FloatVector b = FloatVector.fromArray(SPECIES, x, top + LANES, second)
@@ -167,7 +163,7 @@ public final class PoolKernels {
     /**
      * One plane, 2x2 window, stride 2 (windows do not overlap, so every dx pixel is written once):
      * per output row and L outputs, de-interleave the four window corners into four vectors, pick
-     * the winner lane-wise in row-major order with "beats" masks, blend dy into the winner's vector
+     * the winner lane-wise in row-major order with compare masks, blend dy into the winner's vector
      * and zeros into the others, and interleave them back into the two dx rows. Pixels beyond 2P
      * rows or 2Q columns belong to no window and are set to 0.
      */
@@ -181,25 +177,23 @@ public final class PoolKernels {
         if (h > 2 * p) {
             Arrays.fill(dx, xPlane + 2 * p * w, xPlane + h * w, 0f);
         }
-        VectorMask<Float> all = SPECIES.maskAll(true);
         for (int row = 0; row < p; row++) {
             int top = xPlane + 2 * row * w;
             int bottom = top + w;
             int grad = yPlane + row * q;
-            int col = 0;
-            for (; col + LANES <= q; col += LANES) {
-                maxBackward2x2Step(x, dy, dx, top + 2 * col, bottom + 2 * col, grad + col, all, all, all);
-            }
-            if (col < q) {
-                maxBackward2x2Step(x, dy, dx, top + 2 * col, bottom + 2 * col, grad + col,
-                        SPECIES.indexInRange(2 * col, 2 * q), SPECIES.indexInRange(2 * col + LANES, 2 * q),
-                        SPECIES.indexInRange(col, q));
+            for (int col = 0; col < q; col += LANES) {
+                maxBackward2x2Step(x, dy, dx, top + 2 * col, bottom + 2 * col, grad + col, Math.min(LANES, q - col));
             }
         }
     }
 
-    private static void maxBackward2x2Step(float[] x, float[] dy, float[] dx, int top, int bottom, int grad,
-                                           VectorMask<Float> first, VectorMask<Float> second, VectorMask<Float> gradMask) {
+    /**
+     * {@code count} (at most L) windows. The winner is the first corner, in row-major order, that
+     * holds the window's max (see {@link #holds}).
+     */
+    private static void maxBackward2x2Step(float[] x, float[] dy, float[] dx, int top, int bottom, int grad, int count) {
+        VectorMask<Float> first = SPECIES.indexInRange(0, 2 * count);
+        VectorMask<Float> second = SPECIES.indexInRange(LANES, 2 * count);
         FloatVector t0 = FloatVector.fromArray(SPECIES, x, top, first);
         FloatVector t1 = FloatVector.fromArray(SPECIES, x, top + LANES, second);
         FloatVector b0 = FloatVector.fromArray(SPECIES, x, bottom, first);
@@ -208,30 +202,37 @@ public final class PoolKernels {
         FloatVector topRight = ODD_LANES.selectFrom(t0, t1);
         FloatVector bottomLeft = EVEN_LANES.selectFrom(b0, b1);
         FloatVector bottomRight = ODD_LANES.selectFrom(b0, b1);
+        FloatVector max = topLeft.lanewise(VectorOperators.MAX, topRight)
+                .lanewise(VectorOperators.MAX, bottomLeft.lanewise(VectorOperators.MAX, bottomRight));
 
-        VectorMask<Float> topRightWins = beats(topRight, topLeft);
-        FloatVector best = topLeft.blend(topRight, topRightWins);
-        VectorMask<Float> bottomLeftWins = beats(bottomLeft, best);
-        best = best.blend(bottomLeft, bottomLeftWins);
-        VectorMask<Float> bottomRightWins = beats(bottomRight, best);
+        VectorMask<Float> atTopLeft = holds(topLeft, max);
+        VectorMask<Float> taken = atTopLeft;
+        VectorMask<Float> atTopRight = holds(topRight, max).andNot(taken);
+        taken = taken.or(atTopRight);
+        VectorMask<Float> atBottomLeft = holds(bottomLeft, max).andNot(taken);
+        VectorMask<Float> atBottomRight = taken.or(atBottomLeft).not();
 
-        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, gradMask);
+        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, SPECIES.indexInRange(0, count));
         FloatVector zero = FloatVector.zero(SPECIES);
-        FloatVector dBottomRight = zero.blend(g, bottomRightWins);
-        FloatVector dBottomLeft = zero.blend(g, bottomLeftWins.andNot(bottomRightWins));
-        FloatVector dTopRight = zero.blend(g, topRightWins.andNot(bottomLeftWins).andNot(bottomRightWins));
-        FloatVector dTopLeft = zero.blend(g, topRightWins.or(bottomLeftWins).or(bottomRightWins).not());
-
-        INTERLEAVE_LOW.selectFrom(dTopLeft, dTopRight).intoArray(dx, top, first);
-        INTERLEAVE_HIGH.selectFrom(dTopLeft, dTopRight).intoArray(dx, top + LANES, second);
-        INTERLEAVE_LOW.selectFrom(dBottomLeft, dBottomRight).intoArray(dx, bottom, first);
-        INTERLEAVE_HIGH.selectFrom(dBottomLeft, dBottomRight).intoArray(dx, bottom + LANES, second);
+        storeInterleaved(zero.blend(g, atTopLeft), zero.blend(g, atTopRight), dx, top, first, second);
+        storeInterleaved(zero.blend(g, atBottomLeft), zero.blend(g, atBottomRight), dx, bottom, first, second);
     }
 
-    /** Lane-wise {@link ElementwiseKernels#beats}: candidate is larger, or is the first NaN. */
-    private static VectorMask<Float> beats(FloatVector candidate, FloatVector best) {
-        return candidate.compare(VectorOperators.GT, best)
-                .or(candidate.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+    /**
+     * Lanes where {@code corner} holds its window's {@code max} (the MAX of the four corners):
+     * equal to it, or NaN. If the max is a NaN, no number equals it and the NaN corners match; if
+     * it is not, no corner is NaN. So the first matching corner is the first maximum, NaN winning.
+     * (NaN is tested as {@code v != v}: C2 does not intrinsify {@code test(IS_NAN)} here.)
+     */
+    private static VectorMask<Float> holds(FloatVector corner, FloatVector max) {
+        return corner.compare(VectorOperators.EQ, max).or(corner.compare(VectorOperators.NE, corner));
+    }
+
+    /** Writes left[0] right[0] left[1] right[1] ... as 2L floats at {@code at}. */
+    private static void storeInterleaved(FloatVector left, FloatVector right, float[] dx, int at,
+                                         VectorMask<Float> first, VectorMask<Float> second) {
+        INTERLEAVE_LOW.selectFrom(left, right).intoArray(dx, at, first);
+        INTERLEAVE_HIGH.selectFrom(left, right).intoArray(dx, at + LANES, second);
     }
 
     /** One plane, any window: zero dx, then per output pixel scan the clipped window for its winner. */
