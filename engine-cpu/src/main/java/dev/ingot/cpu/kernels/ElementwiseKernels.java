@@ -22,10 +22,12 @@ public final class ElementwiseKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * Elements per thread below which a streaming kernel stays on the calling thread. Waking a pool
-     * worker and joining it costs a few microseconds; a vectorised add streams a 64 K-float range
-     * (768 KB of traffic) in about that time, so splitting only pays above that. Measured on the
-     * 2-core Zen 5 (noisy, shared machine): 2 threads first won at 128 K elements.
+     * Elements per thread below which a streaming kernel stays on the calling thread. Handing a
+     * range to a pool worker and joining it cost about 5 us here (an 8 K add: 0.5 us on one thread,
+     * 5.3 us on two); a streaming kernel does 0.04-0.15 ns per element on one thread (add 0.06,
+     * Adam 0.15), so a range must be tens of thousands of elements before a second thread can win.
+     * Splitting starts at 2 * GRAIN = 128 K elements. (2-core Zen 5 shared with other builds: the
+     * timings are noisy; see engine-cpu/README.md.)
      */
     static final int GRAIN = 1 << 16;
 

@@ -37,10 +37,17 @@ public final class PoolKernels {
     private static final int LANES = SPECIES.length();
 
     /**
-     * Input elements per thread. Pooling streams its input once with a few operations per element;
-     * measured on the 2-core Zen 5 (noisy), 2 threads first won at about 64 K input elements.
+     * Input elements per thread for the vectorised 2x2 forward pass, which costs 0.13-0.3 ns per
+     * input element on one thread: splitting starts at 64 K (each half 5-10 us; see
+     * ElementwiseKernels.GRAIN).
      */
-    static final int GRAIN = 1 << 15;
+    static final int FAST_GRAIN = 1 << 15;
+
+    /**
+     * Input elements per thread for everything else (the 2x2 backward step, 1-3.6 ns per input
+     * element; the window loops, 1-2.8 ns): splitting starts at 8 K.
+     */
+    static final int GRAIN = 1 << 12;
 
     /** selectFrom indices on the 2L-lane concatenation (a, b): its even lanes, then its odd lanes. */
     private static final FloatVector EVEN_LANES = indexVector(k -> 2 * k);
@@ -62,8 +69,8 @@ public final class PoolKernels {
                 && s.padH() == 0 && s.padW() == 0;
     }
 
-    private static int planeGrain(Pool2dGeometry g) {
-        return Math.max(1, GRAIN / (g.h() * g.w()));
+    private static int planeGrain(Pool2dGeometry g, int grain) {
+        return Math.max(1, grain / (g.h() * g.w()));
     }
 
     // ---------------------------------------------------------------- max forward
@@ -76,7 +83,7 @@ public final class PoolKernels {
         int inPlane = g.h() * g.w();
         int outPlane = g.p() * g.q();
         boolean fast = isTwoByTwoStrideTwo(g.spec());
-        parallel.forRange(g.n() * g.c(), planeGrain(g), (start, end) -> {
+        parallel.forRange(g.n() * g.c(), planeGrain(g, fast ? FAST_GRAIN : GRAIN), (start, end) -> {
             for (int plane = start; plane < end; plane++) {
                 if (fast) {
                     maxForward2x2(x, y, plane * inPlane, plane * outPlane, g.w(), g.p(), g.q());
@@ -149,7 +156,7 @@ public final class PoolKernels {
         int inPlane = g.h() * g.w();
         int outPlane = g.p() * g.q();
         boolean fast = isTwoByTwoStrideTwo(g.spec());
-        parallel.forRange(g.n() * g.c(), planeGrain(g), (start, end) -> {
+        parallel.forRange(g.n() * g.c(), planeGrain(g, GRAIN), (start, end) -> {
             for (int plane = start; plane < end; plane++) {
                 if (fast) {
                     maxBackward2x2(x, dy, dx, plane * inPlane, plane * outPlane, g.h(), g.w(), g.p(), g.q());
@@ -271,7 +278,7 @@ public final class PoolKernels {
     public static void avgForward(Parallel parallel, Pool2dGeometry g, float[] x, float[] y) {
         int inPlane = g.h() * g.w();
         int outPlane = g.p() * g.q();
-        parallel.forRange(g.n() * g.c(), planeGrain(g), (start, end) -> {
+        parallel.forRange(g.n() * g.c(), planeGrain(g, GRAIN), (start, end) -> {
             for (int plane = start; plane < end; plane++) {
                 avgForwardWindows(g, x, y, plane * inPlane, plane * outPlane);
             }
@@ -305,7 +312,7 @@ public final class PoolKernels {
     public static void avgBackward(Parallel parallel, Pool2dGeometry g, float[] dy, float[] dx) {
         int inPlane = g.h() * g.w();
         int outPlane = g.p() * g.q();
-        parallel.forRange(g.n() * g.c(), planeGrain(g), (start, end) -> {
+        parallel.forRange(g.n() * g.c(), planeGrain(g, GRAIN), (start, end) -> {
             for (int plane = start; plane < end; plane++) {
                 avgBackwardWindows(g, dy, dx, plane * inPlane, plane * outPlane);
             }
