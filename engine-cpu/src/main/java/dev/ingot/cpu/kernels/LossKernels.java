@@ -32,7 +32,8 @@ public final class LossKernels {
      * The row's log-sum is {@code log1p(sum - 1)} with {@code sum - 1} computed without cancellation
      * ({@link RowPrimitives#expSumMinusOne}), so a confident, correct row's loss of 1e-11 is not
      * rounded to 0.
-     * The row losses are added in double, ROWS_PER_BLOCK rows to a block and the blocks in order,
+     *
+     * <p>The row losses are added in double, ROWS_PER_BLOCK rows to a block and the blocks in order,
      * whatever the thread count: the loss is reproducible bit for bit.
      */
     public static float softmaxCrossEntropy(Parallel parallel, float[] logits, int[] labels, int rows, int cols,
