@@ -6,6 +6,7 @@ import dev.ingot.cpu.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -16,11 +17,12 @@ import java.util.Arrays;
  * <p>The N*C planes are independent, so threads split them (a plane is never split: backward
  * windows may overlap and add into the same dx pixel). Within a plane, two implementations:
  * <ul>
- *   <li>the 2x2 window with stride 2 and no padding (Keras {@code MaxPooling2D(2)}, both reference
- *       CNNs) is vectorised across output columns: a vector pair covers 2L input columns of a row,
- *       the two rows of the window are combined lane-wise, and even and odd columns are separated
- *       with two-vector permutes ({@code selectFrom}); the row's last partial vector uses lane masks,
- *       so the 13- and 15-wide outputs of the reference models are one masked step per row;</li>
+ *   <li>max pooling with the 2x2 window, stride 2 and no padding (Keras {@code MaxPooling2D(2)},
+ *       both reference CNNs) is vectorised across a row: forward, a vector pair covers 2L input
+ *       columns, the window's two rows are combined lane-wise and even and odd columns separated
+ *       with two-vector permutes ({@code selectFrom}); backward works in the input's own lane
+ *       order (see {@link #maxBackward2x2}). A row's last partial vector uses lane masks, so the
+ *       13- and 15-wide outputs of the reference models are one masked step per row;</li>
  *   <li>every other geometry runs a tight scalar loop over each window's real pixels (the window
  *       clipped to the input, so padding is never read and never wins).</li>
  * </ul>
@@ -44,17 +46,21 @@ public final class PoolKernels {
     static final int FAST_GRAIN = 1 << 15;
 
     /**
-     * Input elements per thread for everything else (the 2x2 backward step, 1-3.6 ns per input
-     * element; the window loops, 1-2.8 ns): splitting starts at 8 K.
+     * Input elements per thread for everything else (the vectorised 2x2 backward pass, 0.7-1.1 ns
+     * per input element; the window loops, 1-2.8 ns): splitting starts at 16 K (each half 6-20 us).
      */
-    static final int GRAIN = 1 << 12;
+    static final int GRAIN = 1 << 13;
 
     /** selectFrom indices on the 2L-lane concatenation (a, b): its even lanes, then its odd lanes. */
     private static final FloatVector EVEN_LANES = indexVector(k -> 2 * k);
     private static final FloatVector ODD_LANES = indexVector(k -> 2 * k + 1);
-    /** Interleaving (a, b) back: a0 b0 a1 b1 ... from the first halves, then from the second halves. */
-    private static final FloatVector INTERLEAVE_LOW = indexVector(k -> (k % 2) * LANES + k / 2);
-    private static final FloatVector INTERLEAVE_HIGH = indexVector(k -> (k % 2) * LANES + LANES / 2 + k / 2);
+
+    /** Swaps each even lane with the odd lane after it: a window's left and right pixels. */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(SPECIES, k -> k ^ 1);
+    /** Lane k takes lane k/2: each window's dy for both of its pixels. */
+    private static final VectorShuffle<Float> EACH_TWICE = VectorShuffle.fromOp(SPECIES, k -> k / 2);
+    /** The even lanes: a window's left pixels. */
+    private static final VectorMask<Float> LEFT_LANES = VectorMask.fromLong(SPECIES, 0x5555555555555555L);
 
     private static FloatVector indexVector(java.util.function.IntUnaryOperator lane) {
         float[] indices = new float[LANES];
@@ -168,11 +174,14 @@ public final class PoolKernels {
     }
 
     /**
-     * One plane, 2x2 window, stride 2 (windows do not overlap, so every dx pixel is written once):
-     * per output row and L outputs, de-interleave the four window corners into four vectors, pick
-     * the winner lane-wise in row-major order with compare masks, blend dy into the winner's vector
-     * and zeros into the others, and interleave them back into the two dx rows. Pixels beyond 2P
-     * rows or 2Q columns belong to no window and are set to 0.
+     * One plane, 2x2 window, stride 2 (windows do not overlap, so every dx pixel is written once).
+     * Per pair of input rows and L input columns (L/2 windows), in the input's own lane order:
+     * rotating each pair of lanes ({@code k <-> k^1}) puts every window's max in both of its
+     * lanes, so each pixel can test "do I hold my window's max" with one compare, and the winner
+     * (first in row-major order) follows from its partner's test. {@link #maxBackward2x2Top} writes
+     * the top row of dx, {@link #maxBackward2x2Bottom} the bottom row; each is about 20 vector
+     * operations and takes only ints and arrays (see package-info on why). Pixels beyond 2P rows
+     * or 2Q columns belong to no window and are set to 0.
      */
     private static void maxBackward2x2(float[] x, float[] dy, float[] dx, int xPlane, int yPlane, int h, int w,
                                        int p, int q) {
@@ -184,62 +193,60 @@ public final class PoolKernels {
         if (h > 2 * p) {
             Arrays.fill(dx, xPlane + 2 * p * w, xPlane + h * w, 0f);
         }
+        int windowsPerStep = LANES / 2;
         for (int row = 0; row < p; row++) {
             int top = xPlane + 2 * row * w;
-            int bottom = top + w;
             int grad = yPlane + row * q;
-            for (int col = 0; col < q; col += LANES) {
-                maxBackward2x2Step(x, dy, dx, top + 2 * col, bottom + 2 * col, grad + col, Math.min(LANES, q - col));
+            for (int col = 0; col < q; col += windowsPerStep) {
+                int count = Math.min(windowsPerStep, q - col);
+                maxBackward2x2Top(x, dy, dx, top + 2 * col, w, grad + col, count);
+                maxBackward2x2Bottom(x, dy, dx, top + 2 * col, w, grad + col, count);
             }
         }
     }
 
     /**
-     * {@code count} (at most L) windows. The winner is the first corner, in row-major order, that
-     * holds the window's max (see {@link #holds}).
+     * The top row of {@code count} (at most L/2) windows starting at input index {@code at}: the
+     * top-left pixel wins if it holds the max; the top-right one if it does and top-left does not.
+     * "Holds the max" is {@code v == max}, or v is a NaN (then the max is a NaN and no number
+     * equals it; if the max is not a NaN, no pixel is one). NaN is tested as {@code v != v}:
+     * {@code test(IS_NAN)} is not intrinsified here.
      */
-    private static void maxBackward2x2Step(float[] x, float[] dy, float[] dx, int top, int bottom, int grad, int count) {
-        VectorMask<Float> first = SPECIES.indexInRange(0, 2 * count);
-        VectorMask<Float> second = SPECIES.indexInRange(LANES, 2 * count);
-        FloatVector t0 = FloatVector.fromArray(SPECIES, x, top, first);
-        FloatVector t1 = FloatVector.fromArray(SPECIES, x, top + LANES, second);
-        FloatVector b0 = FloatVector.fromArray(SPECIES, x, bottom, first);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, x, bottom + LANES, second);
-        FloatVector topLeft = EVEN_LANES.selectFrom(t0, t1);
-        FloatVector topRight = ODD_LANES.selectFrom(t0, t1);
-        FloatVector bottomLeft = EVEN_LANES.selectFrom(b0, b1);
-        FloatVector bottomRight = ODD_LANES.selectFrom(b0, b1);
-        FloatVector max = topLeft.lanewise(VectorOperators.MAX, topRight)
-                .lanewise(VectorOperators.MAX, bottomLeft.lanewise(VectorOperators.MAX, bottomRight));
-
-        VectorMask<Float> atTopLeft = holds(topLeft, max);
-        VectorMask<Float> taken = atTopLeft;
-        VectorMask<Float> atTopRight = holds(topRight, max).andNot(taken);
-        taken = taken.or(atTopRight);
-        VectorMask<Float> atBottomLeft = holds(bottomLeft, max).andNot(taken);
-        VectorMask<Float> atBottomRight = taken.or(atBottomLeft).not();
-
-        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, SPECIES.indexInRange(0, count));
-        FloatVector zero = FloatVector.zero(SPECIES);
-        storeInterleaved(zero.blend(g, atTopLeft), zero.blend(g, atTopRight), dx, top, first, second);
-        storeInterleaved(zero.blend(g, atBottomLeft), zero.blend(g, atBottomRight), dx, bottom, first, second);
+    private static void maxBackward2x2Top(float[] x, float[] dy, float[] dx, int at, int w, int grad, int count) {
+        VectorMask<Float> pixels = SPECIES.indexInRange(0, 2 * count);
+        FloatVector top = FloatVector.fromArray(SPECIES, x, at, pixels);
+        FloatVector bottom = FloatVector.fromArray(SPECIES, x, at + w, pixels);
+        FloatVector topPartner = top.rearrange(SWAP_PAIRS);
+        FloatVector max = top.lanewise(VectorOperators.MAX, topPartner)
+                .lanewise(VectorOperators.MAX, bottom.lanewise(VectorOperators.MAX, bottom.rearrange(SWAP_PAIRS)));
+        VectorMask<Float> holds = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top));
+        VectorMask<Float> partnerHolds = topPartner.compare(VectorOperators.EQ, max)
+                .or(topPartner.compare(VectorOperators.NE, topPartner));
+        VectorMask<Float> wins = holds.andNot(partnerHolds.andNot(LEFT_LANES));
+        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, SPECIES.indexInRange(0, count)).rearrange(EACH_TWICE);
+        FloatVector.zero(SPECIES).blend(g, wins).intoArray(dx, at, pixels);
     }
 
     /**
-     * Lanes where {@code corner} holds its window's {@code max} (the MAX of the four corners):
-     * equal to it, or NaN. If the max is a NaN, no number equals it and the NaN corners match; if
-     * it is not, no corner is NaN. So the first matching corner is the first maximum, NaN winning.
-     * (NaN is tested as {@code v != v}: C2 does not intrinsify {@code test(IS_NAN)} here.)
+     * The bottom row of the same windows: a bottom pixel wins if it holds the max, no top pixel of
+     * its window does, and (for bottom-right) bottom-left does not.
      */
-    private static VectorMask<Float> holds(FloatVector corner, FloatVector max) {
-        return corner.compare(VectorOperators.EQ, max).or(corner.compare(VectorOperators.NE, corner));
-    }
-
-    /** Writes left[0] right[0] left[1] right[1] ... as 2L floats at {@code at}. */
-    private static void storeInterleaved(FloatVector left, FloatVector right, float[] dx, int at,
-                                         VectorMask<Float> first, VectorMask<Float> second) {
-        INTERLEAVE_LOW.selectFrom(left, right).intoArray(dx, at, first);
-        INTERLEAVE_HIGH.selectFrom(left, right).intoArray(dx, at + LANES, second);
+    private static void maxBackward2x2Bottom(float[] x, float[] dy, float[] dx, int at, int w, int grad, int count) {
+        VectorMask<Float> pixels = SPECIES.indexInRange(0, 2 * count);
+        FloatVector top = FloatVector.fromArray(SPECIES, x, at, pixels);
+        FloatVector bottom = FloatVector.fromArray(SPECIES, x, at + w, pixels);
+        FloatVector topPartner = top.rearrange(SWAP_PAIRS);
+        FloatVector bottomPartner = bottom.rearrange(SWAP_PAIRS);
+        FloatVector max = top.lanewise(VectorOperators.MAX, topPartner)
+                .lanewise(VectorOperators.MAX, bottom.lanewise(VectorOperators.MAX, bottomPartner));
+        VectorMask<Float> topTaken = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top))
+                .or(topPartner.compare(VectorOperators.EQ, max)).or(topPartner.compare(VectorOperators.NE, topPartner));
+        VectorMask<Float> holds = bottom.compare(VectorOperators.EQ, max).or(bottom.compare(VectorOperators.NE, bottom));
+        VectorMask<Float> partnerHolds = bottomPartner.compare(VectorOperators.EQ, max)
+                .or(bottomPartner.compare(VectorOperators.NE, bottomPartner));
+        VectorMask<Float> wins = holds.andNot(topTaken).andNot(partnerHolds.andNot(LEFT_LANES));
+        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, SPECIES.indexInRange(0, count)).rearrange(EACH_TWICE);
+        FloatVector.zero(SPECIES).blend(g, wins).intoArray(dx, at + w, pixels);
     }
 
     /** One plane, any window: zero dx, then per output pixel scan the clipped window for its winner. */

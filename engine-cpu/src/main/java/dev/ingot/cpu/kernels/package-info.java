@@ -21,14 +21,15 @@
  *       yet: reductions use a fixed partition and a fixed summation order, and float lane sums and
  *       exponentials are {@code RowPrimitives}' instead of {@code reduceLanes(ADD)} and
  *       {@code lanewise(EXP)}, whose results differ between the interpreter and C2.</li>
- *   <li>Vector code lives in small methods, and is measured. C2 force-inlines the JDK's vector
- *       methods but ours only within its size and node budgets; past them (a method with dozens of
- *       vector operations, or a helper it declines to inline) intrinsics fall back to boxed
- *       vectors, 5 to 20 times slower. Measured here: the 2x2 max-pool backward step as one
- *       method, 10-26 ns per input element; split into a 317-bytecode step (under
- *       {@code -XX:FreqInlineSize}, 325) and two helpers under {@code MaxInlineSize} (35),
- *       1.1-3.3 ns. So: methods with a loop take arrays and ints; a helper that passes vectors is
- *       a few bytecodes; {@code test(IS_NAN)} is written {@code v != v} (it is not intrinsified).</li>
+ *   <li>Vector values never cross a call of ours, and methods with vector code stay small. C2
+ *       always inlines the JDK's vector methods (force-inline) but ours only within its size and
+ *       node budgets, and a compilation that inlines too much bytecode defers and then fails
+ *       intrinsics: either way vectors get boxed, 5 to 20 times slower, silently. So methods of
+ *       ours take arrays and ints (not inlining one costs a call, nothing more), and big steps are
+ *       split into several such methods. Measured: the 2x2 max-pool backward step as one method
+ *       of 36 vector operations, 10-26 ns per input element and 25 KB of garbage per plane; as
+ *       two methods of about 20, 0.7-1.1 ns and none. See engine-cpu/README.md for how to check.
+ *       {@code test(IS_NAN)} is written {@code v != v}, which C2 does intrinsify.</li>
  * </ul>
  */
 package dev.ingot.cpu.kernels;
