@@ -2,37 +2,363 @@ package dev.ingot.cpu.kernels;
 
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.cpu.parallel.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Convolution forward and backward; holds per-geometry plans (scratch buffers). */
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Convolution forward and backward as im2col + {@link GemmKernels SGEMM}, one image at a time.
+ *
+ * <p>For image n, with the column matrix {@code col(x_n)} of shape (C*R*S, P*Q) whose row
+ * {@code (c, r, s)} holds, for every output pixel (p, q), the input pixel that kernel tap (r, s)
+ * of channel c sees ({@code x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw]}, 0 in the padding):
+ * <pre>
+ *   forward          y_n  (K, PQ)   = W (K, CRS) . col(x_n) (CRS, PQ)  + b 1^T
+ *   backward data    col  (CRS, PQ) = W^T (CRS, K) . dy_n (K, PQ),   dx_n = col2im(col)
+ *   backward filter  dW   (K, CRS)  = sum_n dy_n (K, PQ) . col(x_n)^T (PQ, CRS)
+ *   backward bias    db[k]          = sum_{n, p, q} dy[n, k, p, q]
+ * </pre>
+ * col2im is the transpose of im2col: it adds every column entry back onto the input pixel it came
+ * from (taps overlap when the stride is smaller than the kernel).
+ *
+ * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
+ * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
+ * column buffer hot in its own L2. A batch smaller than the pool runs its images in turn and lets
+ * each GEMM split its tiles instead; a convolution below the grain runs on the calling thread.
+ * The filter gradient sums per-worker partials in worker order, so results are reproducible for a
+ * given thread count (they may differ in the last bits between thread counts).
+ *
+ * <p>Scratch buffers live in a {@link Conv2dPlan} per shape (batch size aside), cached here, so a
+ * training step allocates nothing after its first call; {@link #close()} drops them. One instance
+ * serves one backend, called from one thread at a time.
+ */
 public final class Conv2dKernels implements AutoCloseable {
+    /** Below this many multiply-adds a convolution runs on the calling thread (a fork costs microseconds). */
+    private static final long PARALLEL_MACS = 1L << 20;
+    /** Plans kept; the least recently used one beyond this is dropped (a run uses a handful of shapes). */
+    private static final int MAX_PLANS = 64;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private final Parallel parallel;
+    private final Map<Conv2dGeometry, Conv2dPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, Conv2dPlan> eldest) {
+            return size() > MAX_PLANS;
+        }
+    };
 
     public Conv2dKernels(Parallel parallel) {
+        if (parallel == null) {
+            throw new IllegalArgumentException("Conv2dKernels: 'parallel' must not be null");
+        }
         this.parallel = parallel;
     }
 
+    /** The plan for g's shape, whatever its batch size. */
+    private Conv2dPlan plan(Conv2dGeometry g) {
+        Conv2dGeometry key = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.p(), g.q(), g.spec());
+        Conv2dPlan plan = plans.get(key);
+        if (plan == null) {
+            plan = new Conv2dPlan(key, parallel.threads());
+            plans.put(key, plan);
+        }
+        return plan;
+    }
+
+    /** Workers to split the batch over: one per thread when every thread gets an image, else 1. */
+    private int imageParts(Conv2dGeometry g) {
+        if (g.flops() / 2 < PARALLEL_MACS || g.n() < parallel.threads()) {
+            return 1;
+        }
+        return parallel.threads();
+    }
+
+    /** The pool each GEMM may split over when the batch is not split: only for big enough products. */
+    private Parallel gemmParallel(Conv2dGeometry g) {
+        return g.flops() / 2 / g.n() < PARALLEL_MACS ? null : parallel;
+    }
+
+    private static void gemm(Parallel inner, boolean transA, boolean transB, int m, int n, int k,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        if (inner == null) {
+            GemmKernels.sgemmOnCallingThread(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            GemmKernels.sgemm(inner, transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** First image of worker {@code part}'s share when n images are split over {@code count} workers. */
+    private static int firstImage(int n, int part, int count) {
+        return (int) ((long) n * part / count);
+    }
+
+    // ---------------------------------------------------------------- forward
+
     /** y (N,K,P,Q) = conv(x (N,C,H,W), w (K,C,R,S)) + b (K, nullable). */
     public void forward(Conv2dGeometry g, float[] x, float[] w, float[] b, float[] y) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Conv2dPlan plan = plan(g);
+        int parts = imageParts(g);
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> {
+                for (int img = firstImage(g.n(), part, count); img < firstImage(g.n(), part + 1, count); img++) {
+                    forwardImage(g, plan, part, null, x, w, b, y, img);
+                }
+            });
+        } else {
+            Parallel inner = gemmParallel(g);
+            for (int img = 0; img < g.n(); img++) {
+                forwardImage(g, plan, 0, inner, x, w, b, y, img);
+            }
+        }
     }
+
+    /** y_n = W . col(x_n) + b 1^T: the bias is written first and the GEMM adds onto it (beta = 1). */
+    private static void forwardImage(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                     float[] x, float[] w, float[] b, float[] y, int img) {
+        float[] col = x;
+        int colOff = img * plan.chw;
+        if (!plan.pointwise) {
+            col = plan.columns(part);
+            colOff = 0;
+            im2col(g, x, img * plan.chw, col);
+        }
+        int yOff = img * plan.kpq;
+        float beta = 0f;
+        if (b != null) {
+            for (int k = 0; k < g.k(); k++) {
+                Arrays.fill(y, yOff + k * plan.pq, yOff + (k + 1) * plan.pq, b[k]);
+            }
+            beta = 1f;
+        }
+        gemm(inner, false, false, g.k(), plan.pq, plan.crs, w, 0, plan.crs, col, colOff, plan.pq, beta, y, yOff, plan.pq);
+    }
+
+    // ---------------------------------------------------------------- backward data
 
     /** dx (N,C,H,W) from dy (N,K,P,Q) and w (K,C,R,S); dx overwritten. */
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Conv2dPlan plan = plan(g);
+        int parts = imageParts(g);
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> {
+                for (int img = firstImage(g.n(), part, count); img < firstImage(g.n(), part + 1, count); img++) {
+                    backwardDataImage(g, plan, part, null, dy, w, dx, img);
+                }
+            });
+        } else {
+            Parallel inner = gemmParallel(g);
+            for (int img = 0; img < g.n(); img++) {
+                backwardDataImage(g, plan, 0, inner, dy, w, dx, img);
+            }
+        }
     }
+
+    /** col = W^T . dy_n, then dx_n = col2im(col); a pointwise convolution's col is dx_n itself. */
+    private static void backwardDataImage(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                          float[] dy, float[] w, float[] dx, int img) {
+        int dxOff = img * plan.chw;
+        if (plan.pointwise) {
+            gemm(inner, true, false, plan.crs, plan.pq, g.k(), w, 0, plan.crs, dy, img * plan.kpq, plan.pq,
+                    0f, dx, dxOff, plan.pq);
+            return;
+        }
+        float[] col = plan.columns(part);
+        gemm(inner, true, false, plan.crs, plan.pq, g.k(), w, 0, plan.crs, dy, img * plan.kpq, plan.pq,
+                0f, col, 0, plan.pq);
+        col2im(g, col, dx, dxOff);
+    }
+
+    // ---------------------------------------------------------------- backward filter
 
     /** dw (K,C,R,S) from x (N,C,H,W) and dy (N,K,P,Q); dw overwritten. */
     public void backwardFilter(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Conv2dPlan plan = plan(g);
+        int parts = imageParts(g);
+        int weights = g.k() * plan.crs;
+        if (parts > 1) {
+            plan.ensureFilterPartials(weights);
+            parallel.forEachPart(parts, (part, count) -> {
+                float[] dst = part == 0 ? dw : plan.filterPartial(part);
+                int first = firstImage(g.n(), part, count);
+                for (int img = first; img < firstImage(g.n(), part + 1, count); img++) {
+                    backwardFilterImage(g, plan, part, null, x, dy, dst, img, img == first ? 0f : 1f);
+                }
+            });
+            // forEachPart ran exactly `parts` workers (parts <= threads); add their partials in order.
+            for (int part = 1; part < parts; part++) {
+                addInto(plan.filterPartial(part), dw, weights);
+            }
+        } else {
+            Parallel inner = gemmParallel(g);
+            for (int img = 0; img < g.n(); img++) {
+                backwardFilterImage(g, plan, 0, inner, x, dy, dw, img, img == 0 ? 0f : 1f);
+            }
+        }
     }
 
-    /** db[k] = sum over n and the pq plane of dy (N, K, PQ). */
+    /** dst = beta * dst + dy_n . col(x_n)^T. */
+    private static void backwardFilterImage(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                            float[] x, float[] dy, float[] dst, int img, float beta) {
+        float[] col = x;
+        int colOff = img * plan.chw;
+        if (!plan.pointwise) {
+            col = plan.columns(part);
+            colOff = 0;
+            im2col(g, x, img * plan.chw, col);
+        }
+        gemm(inner, false, true, g.k(), plan.crs, plan.pq, dy, img * plan.kpq, plan.pq, col, colOff, plan.pq,
+                beta, dst, 0, plan.crs);
+    }
+
+    /** dst[i] += src[i] for i in [0, n). */
+    private static void addInto(float[] src, float[] dst, int n) {
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+            FloatVector.fromArray(S, dst, i).add(FloatVector.fromArray(S, src, i)).intoArray(dst, i);
+        }
+        for (; i < n; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    // ---------------------------------------------------------------- backward bias
+
+    /**
+     * db[k] = sum over n and the pq plane of dy (N, K, PQ). Each plane is summed in float vectors
+     * (16 lanes here: short, independent partial sums) and the planes are added in double, so the
+     * error does not grow with the batch; channels are split over threads, each summed by one
+     * thread in a fixed order, so the result does not depend on the thread count.
+     */
     public void backwardBias(int n, int k, int pq, float[] dy, float[] db) {
-        throw new UnsupportedOperationException("not implemented yet");
+        int grain = (int) Math.max(1, PARALLEL_MACS / Math.max(1L, (long) n * pq));
+        parallel.forRange(k, grain, (k0, k1) -> {
+            for (int ch = k0; ch < k1; ch++) {
+                double sum = 0;
+                for (int img = 0; img < n; img++) {
+                    sum += planeSum(dy, ((long) img * k + ch) * pq, pq);
+                }
+                db[ch] = (float) sum;
+            }
+        });
+    }
+
+    /** Sum of dy[off .. off + len): vector partial sums, then the tail. */
+    private static float planeSum(float[] dy, long offset, int len) {
+        int off = Math.toIntExact(offset);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(len); i < upper; i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, dy, off + i));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            sum += dy[off + i];
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- im2col / col2im
+
+    /**
+     * col[(c*R + r)*S + s][p*Q + q] = x[c][p*sh - ph + r*dh][q*sw - pw + s*dw], 0 outside the image.
+     * Loop order c, r, s, p, q: each col row is written front to back; with stride 1 the in-image
+     * part of an output row is one contiguous run of an input row (an arraycopy).
+     */
+    static void im2col(Conv2dGeometry g, float[] x, int xOff, float[] col) {
+        int h = g.h(), w = g.w(), p = g.p(), q = g.q();
+        int sh = g.spec().strideH(), sw = g.spec().strideW();
+        int ph = g.spec().padH(), pw = g.spec().padW();
+        int dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        int dst = 0;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++) {
+                    int shift = s * dw - pw;                 // input column = q*sw + shift
+                    int q0 = firstInside(shift, sw, w, q);
+                    int q1 = endInside(shift, sw, w, q);
+                    for (int op = 0; op < p; op++, dst += q) {
+                        int ih = op * sh - ph + r * dh;
+                        if (ih < 0 || ih >= h || q0 >= q1) {
+                            Arrays.fill(col, dst, dst + q, 0f);
+                            continue;
+                        }
+                        int src = xOff + (c * h + ih) * w + shift;
+                        Arrays.fill(col, dst, dst + q0, 0f);
+                        if (sw == 1) {
+                            System.arraycopy(x, src + q0, col, dst + q0, q1 - q0);
+                        } else {
+                            for (int oq = q0; oq < q1; oq++) {
+                                col[dst + oq] = x[src + oq * sw];
+                            }
+                        }
+                        Arrays.fill(col, dst + q1, dst + q, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dx[c][ih][iw] = sum of the col entries im2col took from (c, ih, iw): dx_n is zeroed, then
+     * every in-image entry is added back, in im2col's loop order (stride-1 rows are contiguous
+     * adds that C2 vectorises).
+     */
+    static void col2im(Conv2dGeometry g, float[] col, float[] dx, int dxOff) {
+        int h = g.h(), w = g.w(), p = g.p(), q = g.q();
+        int sh = g.spec().strideH(), sw = g.spec().strideW();
+        int ph = g.spec().padH(), pw = g.spec().padW();
+        int dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        Arrays.fill(dx, dxOff, dxOff + g.c() * h * w, 0f);
+        int src = 0;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++) {
+                    int shift = s * dw - pw;
+                    int q0 = firstInside(shift, sw, w, q);
+                    int q1 = endInside(shift, sw, w, q);
+                    for (int op = 0; op < p; op++, src += q) {
+                        int ih = op * sh - ph + r * dh;
+                        if (ih < 0 || ih >= h) {
+                            continue;
+                        }
+                        int dst = dxOff + (c * h + ih) * w + shift;
+                        if (sw == 1) {
+                            for (int oq = q0; oq < q1; oq++) {
+                                dx[dst + oq] += col[src + oq];
+                            }
+                        } else {
+                            for (int oq = q0; oq < q1; oq++) {
+                                dx[dst + oq * sw] += col[src + oq];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Smallest output column q >= 0 whose input column q*stride + shift is >= 0 (at most q). */
+    private static int firstInside(int shift, int stride, int width, int q) {
+        return shift >= 0 ? 0 : Math.min(q, (-shift + stride - 1) / stride);
+    }
+
+    /** One past the largest output column (at most q) whose input column q*stride + shift is < width. */
+    private static int endInside(int shift, int stride, int width, int q) {
+        if (shift >= width) {
+            return 0;
+        }
+        return Math.min(q, (width - shift + stride - 1) / stride);
     }
 
     /** Drops cached plans and their buffers. */
     @Override
     public void close() {
+        plans.clear();
     }
 }

@@ -77,6 +77,21 @@ public final class GemmKernels {
         });
     }
 
+    /**
+     * {@link #sgemm} on the calling thread only, for callers that already split their work over the
+     * pool (a convolution running one image per thread).
+     */
+    static void sgemmOnCallingThread(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                     float beta, float[] c, int cOff, int ldc) {
+        checkArguments(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        block(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
     /** C = beta * C without reading A or B (BLAS semantics for alpha == 0); beta == 0 writes zeros. */
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
         for (int i = 0; i < m; i++) {
