@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -jar bench/target/benchmarks.jar GemmBenchmark                                      # all sizes, cpu and cuda
- * java -jar bench/target/benchmarks.jar GemmBenchmark -p backend=cpu -jvmArgsAppend -Dingot.cpu.threads=1
+ * java -jar bench/target/benchmarks.jar GemmBenchmark -p backend=cpu -jvmArgsPrepend -Dingot.cpu.threads=1
  * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -11,7 +11,8 @@
  *       this machine fails only its own trials, with the reason, and the run goes on.</li>
  *   <li>Forks get {@code --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED}
  *       through {@code @Fork(jvmArgsAppend)}; CPU thread counts are set per run with
- *       {@code -jvmArgsAppend -Dingot.cpu.threads=N}.</li>
+ *       {@code -jvmArgsPrepend -Dingot.cpu.threads=N} (not {@code -jvmArgsAppend}: on the
+ *       command line that replaces the annotation's flags, and the forks lose the Vector API).</li>
  *   <li>Benchmarks time kernels on data made in {@code @Setup}, wait for the device
  *       ({@code Backend.synchronize()}) inside the timed method, and report time per operation;
  *       each class's Javadoc says how to turn that into FLOP/s.</li>
