@@ -93,6 +93,26 @@ public final class Conv2dKernels implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code C (rows, cols) = op(W) . B + beta * C} with B (inner, cols) and C both of row stride
+     * {@code cols}, where op(W) is W (K, CRS) for the forward pass and W^T (CRS, K) for backward
+     * data. On the calling thread the plan's copy of op(W), packed once per call, is used; a GEMM
+     * split over threads packs its own.
+     */
+    private static void weightsTimes(Conv2dPlan plan, Parallel inner, boolean transposed, int k, int cols,
+                                     float[] w, float[] b, int bOff, float beta, float[] c, int cOff) {
+        int rows = transposed ? plan.crs : k;
+        int depth = transposed ? k : plan.crs;
+        if (inner == null) {
+            GemmKernels.sgemmPackedAOnCallingThread(rows, cols, depth,
+                    transposed ? plan.packedWeightsTransposed() : plan.packedWeights(), false, b, bOff, cols,
+                    beta, c, cOff, cols);
+        } else {
+            GemmKernels.sgemm(inner, transposed, false, rows, cols, depth, 1f, w, 0, plan.crs, b, bOff, cols,
+                    beta, c, cOff, cols);
+        }
+    }
+
     /** First image of worker {@code part}'s share when n images are split over {@code count} workers. */
     private static int firstImage(int n, int part, int count) {
         return (int) ((long) n * part / count);
@@ -104,39 +124,82 @@ public final class Conv2dKernels implements AutoCloseable {
     public void forward(Conv2dGeometry g, float[] x, float[] w, float[] b, float[] y) {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
+        Parallel inner = parts > 1 ? null : gemmParallel(g);
+        if (inner == null) {
+            GemmKernels.packWholeA(false, g.k(), plan.crs, 1f, w, 0, plan.crs, plan.packedWeights());
+        }
         if (parts > 1) {
-            parallel.forEachPart(parts, (part, count) -> {
-                for (int img = firstImage(g.n(), part, count); img < firstImage(g.n(), part + 1, count); img++) {
-                    forwardImage(g, plan, part, null, x, w, b, y, img);
-                }
-            });
+            parallel.forEachPart(parts, (part, count) -> forwardImages(g, plan, part, null, x, w, b, y,
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
         } else {
-            Parallel inner = gemmParallel(g);
-            for (int img = 0; img < g.n(); img++) {
-                forwardImage(g, plan, 0, inner, x, w, b, y, img);
+            forwardImages(g, plan, 0, inner, x, w, b, y, 0, g.n());
+        }
+    }
+
+    /**
+     * Images [n0, n1) a group at a time: Y_g (K, G*PQ) = W . [col(x_n) ...] (CRS, G*PQ), scattered
+     * into y with the bias added. A group of one image writes y_n directly: the bias is put there
+     * first and the GEMM adds onto it (beta = 1).
+     */
+    private static void forwardImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                      float[] x, float[] w, float[] b, float[] y, int n0, int n1) {
+        int k = g.k(), pq = plan.pq;
+        for (int img = n0; img < n1; img += plan.group) {
+            int count = Math.min(plan.group, n1 - img);
+            int cols = count * pq;
+            float[] col = x;
+            int colOff = img * plan.chw;
+            if (count > 1 || !plan.pointwise) {
+                col = plan.columns(part);
+                colOff = 0;
+                for (int j = 0; j < count; j++) {
+                    im2col(g, x, (img + j) * plan.chw, col, j * pq, cols);
+                }
+            }
+            if (count == 1) {
+                int yOff = img * plan.kpq;
+                float beta = 0f;
+                if (b != null) {
+                    for (int ch = 0; ch < k; ch++) {
+                        Arrays.fill(y, yOff + ch * pq, yOff + (ch + 1) * pq, b[ch]);
+                    }
+                    beta = 1f;
+                }
+                weightsTimes(plan, inner, false, k, pq, w, col, colOff, beta, y, yOff);
+            } else {
+                float[] out = plan.gathered(part);
+                weightsTimes(plan, inner, false, k, cols, w, col, 0, 0f, out, 0);
+                for (int j = 0; j < count; j++) {
+                    for (int ch = 0; ch < k; ch++) {
+                        int src = ch * cols + j * pq, dst = (img + j) * plan.kpq + ch * pq;
+                        float bias = b == null ? 0f : b[ch];
+                        for (int t = 0; t < pq; t++) {
+                            y[dst + t] = out[src + t] + bias;
+                        }
+                    }
+                }
             }
         }
     }
 
-    /** y_n = W . col(x_n) + b 1^T: the bias is written first and the GEMM adds onto it (beta = 1). */
-    private static void forwardImage(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
-                                     float[] x, float[] w, float[] b, float[] y, int img) {
-        float[] col = x;
-        int colOff = img * plan.chw;
-        if (!plan.pointwise) {
-            col = plan.columns(part);
-            colOff = 0;
-            im2col(g, x, img * plan.chw, col);
+    /**
+     * The output gradients of images [img, img + count) side by side, (K, count*PQ): dy itself for
+     * one image, else copied into the plan's buffer. Returns the array; its offset is
+     * {@code img * K*P*Q} for one image and 0 otherwise, its row stride {@code count * PQ}.
+     */
+    private static float[] gatherOutputGradient(Conv2dGeometry g, Conv2dPlan plan, int part, float[] dy,
+                                                int img, int count) {
+        if (count == 1) {
+            return dy;
         }
-        int yOff = img * plan.kpq;
-        float beta = 0f;
-        if (b != null) {
-            for (int k = 0; k < g.k(); k++) {
-                Arrays.fill(y, yOff + k * plan.pq, yOff + (k + 1) * plan.pq, b[k]);
+        float[] out = plan.gathered(part);
+        int cols = count * plan.pq;
+        for (int j = 0; j < count; j++) {
+            for (int ch = 0; ch < g.k(); ch++) {
+                System.arraycopy(dy, (img + j) * plan.kpq + ch * plan.pq, out, ch * cols + j * plan.pq, plan.pq);
             }
-            beta = 1f;
         }
-        gemm(inner, false, false, g.k(), plan.pq, plan.crs, w, 0, plan.crs, col, colOff, plan.pq, beta, y, yOff, plan.pq);
+        return out;
     }
 
     // ---------------------------------------------------------------- backward data
@@ -145,33 +208,40 @@ public final class Conv2dKernels implements AutoCloseable {
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
+        Parallel inner = parts > 1 ? null : gemmParallel(g);
+        if (inner == null) {
+            GemmKernels.packWholeA(true, plan.crs, g.k(), 1f, w, 0, plan.crs, plan.packedWeightsTransposed());
+        }
         if (parts > 1) {
-            parallel.forEachPart(parts, (part, count) -> {
-                for (int img = firstImage(g.n(), part, count); img < firstImage(g.n(), part + 1, count); img++) {
-                    backwardDataImage(g, plan, part, null, dy, w, dx, img);
-                }
-            });
+            parallel.forEachPart(parts, (part, count) -> backwardDataImages(g, plan, part, null, dy, w, dx,
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
         } else {
-            Parallel inner = gemmParallel(g);
-            for (int img = 0; img < g.n(); img++) {
-                backwardDataImage(g, plan, 0, inner, dy, w, dx, img);
-            }
+            backwardDataImages(g, plan, 0, inner, dy, w, dx, 0, g.n());
         }
     }
 
-    /** col = W^T . dy_n, then dx_n = col2im(col); a pointwise convolution's col is dx_n itself. */
-    private static void backwardDataImage(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
-                                          float[] dy, float[] w, float[] dx, int img) {
-        int dxOff = img * plan.chw;
-        if (plan.pointwise) {
-            gemm(inner, true, false, plan.crs, plan.pq, g.k(), w, 0, plan.crs, dy, img * plan.kpq, plan.pq,
-                    0f, dx, dxOff, plan.pq);
-            return;
+    /**
+     * Images [n0, n1) a group at a time: cols (CRS, G*PQ) = W^T (CRS, K) . dY_g (K, G*PQ), then
+     * col2im of each image's columns into dx_n. A pointwise image's columns are dx_n itself.
+     */
+    private static void backwardDataImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                           float[] dy, float[] w, float[] dx, int n0, int n1) {
+        int k = g.k(), pq = plan.pq;
+        for (int img = n0; img < n1; img += plan.group) {
+            int count = Math.min(plan.group, n1 - img);
+            int cols = count * pq;
+            float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
+            int srcOff = count == 1 ? img * plan.kpq : 0;
+            if (count == 1 && plan.pointwise) {
+                weightsTimes(plan, inner, true, k, pq, w, src, srcOff, 0f, dx, img * plan.chw);
+                continue;
+            }
+            float[] col = plan.columns(part);
+            weightsTimes(plan, inner, true, k, cols, w, src, srcOff, 0f, col, 0);
+            for (int j = 0; j < count; j++) {
+                col2im(g, col, j * pq, cols, dx, (img + j) * plan.chw);
+            }
         }
-        float[] col = plan.columns(part);
-        gemm(inner, true, false, plan.crs, plan.pq, g.k(), w, 0, plan.crs, dy, img * plan.kpq, plan.pq,
-                0f, col, 0, plan.pq);
-        col2im(g, col, dx, dxOff);
     }
 
     // ---------------------------------------------------------------- backward filter
@@ -183,37 +253,39 @@ public final class Conv2dKernels implements AutoCloseable {
         int weights = g.k() * plan.crs;
         if (parts > 1) {
             plan.ensureFilterPartials(weights);
-            parallel.forEachPart(parts, (part, count) -> {
-                float[] dst = part == 0 ? dw : plan.filterPartial(part);
-                int first = firstImage(g.n(), part, count);
-                for (int img = first; img < firstImage(g.n(), part + 1, count); img++) {
-                    backwardFilterImage(g, plan, part, null, x, dy, dst, img, img == first ? 0f : 1f);
-                }
-            });
+            parallel.forEachPart(parts, (part, count) -> backwardFilterImages(g, plan, part, null, x, dy,
+                    part == 0 ? dw : plan.filterPartial(part),
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
             // forEachPart ran exactly `parts` workers (parts <= threads); add their partials in order.
             for (int part = 1; part < parts; part++) {
                 addInto(plan.filterPartial(part), dw, weights);
             }
         } else {
-            Parallel inner = gemmParallel(g);
-            for (int img = 0; img < g.n(); img++) {
-                backwardFilterImage(g, plan, 0, inner, x, dy, dw, img, img == 0 ? 0f : 1f);
-            }
+            backwardFilterImages(g, plan, 0, gemmParallel(g), x, dy, dw, 0, g.n());
         }
     }
 
-    /** dst = beta * dst + dy_n . col(x_n)^T. */
-    private static void backwardFilterImage(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
-                                            float[] x, float[] dy, float[] dst, int img, float beta) {
-        float[] col = x;
-        int colOff = img * plan.chw;
-        if (!plan.pointwise) {
-            col = plan.columns(part);
-            colOff = 0;
-            im2col(g, x, img * plan.chw, col);
+    /** dst = sum over images [n0, n1), a group at a time, of dY_g (K, G*PQ) . cols_g^T (G*PQ, CRS). */
+    private static void backwardFilterImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                             float[] x, float[] dy, float[] dst, int n0, int n1) {
+        int k = g.k(), pq = plan.pq;
+        for (int img = n0; img < n1; img += plan.group) {
+            int count = Math.min(plan.group, n1 - img);
+            int cols = count * pq;
+            float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
+            int srcOff = count == 1 ? img * plan.kpq : 0;
+            float[] col = x;
+            int colOff = img * plan.chw;
+            if (count > 1 || !plan.pointwise) {
+                col = plan.columns(part);
+                colOff = 0;
+                for (int j = 0; j < count; j++) {
+                    im2col(g, x, (img + j) * plan.chw, col, j * pq, cols);
+                }
+            }
+            gemm(inner, false, true, k, plan.crs, cols, src, srcOff, cols, col, colOff, cols,
+                    img == n0 ? 0f : 1f, dst, 0, plan.crs);
         }
-        gemm(inner, false, true, g.k(), plan.crs, plan.pq, dy, img * plan.kpq, plan.pq, col, colOff, plan.pq,
-                beta, dst, 0, plan.crs);
     }
 
     /** dst[i] += src[i] for i in [0, n). */
@@ -266,22 +338,24 @@ public final class Conv2dKernels implements AutoCloseable {
     // ---------------------------------------------------------------- im2col / col2im
 
     /**
-     * col[(c*R + r)*S + s][p*Q + q] = x[c][p*sh - ph + r*dh][q*sw - pw + s*dw], 0 outside the image.
+     * col[(c*R + r)*S + s][p*Q + q] = x[c][p*sh - ph + r*dh][q*sw - pw + s*dw], 0 outside the image,
+     * where col's row i starts at {@code colOff + i * ldCol} (images of a group stand side by side).
      * Loop order c, r, s, p, q: each col row is written front to back; with stride 1 the in-image
      * part of an output row is one contiguous run of an input row (an arraycopy).
      */
-    static void im2col(Conv2dGeometry g, float[] x, int xOff, float[] col) {
+    static void im2col(Conv2dGeometry g, float[] x, int xOff, float[] col, int colOff, int ldCol) {
         int h = g.h(), w = g.w(), p = g.p(), q = g.q();
         int sh = g.spec().strideH(), sw = g.spec().strideW();
         int ph = g.spec().padH(), pw = g.spec().padW();
         int dh = g.spec().dilationH(), dw = g.spec().dilationW();
-        int dst = 0;
+        int row = colOff;
         for (int c = 0; c < g.c(); c++) {
             for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++) {
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
                     int shift = s * dw - pw;                 // input column = q*sw + shift
                     int q0 = firstInside(shift, sw, w, q);
                     int q1 = endInside(shift, sw, w, q);
+                    int dst = row;
                     for (int op = 0; op < p; op++, dst += q) {
                         int ih = op * sh - ph + r * dh;
                         if (ih < 0 || ih >= h || q0 >= q1) {
@@ -309,19 +383,20 @@ public final class Conv2dKernels implements AutoCloseable {
      * every in-image entry is added back, in im2col's loop order (stride-1 rows are contiguous
      * adds that C2 vectorises).
      */
-    static void col2im(Conv2dGeometry g, float[] col, float[] dx, int dxOff) {
+    static void col2im(Conv2dGeometry g, float[] col, int colOff, int ldCol, float[] dx, int dxOff) {
         int h = g.h(), w = g.w(), p = g.p(), q = g.q();
         int sh = g.spec().strideH(), sw = g.spec().strideW();
         int ph = g.spec().padH(), pw = g.spec().padW();
         int dh = g.spec().dilationH(), dw = g.spec().dilationW();
         Arrays.fill(dx, dxOff, dxOff + g.c() * h * w, 0f);
-        int src = 0;
+        int row = colOff;
         for (int c = 0; c < g.c(); c++) {
             for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++) {
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
                     int shift = s * dw - pw;
                     int q0 = firstInside(shift, sw, w, q);
                     int q1 = endInside(shift, sw, w, q);
+                    int src = row;
                     for (int op = 0; op < p; op++, src += q) {
                         int ih = op * sh - ph + r * dh;
                         if (ih < 0 || ih >= h) {

@@ -12,22 +12,36 @@ import dev.ingot.core.spec.Conv2dGeometry;
  * only the buffers of index {@code part}.
  */
 final class Conv2dPlan {
+    /** Columns a grouped GEMM aims for: enough NR-wide panels that tile edges waste little. */
+    static final int TARGET_COLUMNS = Integer.getInteger("conv.target", 128);
+    /** Largest column buffer grouping may make (floats; 1 MiB): it should stay in L2. */
+    private static final int MAX_GROUP_FLOATS = 1 << 18;
+
     /** Rows of the column matrix: C*R*S. */
     final int crs;
-    /** Columns of the column matrix: P*Q output pixels. */
+    /** Columns of one image's column matrix: P*Q output pixels. */
     final int pq;
     /** Floats per input image: C*H*W. */
     final int chw;
     /** Floats per output image: K*P*Q. */
     final int kpq;
     /**
-     * A 1x1 kernel with stride 1, no padding (dilation is then irrelevant): the column matrix of an
-     * image is the image itself, (C, H*W), so no im2col is needed.
+     * A 1x1 kernel with stride 1 and no padding (dilation is then irrelevant): the column matrix of
+     * one image is the image itself, (C, H*W), and needs no im2col.
      */
     final boolean pointwise;
+    /**
+     * Images whose column matrices stand side by side in one GEMM, (C*R*S, group*P*Q): small
+     * output planes (3x3, 4x4 pixels) would otherwise fill a fraction of each register tile and
+     * make K-blocks a few steps deep.
+     */
+    final int group;
 
     private final float[][] columns;
+    private final float[][] gathered;
     private float[][] filterPartials;
+    private final float[] packedWeights;
+    private final float[] packedWeightsTransposed;
 
     Conv2dPlan(Conv2dGeometry g, int parts) {
         this.crs = g.c() * g.r() * g.s();
@@ -36,22 +50,50 @@ final class Conv2dPlan {
         this.kpq = g.k() * pq;
         this.pointwise = g.r() == 1 && g.s() == 1 && g.spec().strideH() == 1 && g.spec().strideW() == 1
                 && g.spec().padH() == 0 && g.spec().padW() == 0;
+        int wanted = (TARGET_COLUMNS + pq - 1) / pq;
+        int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
+        this.group = Math.max(1, Math.min(wanted, fits));
+        long columnFloats = (long) crs * pq * group;
+        long gatheredFloats = (long) g.k() * pq * group;
+        if (Math.max(columnFloats, gatheredFloats) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("conv2d: the im2col buffer of " + g + " would need " + columnFloats
+                    + " floats, more than a Java array holds");
+        }
+        this.packedWeights = new float[GemmKernels.packedASize(g.k(), crs)];
+        this.packedWeightsTransposed = new float[GemmKernels.packedASize(crs, g.k())];
         this.columns = new float[parts][];
-        if (!pointwise) {
-            long size = (long) crs * pq;
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("conv2d: the im2col buffer of " + g + " would need " + size
-                        + " floats, more than a Java array holds");
+        this.gathered = new float[parts][];
+        for (int i = 0; i < parts; i++) {
+            if (!pointwise || group > 1) {
+                columns[i] = new float[(int) columnFloats];
             }
-            for (int i = 0; i < parts; i++) {
-                columns[i] = new float[(int) size];
+            if (group > 1) {
+                gathered[i] = new float[(int) gatheredFloats];
             }
         }
     }
 
-    /** Worker {@code part}'s column buffer (C*R*S x P*Q); only for non-pointwise shapes. */
+    /** Worker {@code part}'s column buffer, (C*R*S, group*P*Q); null for a pointwise shape without grouping. */
     float[] columns(int part) {
         return columns[part];
+    }
+
+    /**
+     * Worker {@code part}'s (K, group*P*Q) buffer for a group's output (forward) or output gradient
+     * (backward) side by side; null when images are not grouped.
+     */
+    float[] gathered(int part) {
+        return gathered[part];
+    }
+
+    /** W (K, C*R*S) packed for {@link GemmKernels#sgemmPackedAOnCallingThread}: the forward product's A. */
+    float[] packedWeights() {
+        return packedWeights;
+    }
+
+    /** W^T (C*R*S, K) packed the same way: the backward-data product's A. */
+    float[] packedWeightsTransposed() {
+        return packedWeightsTransposed;
     }
 
     /** Number of workers this plan has buffers for. */
@@ -61,8 +103,7 @@ final class Conv2dPlan {
 
     /**
      * Worker {@code part}'s partial weight gradient (K x C*R*S), for {@code part >= 1}; worker 0
-     * writes into the caller's gradient. Allocated on the first backward-filter call, from the
-     * calling thread.
+     * writes into the caller's gradient.
      */
     float[] filterPartial(int part) {
         return filterPartials[part];
