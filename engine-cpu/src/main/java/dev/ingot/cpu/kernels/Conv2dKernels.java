@@ -3,6 +3,7 @@ package dev.ingot.cpu.kernels;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.cpu.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -11,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Convolution forward and backward as im2col + {@link GemmKernels SGEMM}, one image at a time.
+ * Convolution forward and backward as im2col + {@link GemmKernels SGEMM}.
  *
  * <p>For image n, with the column matrix {@code col(x_n)} of shape (C*R*S, P*Q) whose row
  * {@code (c, r, s)} holds, for every output pixel (p, q), the input pixel that kernel tap (r, s)
@@ -23,7 +24,12 @@ import java.util.Map;
  *   backward bias    db[k]          = sum_{n, p, q} dy[n, k, p, q]
  * </pre>
  * col2im is the transpose of im2col: it adds every column entry back onto the input pixel it came
- * from (taps overlap when the stride is smaller than the kernel).
+ * from (taps overlap when the stride is smaller than the kernel). Images with small output planes
+ * (3x3, 4x4 pixels) go through the GEMMs a group at a time, their column matrices side by side,
+ * (CRS, G*PQ) with G*PQ about {@link Conv2dPlan#TARGET_COLUMNS}: one image alone would fill a third
+ * of each register tile. The weights are packed into GEMM panels once per call, not once per image.
+ * im2col and col2im move whole output rows with (masked) vector loads and stores, since rows are
+ * short (13 floats for a 15x15 input) and per-row call overhead would dominate.
  *
  * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
  * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
@@ -37,8 +43,11 @@ import java.util.Map;
  * serves one backend, called from one thread at a time.
  */
 public final class Conv2dKernels implements AutoCloseable {
-    /** Below this many multiply-adds a convolution runs on the calling thread (a fork costs microseconds). */
-    private static final long PARALLEL_MACS = 1L << 20;
+    /**
+     * Below this many multiply-adds a convolution runs on the calling thread: the same grain as
+     * {@link GemmKernels#PARALLEL_MACS}, for the same reason (waking a worker costs tens of microseconds).
+     */
+    private static final long PARALLEL_MACS = GemmKernels.PARALLEL_MACS;
     /** Plans kept; the least recently used one beyond this is dropped (a run uses a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
@@ -78,9 +87,12 @@ public final class Conv2dKernels implements AutoCloseable {
         return parallel.threads();
     }
 
-    /** The pool each GEMM may split over when the batch is not split: only for big enough products. */
+    /**
+     * The pool each image's GEMM may split over when the batch is not split, or null to run it on
+     * the calling thread (with the weights packed once for all images).
+     */
     private Parallel gemmParallel(Conv2dGeometry g) {
-        return g.flops() / 2 / g.n() < PARALLEL_MACS ? null : parallel;
+        return g.flops() / 2 / g.n() < PARALLEL_MACS || parallel.threads() == 1 ? null : parallel;
     }
 
     private static void gemm(Parallel inner, boolean transA, boolean transB, int m, int n, int k,
@@ -365,7 +377,7 @@ public final class Conv2dKernels implements AutoCloseable {
                         int src = xOff + (c * h + ih) * w + shift;
                         Arrays.fill(col, dst, dst + q0, 0f);
                         if (sw == 1) {
-                            System.arraycopy(x, src + q0, col, dst + q0, q1 - q0);
+                            copyRun(x, src + q0, col, dst + q0, q1 - q0);
                         } else {
                             for (int oq = q0; oq < q1; oq++) {
                                 col[dst + oq] = x[src + oq * sw];
@@ -404,9 +416,7 @@ public final class Conv2dKernels implements AutoCloseable {
                         }
                         int dst = dxOff + (c * h + ih) * w + shift;
                         if (sw == 1) {
-                            for (int oq = q0; oq < q1; oq++) {
-                                dx[dst + oq] += col[src + oq];
-                            }
+                            addRun(col, src + q0, dx, dst + q0, q1 - q0);
                         } else {
                             for (int oq = q0; oq < q1; oq++) {
                                 dx[dst + oq * sw] += col[src + oq];
@@ -415,6 +425,35 @@ public final class Conv2dKernels implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * dst[d, d+len) = src[s, s+len) in vectors, the last one masked: an output row is often shorter
+     * than two vectors (13 floats for a 15x15 input), where a System.arraycopy call costs more
+     * than the copy.
+     */
+    private static void copyRun(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i <= len - S.length(); i += S.length()) {
+            FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+        }
+        if (i < len) {
+            VectorMask<Float> tail = S.indexInRange(i, len);
+            FloatVector.fromArray(S, src, s + i, tail).intoArray(dst, d + i, tail);
+        }
+    }
+
+    /** dst[d, d+len) += src[s, s+len), in vectors like {@link #copyRun}. */
+    private static void addRun(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i <= len - S.length(); i += S.length()) {
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+        if (i < len) {
+            VectorMask<Float> tail = S.indexInRange(i, len);
+            FloatVector.fromArray(S, dst, d + i, tail).add(FloatVector.fromArray(S, src, s + i, tail))
+                    .intoArray(dst, d + i, tail);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -57,7 +58,15 @@ class Conv2dKernelsTest {
                 new Case("mnist conv3", 3, 64, 5, 5, 64, 3, 3, Conv2dSpec.DEFAULT),
                 new Case("cifar conv1", 3, 3, 32, 32, 32, 3, 3, Conv2dSpec.DEFAULT),
                 new Case("cifar conv2", 2, 32, 15, 15, 64, 3, 3, Conv2dSpec.DEFAULT),
-                new Case("cifar conv3", 1, 64, 6, 6, 64, 3, 3, Conv2dSpec.DEFAULT)
+                new Case("cifar conv3", 1, 64, 6, 6, 64, 3, 3, Conv2dSpec.DEFAULT),
+                // Big enough (> GemmKernels.PARALLEL_MACS multiply-adds, see bigCasesAreAboveTheGrain)
+                // to be split over threads:
+                // by images, with groups of several 4x4 planes and a last, smaller group ...
+                new Case("cifar conv3, batch 37, split by images", 37, 64, 6, 6, 64, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("mnist conv2, batch 9, split by images", 9, 32, 13, 13, 64, 3, 3, Conv2dSpec.DEFAULT),
+                // ... and, for a single image, inside the GEMM.
+                new Case("batch 1, GEMM split over threads", 1, 64, 18, 18, 48, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case("pointwise, batch 5, split by images", 5, 96, 20, 20, 64, 1, 1, Conv2dSpec.DEFAULT)
         ).flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, 2)));
     }
 
@@ -237,6 +246,15 @@ class Conv2dKernelsTest {
             conv.backwardBias(g.n(), g.k(), g.p() * g.q(), dy, db);
             assertWithin(cs + " backwardBias", db, expectedBias, boundBias);
         }
+    }
+
+    @Test
+    void bigCasesAreAboveTheGrain() {
+        // The threaded paths are only tested if these stay above the grain.
+        assertTrue(37L * 64 * 16 * 576 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(9L * 64 * 121 * 288 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(48L * 576 * 18 * 18 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(5L * 64 * 96 * 400 >= GemmKernels.PARALLEL_MACS);
     }
 
     @Test

@@ -179,8 +179,10 @@ class GemmKernelsTest {
     void largeProductsSplitOverThreadsWithTails(boolean transA, boolean transB) {
         // Big enough to be split over both threads, along N (wide C) and along M (tall C), with
         // tiles that are not multiples of the register block.
-        check(Problem.padded(transA, transB, 131, 517, 70, 1f, 0f), TWO, false);
-        check(Problem.padded(transA, transB, 403, 45, 90, 1f, -1f), TWO, false);
+        assertTrue(131L * 517 * 130 >= GemmKernels.PARALLEL_MACS && 403L * 45 * 470 >= GemmKernels.PARALLEL_MACS,
+                "the products must be above the threading grain to test the split");
+        check(Problem.padded(transA, transB, 131, 517, 130, 1f, 0f), TWO, false);
+        check(Problem.padded(transA, transB, 403, 45, 470, 1f, -1f), TWO, false);
     }
 
     @Test
@@ -199,6 +201,7 @@ class GemmKernelsTest {
     void resultDoesNotDependOnTheThreadCount() {
         SplittableRandom r = new SplittableRandom(7);
         int m = 96, n = 700, k = 300;
+        assertTrue((long) m * n * k >= GemmKernels.PARALLEL_MACS, "must be above the threading grain");
         float[] a = random(r, m * k), b = random(r, k * n);
         float[] c1 = new float[m * n], c2 = new float[m * n];
         GemmKernels.sgemm(ONE, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c1, 0, n);
