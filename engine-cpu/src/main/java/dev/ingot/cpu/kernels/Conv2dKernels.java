@@ -106,22 +106,22 @@ public final class Conv2dKernels implements AutoCloseable {
     }
 
     /**
-     * {@code C (rows, cols) = op(W) . B + beta * C} with B (inner, cols) and C both of row stride
-     * {@code cols}, where op(W) is W (K, CRS) for the forward pass and W^T (CRS, K) for backward
+     * {@code C (rows, cols) = op(W) . B + beta * C} with B (depth, cols) at row stride ldb and C at
+     * row stride ldc, where op(W) is W (K, CRS) for the forward pass and W^T (CRS, K) for backward
      * data. On the calling thread the plan's copy of op(W), packed once per call, is used; a GEMM
      * split over threads packs its own.
      */
     private static void weightsTimes(Conv2dPlan plan, Parallel inner, boolean transposed, int k, int cols,
-                                     float[] w, float[] b, int bOff, float beta, float[] c, int cOff) {
+                                     float[] w, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         int rows = transposed ? plan.crs : k;
         int depth = transposed ? k : plan.crs;
         if (inner == null) {
             GemmKernels.sgemmPackedAOnCallingThread(rows, cols, depth,
-                    transposed ? plan.packedWeightsTransposed() : plan.packedWeights(), false, b, bOff, cols,
-                    beta, c, cOff, cols);
+                    transposed ? plan.packedWeightsTransposed() : plan.packedWeights(), false, b, bOff, ldb,
+                    beta, c, cOff, ldc);
         } else {
-            GemmKernels.sgemm(inner, transposed, false, rows, cols, depth, 1f, w, 0, plan.crs, b, bOff, cols,
-                    beta, c, cOff, cols);
+            GemmKernels.sgemm(inner, transposed, false, rows, cols, depth, 1f, w, 0, plan.crs, b, bOff, ldb,
+                    beta, c, cOff, ldc);
         }
     }
 
@@ -159,13 +159,15 @@ public final class Conv2dKernels implements AutoCloseable {
         for (int img = n0; img < n1; img += plan.group) {
             int count = Math.min(plan.group, n1 - img);
             int cols = count * pq;
+            int ld = plan.stride(count);
             float[] col = x;
-            int colOff = img * plan.chw;
+            int colOff = img * plan.chw, colLd = pq;
             if (count > 1 || !plan.pointwise) {
                 col = plan.columns(part);
                 colOff = 0;
+                colLd = ld;
                 for (int j = 0; j < count; j++) {
-                    im2col(g, x, (img + j) * plan.chw, col, j * pq, cols);
+                    im2col(g, x, (img + j) * plan.chw, col, j * pq, ld);
                 }
             }
             if (count == 1) {
@@ -177,13 +179,13 @@ public final class Conv2dKernels implements AutoCloseable {
                     }
                     beta = 1f;
                 }
-                weightsTimes(plan, inner, false, k, pq, w, col, colOff, beta, y, yOff);
+                weightsTimes(plan, inner, false, k, pq, w, col, colOff, colLd, beta, y, yOff, pq);
             } else {
                 float[] out = plan.gathered(part);
-                weightsTimes(plan, inner, false, k, cols, w, col, 0, 0f, out, 0);
+                weightsTimes(plan, inner, false, k, cols, w, col, 0, ld, 0f, out, 0, ld);
                 for (int j = 0; j < count; j++) {
                     for (int ch = 0; ch < k; ch++) {
-                        int src = ch * cols + j * pq, dst = (img + j) * plan.kpq + ch * pq;
+                        int src = ch * ld + j * pq, dst = (img + j) * plan.kpq + ch * pq;
                         float bias = b == null ? 0f : b[ch];
                         for (int t = 0; t < pq; t++) {
                             y[dst + t] = out[src + t] + bias;
@@ -196,8 +198,8 @@ public final class Conv2dKernels implements AutoCloseable {
 
     /**
      * The output gradients of images [img, img + count) side by side, (K, count*PQ): dy itself for
-     * one image, else copied into the plan's buffer. Returns the array; its offset is
-     * {@code img * K*P*Q} for one image and 0 otherwise, its row stride {@code count * PQ}.
+     * one image (at offset {@code img * K*P*Q}, row stride PQ), else copied into the plan's buffer
+     * (offset 0, row stride {@link Conv2dPlan#stride(int) stride(count)}).
      */
     private static float[] gatherOutputGradient(Conv2dGeometry g, Conv2dPlan plan, int part, float[] dy,
                                                 int img, int count) {
@@ -205,10 +207,10 @@ public final class Conv2dKernels implements AutoCloseable {
             return dy;
         }
         float[] out = plan.gathered(part);
-        int cols = count * plan.pq;
+        int ld = plan.stride(count);
         for (int j = 0; j < count; j++) {
             for (int ch = 0; ch < g.k(); ch++) {
-                System.arraycopy(dy, (img + j) * plan.kpq + ch * plan.pq, out, ch * cols + j * plan.pq, plan.pq);
+                System.arraycopy(dy, (img + j) * plan.kpq + ch * plan.pq, out, ch * ld + j * plan.pq, plan.pq);
             }
         }
         return out;
@@ -242,72 +244,79 @@ public final class Conv2dKernels implements AutoCloseable {
         for (int img = n0; img < n1; img += plan.group) {
             int count = Math.min(plan.group, n1 - img);
             int cols = count * pq;
+            int ld = plan.stride(count);
             float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
             int srcOff = count == 1 ? img * plan.kpq : 0;
+            int srcLd = count == 1 ? pq : ld;
             if (count == 1 && plan.pointwise) {
-                weightsTimes(plan, inner, true, k, pq, w, src, srcOff, 0f, dx, img * plan.chw);
+                weightsTimes(plan, inner, true, k, pq, w, src, srcOff, srcLd, 0f, dx, img * plan.chw, pq);
                 continue;
             }
             float[] col = plan.columns(part);
-            weightsTimes(plan, inner, true, k, cols, w, src, srcOff, 0f, col, 0);
+            weightsTimes(plan, inner, true, k, cols, w, src, srcOff, srcLd, 0f, col, 0, ld);
             for (int j = 0; j < count; j++) {
-                col2im(g, col, j * pq, cols, dx, (img + j) * plan.chw);
+                col2im(g, col, j * pq, ld, dx, (img + j) * plan.chw);
             }
         }
     }
 
     // ---------------------------------------------------------------- backward filter
 
-    /** dw (K,C,R,S) from x (N,C,H,W) and dy (N,K,P,Q); dw overwritten. */
+    /**
+     * dw (K,C,R,S) from x (N,C,H,W) and dy (N,K,P,Q); dw overwritten. Each worker sums its images
+     * into its own transposed partial dW^T (CRS, K), and dw is their sum, transposed, in worker order.
+     */
     public void backwardFilter(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
-        int weights = g.k() * plan.crs;
+        plan.ensureFilterPartials(plan.crs * g.k());
         if (parts > 1) {
-            plan.ensureFilterPartials(weights);
             parallel.forEachPart(parts, (part, count) -> backwardFilterImages(g, plan, part, null, x, dy,
-                    part == 0 ? dw : plan.filterPartial(part),
-                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
-            // forEachPart ran exactly `parts` workers (parts <= threads); add their partials in order.
-            for (int part = 1; part < parts; part++) {
-                addInto(plan.filterPartial(part), dw, weights);
-            }
+                    plan.filterPartial(part), firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
         } else {
-            backwardFilterImages(g, plan, 0, gemmParallel(g), x, dy, dw, 0, g.n());
+            backwardFilterImages(g, plan, 0, gemmParallel(g), x, dy, plan.filterPartial(0), 0, g.n());
+        }
+        // forEachPart ran exactly `parts` workers (parts <= threads): add their partials in order.
+        int k = g.k(), crs = plan.crs;
+        float[] first = plan.filterPartial(0);
+        for (int ch = 0; ch < k; ch++) {
+            for (int i = 0; i < crs; i++) {
+                float sum = first[i * k + ch];
+                for (int part = 1; part < parts; part++) {
+                    sum += plan.filterPartial(part)[i * k + ch];
+                }
+                dw[ch * crs + i] = sum;
+            }
         }
     }
 
-    /** dst = sum over images [n0, n1), a group at a time, of dY_g (K, G*PQ) . cols_g^T (G*PQ, CRS). */
+    /**
+     * dW^T (CRS, K) = sum over images [n0, n1), a group at a time, of cols_g (CRS, G*PQ) .
+     * dY_g^T (G*PQ, K). In this orientation C is only K columns wide, so the GEMM reads the column
+     * matrix in place and packs only the small dY_g.
+     */
     private static void backwardFilterImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
                                              float[] x, float[] dy, float[] dst, int n0, int n1) {
         int k = g.k(), pq = plan.pq;
         for (int img = n0; img < n1; img += plan.group) {
             int count = Math.min(plan.group, n1 - img);
             int cols = count * pq;
+            int ld = plan.stride(count);
             float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
             int srcOff = count == 1 ? img * plan.kpq : 0;
+            int srcLd = count == 1 ? pq : ld;
             float[] col = x;
-            int colOff = img * plan.chw;
+            int colOff = img * plan.chw, colLd = pq;
             if (count > 1 || !plan.pointwise) {
                 col = plan.columns(part);
                 colOff = 0;
+                colLd = ld;
                 for (int j = 0; j < count; j++) {
-                    im2col(g, x, (img + j) * plan.chw, col, j * pq, cols);
+                    im2col(g, x, (img + j) * plan.chw, col, j * pq, ld);
                 }
             }
-            gemm(inner, false, true, k, plan.crs, cols, src, srcOff, cols, col, colOff, cols,
-                    img == n0 ? 0f : 1f, dst, 0, plan.crs);
-        }
-    }
-
-    /** dst[i] += src[i] for i in [0, n). */
-    private static void addInto(float[] src, float[] dst, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += S.length()) {
-            FloatVector.fromArray(S, dst, i).add(FloatVector.fromArray(S, src, i)).intoArray(dst, i);
-        }
-        for (; i < n; i++) {
-            dst[i] += src[i];
+            gemm(inner, false, true, plan.crs, k, cols, col, colOff, colLd, src, srcOff, srcLd,
+                    img == n0 ? 0f : 1f, dst, 0, k);
         }
     }
 

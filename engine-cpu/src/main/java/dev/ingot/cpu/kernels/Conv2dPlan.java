@@ -7,8 +7,7 @@ import dev.ingot.core.spec.Conv2dGeometry;
  * call with that shape so that a training step allocates nothing: per worker, an im2col column
  * buffer (C*R*S, G*P*Q) and, when images are grouped, a (K, G*P*Q) buffer for a group's outputs or
  * output gradients; the weights packed as GEMM panels (both W and W^T); and, once the shape's
- * filter gradient has been asked for, one partial weight gradient (K, C*R*S) per worker beyond the
- * first.
+ * filter gradient has been asked for, one partial weight gradient per worker (transposed, (C*R*S, K)).
  *
  * <p>Used by one {@link Conv2dKernels} call at a time; within a call, worker {@code part} touches
  * only the buffers of index {@code part}.
@@ -59,8 +58,8 @@ final class Conv2dPlan {
         int wanted = (TARGET_COLUMNS + pq - 1) / pq;
         int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
         this.group = Math.max(1, Math.min(wanted, fits));
-        long columnFloats = (long) crs * pq * group;
-        long gatheredFloats = (long) g.k() * pq * group;
+        long columnFloats = (long) crs * (pq * group + 16);
+        long gatheredFloats = (long) g.k() * (pq * group + 16);
         if (Math.max(columnFloats, gatheredFloats) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("conv2d: the im2col buffer of " + g + " would need " + columnFloats
                     + " floats, more than a Java array holds");
@@ -77,6 +76,16 @@ final class Conv2dPlan {
                 gathered[i] = new float[(int) gatheredFloats];
             }
         }
+    }
+
+    /**
+     * Row stride of the buffers holding {@code count} images side by side: count*P*Q, plus 16 when
+     * that is a multiple of 64 floats, where rows would alias in the L1 cache sets and the GEMM
+     * would have to copy them instead of reading them in place.
+     */
+    int stride(int count) {
+        int cols = count * pq;
+        return cols % 64 == 0 ? cols + 16 : cols;
     }
 
     /** Worker {@code part}'s column buffer, (C*R*S, group*P*Q); null for a pointwise shape without grouping. */
@@ -107,10 +116,7 @@ final class Conv2dPlan {
         return columns.length;
     }
 
-    /**
-     * Worker {@code part}'s partial weight gradient (K x C*R*S), for {@code part >= 1}; worker 0
-     * writes into the caller's gradient.
-     */
+    /** Worker {@code part}'s partial weight gradient, transposed: (C*R*S, K). */
     float[] filterPartial(int part) {
         return filterPartials[part];
     }
@@ -119,7 +125,7 @@ final class Conv2dPlan {
     void ensureFilterPartials(int weights) {
         if (filterPartials == null) {
             float[][] partials = new float[columns.length][];
-            for (int i = 1; i < partials.length; i++) {
+            for (int i = 0; i < partials.length; i++) {
                 partials[i] = new float[weights];
             }
             filterPartials = partials;

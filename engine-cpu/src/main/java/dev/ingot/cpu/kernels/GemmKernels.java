@@ -52,6 +52,8 @@ public final class GemmKernels {
      * Zen 5 core, against 5-40 us measured to wake a parked pool worker on these (virtual) machines.
      */
     static final long PARALLEL_MACS = 1L << 23;
+    /** C at most this many columns (rows) wide reads an untransposed A (B) in place; see {@link #block}. */
+    static final int IN_PLACE_LIMIT = 4 * NR;
 
     private GemmKernels() {
     }
@@ -177,6 +179,14 @@ public final class GemmKernels {
     /**
      * C[m0:m1, n0:n1] of the product, on this thread, in the loop order of the class comment. With
      * {@code packedA} non-null, A's panels are read from it (see {@link #packWholeA}) and a is unused.
+     *
+     * <p>Packing pays when each packed panel is used many times. When C is only a few tiles wide
+     * (at most {@link #IN_PLACE_LIMIT} columns), each A panel meets only those few B panels, so an
+     * untransposed A (with alpha 1) is read in place; likewise an untransposed B when C is only a
+     * few tiles tall. In place, rows are read with stride lda (ldb): this stays as fast as packed
+     * panels unless the stride is a multiple of 64 floats, where rows alias in the L1 cache sets,
+     * so those strides are packed. Edge panels (fewer than MR rows or NR columns) are always
+     * packed, zero-padded.
      */
     private static void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int k, float alpha,
                               float[] a, int aOff, int lda, float[] packedA, float[] b, int bOff, int ldb,
@@ -184,12 +194,19 @@ public final class GemmKernels {
         Scratch scratch = SCRATCH.get();
         float[] tile = scratch.tile;
         int mPad = roundUp(m1, MR);
+        boolean aInPlace = packedA == null && !transA && alpha == 1f && n1 - n0 <= IN_PLACE_LIMIT && lda % 64 != 0;
+        boolean bInPlace = !transB && m1 - m0 <= IN_PLACE_LIMIT && ldb % 64 != 0;
         for (int jc = n0; jc < n1; jc += NC) {
             int nc = Math.min(NC, n1 - jc);
+            int ncFull = nc / NR * NR;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float[] bp = scratch.bp(roundUp(nc, NR) * kc);
-                if (transB) {
+                if (bInPlace) {
+                    if (ncFull < nc) {
+                        packB(b, bOff, ldb, pc, kc, jc + ncFull, nc - ncFull, bp);
+                    }
+                } else if (transB) {
                     packBTransposed(b, bOff, ldb, pc, kc, jc, nc, bp);
                 } else {
                     packB(b, bOff, ldb, pc, kc, jc, nc, bp);
@@ -197,6 +214,7 @@ public final class GemmKernels {
                 float betaNow = pc == 0 ? beta : 1f;
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
+                    int mcFull = mc / MR * MR;
                     float[] ap;
                     int aBase;
                     if (packedA != null) {
@@ -205,7 +223,11 @@ public final class GemmKernels {
                     } else {
                         ap = scratch.ap(roundUp(mc, MR) * kc);
                         aBase = 0;
-                        if (transA) {
+                        if (aInPlace) {
+                            if (mcFull < mc) {
+                                packA(a, aOff, lda, ic + mcFull, mc - mcFull, pc, kc, alpha, ap, 0);
+                            }
+                        } else if (transA) {
                             packATransposed(a, aOff, lda, ic, mc, pc, kc, alpha, ap, 0);
                         } else {
                             packA(a, aOff, lda, ic, mc, pc, kc, alpha, ap, 0);
@@ -213,15 +235,38 @@ public final class GemmKernels {
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
-                        int bi = jr * kc;
+                        float[] bSrc = bp;
+                        int bi = jr * kc, bStride = NR;
+                        if (bInPlace) {
+                            if (cols == NR) {
+                                bSrc = b;
+                                bi = bOff + pc * ldb + jc + jr;
+                                bStride = ldb;
+                            } else {
+                                bi = 0;
+                            }
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int rows = Math.min(MR, mc - ir);
-                            int ai = aBase + ir * kc;
+                            float[] aSrc = ap;
+                            int ai = aBase + ir * kc, aRowStride = 1, aColStride = MR;
+                            if (aInPlace) {
+                                if (rows == MR) {
+                                    aSrc = a;
+                                    ai = aOff + (ic + ir) * lda + pc;
+                                    aRowStride = lda;
+                                    aColStride = 1;
+                                } else {
+                                    ai = 0;
+                                }
+                            }
                             int ci = cOff + (ic + ir) * ldc + jc + jr;
                             if (rows == MR && cols == NR) {
-                                GemmMicroKernel.multiply8x2(kc, ap, ai, bp, bi, c, ci, ldc, betaNow);
+                                GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
+                                        c, ci, ldc, betaNow);
                             } else {
-                                GemmMicroKernel.multiply8x2(kc, ap, ai, bp, bi, tile, 0, NR, 0f);
+                                GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
+                                        tile, 0, NR, 0f);
                                 storeEdge(tile, rows, cols, c, ci, ldc, betaNow);
                             }
                         }
