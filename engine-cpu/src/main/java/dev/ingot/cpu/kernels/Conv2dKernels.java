@@ -167,7 +167,7 @@ public final class Conv2dKernels implements AutoCloseable {
                 colOff = 0;
                 colLd = ld;
                 for (int j = 0; j < count; j++) {
-                    im2col(g, x, (img + j) * plan.chw, col, j * pq, ld);
+                    im2col(g, plan, x, (img + j) * plan.chw, col, j * pq, ld);
                 }
             }
             if (count == 1) {
@@ -255,7 +255,7 @@ public final class Conv2dKernels implements AutoCloseable {
             float[] col = plan.columns(part);
             weightsTimes(plan, inner, true, k, cols, w, src, srcOff, srcLd, 0f, col, 0, ld);
             for (int j = 0; j < count; j++) {
-                col2im(g, col, j * pq, ld, dx, (img + j) * plan.chw);
+                col2im(g, plan, col, j * pq, ld, dx, (img + j) * plan.chw);
             }
         }
     }
@@ -312,7 +312,7 @@ public final class Conv2dKernels implements AutoCloseable {
                 colOff = 0;
                 colLd = ld;
                 for (int j = 0; j < count; j++) {
-                    im2col(g, x, (img + j) * plan.chw, col, j * pq, ld);
+                    im2col(g, plan, x, (img + j) * plan.chw, col, j * pq, ld);
                 }
             }
             gemm(inner, false, true, plan.crs, k, cols, col, colOff, colLd, src, srcOff, srcLd,
@@ -364,7 +364,11 @@ public final class Conv2dKernels implements AutoCloseable {
      * Loop order c, r, s, p, q: each col row is written front to back; with stride 1 the in-image
      * part of an output row is one contiguous run of an input row (an arraycopy).
      */
-    static void im2col(Conv2dGeometry g, float[] x, int xOff, float[] col, int colOff, int ldCol) {
+    static void im2col(Conv2dGeometry g, Conv2dPlan plan, float[] x, int xOff, float[] col, int colOff, int ldCol) {
+        if (plan.smallPlane) {
+            im2colSmallPlane(g, plan, x, xOff, col, colOff, ldCol);
+            return;
+        }
         int h = g.h(), w = g.w(), p = g.p(), q = g.q();
         int sh = g.spec().strideH(), sw = g.spec().strideW();
         int ph = g.spec().padH(), pw = g.spec().padW();
@@ -404,7 +408,11 @@ public final class Conv2dKernels implements AutoCloseable {
      * every in-image entry is added back, in im2col's loop order (stride-1 rows are contiguous
      * adds that C2 vectorises).
      */
-    static void col2im(Conv2dGeometry g, float[] col, int colOff, int ldCol, float[] dx, int dxOff) {
+    static void col2im(Conv2dGeometry g, Conv2dPlan plan, float[] col, int colOff, int ldCol, float[] dx, int dxOff) {
+        if (plan.smallPlane) {
+            col2imSmallPlane(g, plan, col, colOff, ldCol, dx, dxOff);
+            return;
+        }
         int h = g.h(), w = g.w(), p = g.p(), q = g.q();
         int sh = g.spec().strideH(), sw = g.spec().strideW();
         int ph = g.spec().padH(), pw = g.spec().padW();
@@ -432,6 +440,48 @@ public final class Conv2dKernels implements AutoCloseable {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * im2col of an unpadded image whose P x Q output plane fits one vector (3x3 and 4x4 planes): each
+     * column row (c, r, s) is one masked vector gather of the plane's taps from
+     * {@code x[c][r*dh][s*dw] + planeOffsets}, stored with one masked store.
+     */
+    private static void im2colSmallPlane(Conv2dGeometry g, Conv2dPlan plan, float[] x, int xOff, float[] col,
+                                         int colOff, int ldCol) {
+        int h = g.h(), w = g.w(), dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        VectorMask<Float> lanes = S.indexInRange(0, plan.pq);
+        int[] offsets = plan.planeOffsets;
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                int base = xOff + (c * h + r * dh) * w;
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    FloatVector.fromArray(S, x, base + s * dw, offsets, 0, lanes).intoArray(col, row, lanes);
+                }
+            }
+        }
+    }
+
+    /** col2im's counterpart of {@link #im2colSmallPlane}: gather dx's taps, add the column row, scatter back. */
+    private static void col2imSmallPlane(Conv2dGeometry g, Conv2dPlan plan, float[] col, int colOff, int ldCol,
+                                         float[] dx, int dxOff) {
+        int h = g.h(), w = g.w(), dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        Arrays.fill(dx, dxOff, dxOff + g.c() * h * w, 0f);
+        VectorMask<Float> lanes = S.indexInRange(0, plan.pq);
+        int[] offsets = plan.planeOffsets;
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                int base = dxOff + (c * h + r * dh) * w;
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int at = base + s * dw;
+                    FloatVector.fromArray(S, dx, at, offsets, 0, lanes)
+                            .add(FloatVector.fromArray(S, col, row, lanes))
+                            .intoArray(dx, at, offsets, 0, lanes);
                 }
             }
         }

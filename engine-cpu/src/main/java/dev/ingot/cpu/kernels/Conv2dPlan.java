@@ -42,6 +42,14 @@ final class Conv2dPlan {
      */
     final int group;
 
+    /**
+     * The whole P x Q output plane fits one vector and needs no padding: im2col gathers a plane row
+     * with one vector gather from {@link #planeOffsets} instead of P short row copies.
+     */
+    final boolean smallPlane;
+    /** For lane t = p*Q + q of a small plane: the input offset {@code p*sh*W + q*sw} of tap (0, 0). */
+    final int[] planeOffsets;
+
     private final float[][] columns;
     private final float[][] gathered;
     private float[][] filterPartials;
@@ -55,6 +63,12 @@ final class Conv2dPlan {
         this.kpq = g.k() * pq;
         this.pointwise = g.r() == 1 && g.s() == 1 && g.spec().strideH() == 1 && g.spec().strideW() == 1
                 && g.spec().padH() == 0 && g.spec().padW() == 0;
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        this.smallPlane = pq <= lanes && g.spec().padH() == 0 && g.spec().padW() == 0;
+        this.planeOffsets = new int[lanes];
+        for (int t = 0; t < (smallPlane ? pq : 0); t++) {
+            planeOffsets[t] = (t / g.q()) * g.spec().strideH() * g.w() + (t % g.q()) * g.spec().strideW();
+        }
         int wanted = (TARGET_COLUMNS + pq - 1) / pq;
         int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
         this.group = Math.max(1, Math.min(wanted, fits));

@@ -53,6 +53,8 @@ class Conv2dKernelsTest {
                 new Case("pointwise 1x1", 3, 19, 6, 5, 7, 1, 1, Conv2dSpec.DEFAULT),
                 new Case("1x1 with stride 2", 2, 9, 7, 7, 4, 1, 1, Conv2dSpec.of(2, 0)),
                 new Case("padding larger than needed", 1, 2, 4, 4, 3, 3, 3, Conv2dSpec.of(1, 3)),
+                new Case("3x4 output plane (one vector), stride 2x1, dilation 2", 2, 3, 9, 8, 5, 3, 3,
+                        new Conv2dSpec(2, 1, 0, 0, 2, 2)),
                 new Case("mnist conv1", 3, 1, 28, 28, 32, 3, 3, Conv2dSpec.DEFAULT),
                 new Case("mnist conv2", 3, 32, 13, 13, 64, 3, 3, Conv2dSpec.DEFAULT),
                 new Case("mnist conv3", 3, 64, 5, 5, 64, 3, 3, Conv2dSpec.DEFAULT),
