@@ -156,8 +156,9 @@ public final class Conv2dKernels implements AutoCloseable {
     private static void forwardImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
                                       float[] x, float[] w, float[] b, float[] y, int n0, int n1) {
         int k = g.k(), pq = plan.pq;
-        for (int img = n0; img < n1; img += plan.group) {
-            int count = Math.min(plan.group, n1 - img);
+        int group = plan.groupFor(n1 - n0);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
             int cols = count * pq;
             int ld = plan.stride(count);
             float[] col = x;
@@ -241,8 +242,9 @@ public final class Conv2dKernels implements AutoCloseable {
     private static void backwardDataImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
                                            float[] dy, float[] w, float[] dx, int n0, int n1) {
         int k = g.k(), pq = plan.pq;
-        for (int img = n0; img < n1; img += plan.group) {
-            int count = Math.min(plan.group, n1 - img);
+        int group = plan.groupFor(n1 - n0);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
             int cols = count * pq;
             int ld = plan.stride(count);
             float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
@@ -298,8 +300,9 @@ public final class Conv2dKernels implements AutoCloseable {
     private static void backwardFilterImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
                                              float[] x, float[] dy, float[] dst, int n0, int n1) {
         int k = g.k(), pq = plan.pq;
-        for (int img = n0; img < n1; img += plan.group) {
-            int count = Math.min(plan.group, n1 - img);
+        int group = plan.groupFor(n1 - n0);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
             int cols = count * pq;
             int ld = plan.stride(count);
             float[] src = gatherOutputGradient(g, plan, part, dy, img, count);

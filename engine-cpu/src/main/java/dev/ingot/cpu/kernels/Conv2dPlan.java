@@ -93,6 +93,15 @@ final class Conv2dPlan {
     }
 
     /**
+     * Images per group for a share of {@code images} images: at most {@link #group}, as even as
+     * possible (32 images with groups of up to 29 go as 16 + 16, not 29 + 3).
+     */
+    int groupFor(int images) {
+        int groups = (images + group - 1) / group;
+        return Math.max(1, (images + groups - 1) / groups);
+    }
+
+    /**
      * Row stride of the buffers holding {@code count} images side by side: count*P*Q, plus 16 when
      * that is a multiple of 64 floats, where rows would alias in the L1 cache sets and the GEMM
      * would have to copy them instead of reading them in place.
