@@ -134,11 +134,6 @@ final class Conv2dPlan {
         return packedWeightsTransposed;
     }
 
-    /** Number of workers this plan has buffers for. */
-    int parts() {
-        return columns.length;
-    }
-
     /** Worker {@code part}'s partial weight gradient, transposed: (C*R*S, K). */
     float[] filterPartial(int part) {
         return filterPartials[part];

@@ -24,8 +24,10 @@ import dev.ingot.cpu.parallel.Parallel;
  * chains (more than the FMA latency x FMA ports, 4 x 2 on Zen 5) so the FMA units never wait.
  * Packing makes every load in the micro-kernel sequential, whatever the transposes, offsets and
  * leading dimensions, and pads edge panels with zeros so the micro-kernel never branches; only
- * the store of an edge tile goes through a small buffer. alpha is applied while packing A; beta on
- * the first K block only (later blocks add), and a zero beta never reads C, so NaNs in C vanish.
+ * the store of an edge tile goes through a small buffer. When C is only a few tiles wide (tall),
+ * each A (B) panel would be used too few times to repay its copy, and an untransposed operand is
+ * read in place instead (see {@link #block}). alpha is applied while packing A; beta on the first
+ * K block only (later blocks add), and a zero beta never reads C, so NaNs in C vanish.
  *
  * <h2>Threads</h2>
  * A product of at least {@link #PARALLEL_MACS} multiply-adds is split over the {@link Parallel}
