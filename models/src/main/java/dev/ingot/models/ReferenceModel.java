@@ -14,10 +14,11 @@ import java.util.function.Supplier;
  * @param dataset      the dataset name {@link dev.ingot.data.Datasets#load} knows, e.g. {@code "mnist"}
  * @param inputShape   one image, {@code (C, H, W)}
  * @param description  one line: what it is and where it comes from
+ * @param epochs       how many epochs the Keras original trains for
  * @param architecture makes the layers
  * @param optimizer    makes the optimizer
  */
-public record ReferenceModel(String name, String dataset, Shape inputShape, String description,
+public record ReferenceModel(String name, String dataset, Shape inputShape, String description, int epochs,
                              Supplier<Sequential> architecture, Supplier<Optimizer> optimizer) {
 
     /** A new, unbuilt model with this architecture. */

@@ -1,6 +1,7 @@
 package dev.ingot.models;
 
 import dev.ingot.core.Shape;
+import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.nn.Adam;
 import dev.ingot.nn.Conv2d;
 import dev.ingot.nn.Dropout;
@@ -9,7 +10,6 @@ import dev.ingot.nn.Linear;
 import dev.ingot.nn.MaxPool2d;
 import dev.ingot.nn.ReLU;
 import dev.ingot.nn.Sequential;
-import dev.ingot.core.spec.AdamSpec;
 
 import java.util.List;
 import java.util.Locale;
@@ -82,13 +82,13 @@ public final class ReferenceModels {
 
     private static final List<ReferenceModel> ALL = List.of(
             new ReferenceModel("mnist-mlp", "mnist", Shape.of(1, 28, 28),
-                    "Flatten, Dense 128 ReLU, Dropout 0.2, Dense 10 (TensorFlow beginner quickstart)",
+                    "Flatten, Dense 128 ReLU, Dropout 0.2, Dense 10 (TensorFlow beginner quickstart)", 5,
                     ReferenceModels::mnistMlp, () -> new Adam(AdamSpec.keras())),
             new ReferenceModel("mnist-cnn", "mnist", Shape.of(1, 28, 28),
-                    "3 conv 3x3 (32, 64, 64) ReLU with 2 max-pools, Dense 64 ReLU, Dense 10 (TensorFlow CNN tutorial, MNIST)",
+                    "3 conv 3x3 (32, 64, 64) ReLU with 2 max-pools, Dense 64 ReLU, Dense 10 (TensorFlow CNN tutorial, MNIST)", 5,
                     ReferenceModels::mnistCnn, () -> new Adam(AdamSpec.keras())),
             new ReferenceModel("cifar10-cnn", "cifar10", Shape.of(3, 32, 32),
-                    "3 conv 3x3 (32, 64, 64) ReLU with 2 max-pools, Dense 64 ReLU, Dense 10 (TensorFlow CNN tutorial)",
+                    "3 conv 3x3 (32, 64, 64) ReLU with 2 max-pools, Dense 64 ReLU, Dense 10 (TensorFlow CNN tutorial)", 10,
                     ReferenceModels::cifar10Cnn, () -> new Adam(AdamSpec.keras())));
 
     /** Every reference model, in a fixed order. */

@@ -90,9 +90,10 @@ public final class ConfusionMatrix {
         int k = classes.size();
         long max = Arrays.stream(counts).flatMapToLong(Arrays::stream).max().orElse(0);
         int width = Math.max(5, Long.toString(max).length() + 1);
-        int labelWidth = Math.min(12, classes.stream().mapToInt(String::length).max().orElse(5));
+        String corner = "true\\pred";
+        int labelWidth = Math.max(corner.length(), Math.min(12, classes.stream().mapToInt(String::length).max().orElse(5))) + 1;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-" + labelWidth + "s", "true\\pred"));
+        sb.append(String.format("%-" + labelWidth + "s", corner));
         for (int j = 0; j < k; j++) {
             sb.append(String.format("%" + width + "s", shorten(classes.get(j), width - 1)));
         }
