@@ -4,8 +4,10 @@ import dev.ingot.core.BackendException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.UncheckedIOException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code ingot} command line: one runnable jar, one subcommand per job. Started by the
@@ -21,6 +23,7 @@ import java.io.IOException;
         subcommands = {TrainCommand.class, EvaluateCommand.class, DemoCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IngotCli {
+    private final CountDownLatch finished = new CountDownLatch(1);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -28,7 +31,8 @@ public final class IngotCli {
 
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new IngotCli());
+        IngotCli root = new IngotCli();
+        CommandLine cli = new CommandLine(root);
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             boolean userError = e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof IOException || e instanceof UncheckedIOException || e instanceof BackendException;
@@ -38,6 +42,21 @@ public final class IngotCli {
             command.getErr().println("ingot " + command.getCommandName() + ": " + e.getMessage());
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            root.finished.countDown();
+        }
+    }
+
+    /**
+     * Waits until the command has returned and its last message is printed. A shutdown hook (Ctrl-C)
+     * that asked a command to stop calls this, so that the JVM exits only after the command has
+     * saved its work and said so.
+     *
+     * @return whether it finished within {@code seconds}
+     */
+    boolean awaitFinished(long seconds) throws InterruptedException {
+        return finished.await(seconds, TimeUnit.SECONDS);
     }
 }

@@ -19,6 +19,7 @@ import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,8 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ingot train}: trains a reference model on its dataset, validating on the test set after
@@ -46,6 +45,9 @@ final class TrainCommand implements Callable<Integer> {
     static final String CHECKPOINT = "checkpoint.safetensors";
     static final String METRICS = "metrics.json";
     static final String CURVES = "training-curves.png";
+    @ParentCommand
+    IngotCli cli;
+
     static final String VALIDATION = "the test set after every epoch, as the Keras originals do"
             + " (validation_data=(test_images, test_labels))";
 
@@ -161,9 +163,17 @@ final class TrainCommand implements Callable<Integer> {
             ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, train.size());
             Checkpointing hooks = new Checkpointing(display, trainer, checkpointFile, meta, settings, start);
 
+            // Ctrl-C (or kill): finish the step, save, say so, then let the JVM exit.
             Thread stopper = new Thread(() -> {
                 trainer.requestStop();
-                hooks.awaitDone();
+                try {
+                    if (!cli.awaitFinished(120)) {
+                        System.err.println("ingot train: no checkpoint saved after the interrupt;"
+                                + " --resume continues from the last periodic one");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }, "ingot-train-interrupt");
             Runtime.getRuntime().addShutdownHook(stopper);
             try {
@@ -191,7 +201,6 @@ final class TrainCommand implements Callable<Integer> {
                         seconds(start));
                 return 0;
             } finally {
-                hooks.markDone();
                 removeHook(stopper);
             }
         }
@@ -241,7 +250,6 @@ final class TrainCommand implements Callable<Integer> {
         private final Map<String, String> meta;
         private final ObjectNode settings;
         private final long start;
-        private final CountDownLatch done = new CountDownLatch(1);
         private EvaluationReport lastValidation;
 
         Checkpointing(ProgressDisplay display, Trainer trainer, Path file, Map<String, String> meta,
@@ -267,7 +275,7 @@ final class TrainCommand implements Callable<Integer> {
         public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
             display.stepFinished(epoch, step, steps, images, loss, accuracy);
             if (checkpointEvery > 0 && trainer.progress().globalStep() % checkpointEvery == 0 && step < steps) {
-                save(null, false);
+                save(false);
             }
         }
 
@@ -280,10 +288,10 @@ final class TrainCommand implements Callable<Integer> {
         public void epochFinished(EpochMetrics metrics, EvaluationReport validation) {
             display.epochFinished(metrics, validation);
             lastValidation = validation;
-            save(validation, true);
+            save(true);
         }
 
-        private void save(EvaluationReport validation, boolean curves) {
+        private void save(boolean curves) {
             try {
                 Checkpoint.save(file, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, trainer.history(), null, seconds(start), false);
@@ -292,22 +300,6 @@ final class TrainCommand implements Callable<Integer> {
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("cannot save the checkpoint to " + file + ": " + e.getMessage(), e);
-            }
-        }
-
-        /** The run has written its last file (or failed): the Ctrl-C hook may let the JVM exit. */
-        void markDone() {
-            done.countDown();
-        }
-
-        /** Called by the Ctrl-C hook: waits (bounded) until the stopped run has saved its checkpoint. */
-        void awaitDone() {
-            try {
-                if (!done.await(120, TimeUnit.SECONDS)) {
-                    System.err.println("ingot: no checkpoint saved after the interrupt; resume from the last epoch's");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
     }
