@@ -102,6 +102,13 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         PrintStream out = System.out;
         ReferenceModel recipe = ReferenceModels.get(model);
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new IllegalArgumentException("--output " + output + " is a file, not a folder");
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("--checkpoint-every must be 0 (off) or a number of steps, got "
+                    + checkpointEvery);
+        }
         Files.createDirectories(output);
         Path checkpointFile = output.resolve(CHECKPOINT);
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
