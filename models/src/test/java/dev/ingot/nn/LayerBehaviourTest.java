@@ -29,7 +29,9 @@ class LayerBehaviourTest {
 
     @AfterAll
     static void close() {
-        backend.close();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     @Test

@@ -31,7 +31,9 @@ class LayerGradientTest {
 
     @AfterAll
     static void close() {
-        backend.close();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     private static float[] uniform(long seed, Shape s) {

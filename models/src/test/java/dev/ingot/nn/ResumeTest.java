@@ -41,7 +41,9 @@ class ResumeTest {
 
     @AfterAll
     static void close() {
-        backend.close();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     private record Run(Map<String, float[]> state, History history) {

@@ -30,7 +30,9 @@ class TrainerTest {
 
     @AfterAll
     static void close() {
-        backend.close();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     static Sequential smallCnn() {

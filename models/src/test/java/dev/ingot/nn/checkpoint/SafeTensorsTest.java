@@ -39,7 +39,9 @@ class SafeTensorsTest {
 
     @AfterAll
     static void close() {
-        backend.close();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     private static float[] values(int n, float start) {
