@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * The machine's FP32 fused multiply-add peak as the Vector API reaches it: the ceiling the GEMM and
  * convolution benchmarks are measured against. Twelve independent accumulator chains (more than
  * FMA latency x FMA pipes, 4 x 2 on Zen 4/5) keep every FMA unit busy; nothing is loaded.
- * Score: FMA instructions per microsecond per thread; GFLOP/s per thread = {@code score * lanes * 2 / 1000}
- * (lanes: 16 with AVX-512). Run with {@code -t 1} and {@code -t 2} (one thread per core):
+ * Score: vector FMA instructions per microsecond, summed over the benchmark threads; GFLOP/s =
+ * {@code score * lanes * 2 / 1000} (lanes: 16 with AVX-512). Run with {@code -t 1} and {@code -t 2}
+ * (one thread per core):
  *
  * <pre>
  * java -jar bench/target/benchmarks.jar FmaPeakBenchmark -t 2
