@@ -1,0 +1,115 @@
+package dev.ingot.parity;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Counts what the suites really checked: every (kernel, shape case, backend) comparison that ran
+ * and passed, every one skipped (with the reason), and every one that failed. A green build with
+ * nothing checked must not look like a green build with everything checked, so the run ends with
+ * one summary line per suite (see {@link ParitySummaryListener}), e.g.
+ * {@code parity: 812 cases checked (kernel x shape x backend) on [cpu]; 812 skipped on [cuda]: no driver}.
+ *
+ * <p>Shared by the whole test JVM (surefire runs every class in one fork); thread-safe.
+ */
+public final class ParityLedger {
+
+    /** The suites that report through the ledger, with the unit each one counts. */
+    public enum Suite {
+        PARITY("parity", "cases checked (kernel x shape x backend)"),
+        GRADCHECK("gradcheck", "gradient checks (kernel x shape x backend)"),
+        BAD_INPUT("bad-input", "rejections checked (case x backend)");
+
+        private final String label;
+        private final String unit;
+
+        Suite(String label, String unit) {
+            this.label = label;
+            this.unit = unit;
+        }
+    }
+
+    /** One comparison: a kernel (or bad-input case), a shape case and a backend. */
+    public record Entry(Suite suite, String kernel, String testCase, String backend) {
+    }
+
+    private static final Map<Entry, String> PASSED = new LinkedHashMap<>();
+    private static final Map<Entry, String> SKIPPED = new LinkedHashMap<>();
+    private static final Map<Entry, String> FAILED = new LinkedHashMap<>();
+
+    private ParityLedger() {
+    }
+
+    public static synchronized void passed(Entry e) {
+        PASSED.put(e, "");
+    }
+
+    public static synchronized void skipped(Entry e, String reason) {
+        SKIPPED.put(e, reason);
+    }
+
+    public static synchronized void failed(Entry e, String cause) {
+        FAILED.put(e, cause);
+    }
+
+    public static synchronized boolean isEmpty() {
+        return PASSED.isEmpty() && SKIPPED.isEmpty() && FAILED.isEmpty();
+    }
+
+    public static synchronized int passedCount(Suite suite) {
+        return (int) PASSED.keySet().stream().filter(e -> e.suite() == suite).count();
+    }
+
+    /** One line per suite that recorded anything, in {@link Suite} order. */
+    public static synchronized List<String> summaryLines() {
+        List<String> lines = new ArrayList<>();
+        for (Suite suite : Suite.values()) {
+            int passed = count(PASSED, suite);
+            int skipped = count(SKIPPED, suite);
+            int failed = count(FAILED, suite);
+            if (passed + skipped + failed == 0) {
+                continue;
+            }
+            StringBuilder sb = new StringBuilder();
+            sb.append(suite.label).append(": ").append(passed).append(' ').append(suite.unit)
+                    .append(" on ").append(backends(PASSED, suite));
+            // One clause per skipped backend, with its reason (all skips of a backend share it).
+            Map<String, Set<String>> reasons = new TreeMap<>();
+            Map<String, Integer> counts = new TreeMap<>();
+            for (Map.Entry<Entry, String> e : SKIPPED.entrySet()) {
+                if (e.getKey().suite() == suite) {
+                    reasons.computeIfAbsent(e.getKey().backend(), b -> new LinkedHashSet<>()).add(e.getValue());
+                    counts.merge(e.getKey().backend(), 1, Integer::sum);
+                }
+            }
+            for (Map.Entry<String, Integer> e : counts.entrySet()) {
+                sb.append("; ").append(e.getValue()).append(" skipped on [").append(e.getKey()).append("]: ")
+                        .append(String.join(" | ", reasons.get(e.getKey())));
+            }
+            if (failed > 0) {
+                sb.append("; ").append(failed).append(" FAILED on ").append(backends(FAILED, suite));
+            }
+            lines.add(sb.toString());
+        }
+        return lines;
+    }
+
+    private static int count(Map<Entry, String> map, Suite suite) {
+        return (int) map.keySet().stream().filter(e -> e.suite() == suite).count();
+    }
+
+    private static String backends(Map<Entry, String> map, Suite suite) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Entry e : map.keySet()) {
+            if (e.suite() == suite) {
+                names.add(e.backend());
+            }
+        }
+        return names.toString();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.ingot.parity;
+
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Prints the {@link ParityLedger}'s summary lines when the test run ends, and writes them to the
+ * file named by the system property {@code ingot.parity.summary} (surefire sets it to
+ * {@code tests/target/parity-summary.txt}). Registered through
+ * {@code META-INF/services/org.junit.platform.launcher.LauncherSessionListener}, so it runs under
+ * surefire and any other JUnit Platform launcher without being named anywhere.
+ */
+public final class ParitySummaryListener implements LauncherSessionListener {
+
+    @Override
+    public void launcherSessionClosed(LauncherSession session) {
+        if (ParityLedger.isEmpty()) {
+            return;
+        }
+        List<String> lines = ParityLedger.summaryLines();
+        for (String line : lines) {
+            System.out.println(line);
+        }
+        String file = System.getProperty("ingot.parity.summary");
+        if (file != null && !file.isBlank()) {
+            try {
+                Path path = Path.of(file);
+                Files.createDirectories(path.toAbsolutePath().getParent());
+                Files.write(path, lines, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the parity summary to " + file, e);
+            }
+        }
+    }
+}
