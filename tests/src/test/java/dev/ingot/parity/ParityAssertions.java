@@ -67,7 +67,9 @@ public final class ParityAssertions {
                 }
             }
         }
-        if (bad > 0) {
+        if (bad == 0) {
+            ParityLedger.observe(worstRatio);
+        } else {
             StringBuilder sb = new StringBuilder();
             sb.append(what).append(": ").append(bad).append(" of ").append(actual.length)
                     .append(" elements outside the tolerance\n");

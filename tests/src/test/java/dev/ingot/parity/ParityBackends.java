@@ -69,6 +69,7 @@ public final class ParityBackends implements BeforeEachCallback, AfterEachCallba
             throw new IllegalStateException("one check per test: already checking " + current);
         }
         current = new ParityLedger.Entry(suite, kernel, String.valueOf(testCase), target.name());
+        ParityLedger.begin(current);
         if (!target.available()) {
             String reason = target.unavailableReason();
             skipReason = reason;
@@ -114,6 +115,7 @@ public final class ParityBackends implements BeforeEachCallback, AfterEachCallba
 
     @Override
     public void afterEach(ExtensionContext context) {
+        ParityLedger.end();
         ParityLedger.Entry entry = current;
         String skipped = skipReason;
         current = null;

@@ -41,6 +41,12 @@ public final class ParityLedger {
     private static final Map<Entry, String> PASSED = new LinkedHashMap<>();
     private static final Map<Entry, String> SKIPPED = new LinkedHashMap<>();
     private static final Map<Entry, String> FAILED = new LinkedHashMap<>();
+    /** Per (suite, kernel, backend): the largest |error| / allowed seen in a passing comparison, and where. */
+    private static final Map<String, Margin> CLOSEST = new TreeMap<>();
+    private static final ThreadLocal<Entry> CURRENT = new ThreadLocal<>();
+
+    private record Margin(double ratio, String testCase) {
+    }
 
     private ParityLedger() {
     }
@@ -55,6 +61,41 @@ public final class ParityLedger {
 
     public static synchronized void failed(Entry e, String cause) {
         FAILED.put(e, cause);
+    }
+
+    /** The comparison running on this thread (set by {@link ParityBackends}), for {@link #observe}. */
+    static void begin(Entry e) {
+        CURRENT.set(e);
+    }
+
+    static void end() {
+        CURRENT.remove();
+    }
+
+    /**
+     * Records how close a comparison came to its tolerance ({@code |error| / allowed}, 1 fails), so
+     * the summary file can show how much room each kernel leaves: a tolerance that is never approached
+     * may be looser than it needs to be.
+     */
+    public static synchronized void observe(double ratio) {
+        Entry e = CURRENT.get();
+        if (e == null || !(ratio >= 0)) {
+            return;
+        }
+        String key = e.suite().label + " " + e.backend() + " " + e.kernel();
+        Margin old = CLOSEST.get(key);
+        if (old == null || ratio > old.ratio()) {
+            CLOSEST.put(key, new Margin(ratio, e.testCase()));
+        }
+    }
+
+    /** One line per (suite, backend, kernel): the closest call to the tolerance among passing comparisons. */
+    public static synchronized List<String> closestCalls() {
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, Margin> e : CLOSEST.entrySet()) {
+            lines.add(String.format("  %-55s %.3g  [%s]", e.getKey(), e.getValue().ratio(), e.getValue().testCase()));
+        }
+        return lines;
     }
 
     public static synchronized boolean isEmpty() {

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Prints the {@link ParityLedger}'s summary lines when the test run ends, and writes them to the
  * file named by the system property {@code ingot.parity.summary} (surefire sets it to
- * {@code tests/target/parity-summary.txt}). Registered through
+ * {@code tests/target/parity-summary.txt}), followed there by the closest call of every kernel to
+ * its tolerance. Registered through
  * {@code META-INF/services/org.junit.platform.launcher.LauncherSessionListener}, so it runs under
  * surefire and any other JUnit Platform launcher without being named anywhere.
  */
@@ -33,7 +34,15 @@ public final class ParitySummaryListener implements LauncherSessionListener {
             try {
                 Path path = Path.of(file);
                 Files.createDirectories(path.toAbsolutePath().getParent());
-                Files.write(path, lines, StandardCharsets.UTF_8);
+                List<String> content = new java.util.ArrayList<>(lines);
+                List<String> closest = ParityLedger.closestCalls();
+                if (!closest.isEmpty()) {
+                    content.add("");
+                    content.add("closest calls: the largest |error| / allowed of any passing comparison, per suite,"
+                            + " backend and kernel (1 would fail; exact kernels show 0)");
+                    content.addAll(closest);
+                }
+                Files.write(path, content, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the parity summary to " + file, e);
             }
