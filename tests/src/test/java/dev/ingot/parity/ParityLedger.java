@@ -130,13 +130,37 @@ public final class ParityLedger {
             }
             for (Map.Entry<String, Integer> e : counts.entrySet()) {
                 sb.append("; ").append(e.getValue()).append(" skipped on [").append(e.getKey()).append("]: ")
-                        .append(String.join(" | ", reasons.get(e.getKey())));
+                        .append(brief(String.join(" | ", reasons.get(e.getKey()))));
             }
             if (failed > 0) {
                 sb.append("; ").append(failed).append(" FAILED on ").append(backends(FAILED, suite));
             }
             lines.add(sb.toString());
         }
+        return lines;
+    }
+
+    /** Longest skip reason shown in the summary line; the file lists the full reasons. */
+    private static final int BRIEF = 160;
+
+    /** The first clause of a (possibly long) probe reason, so the summary stays one readable line. */
+    static String brief(String reason) {
+        int cut = reason.indexOf("; ");
+        if (cut < 0 && reason.length() <= BRIEF) {
+            return reason;
+        }
+        int end = Math.min(cut < 0 ? reason.length() : cut, BRIEF);
+        return reason.substring(0, end) + " ... (full reasons in parity-summary.txt)";
+    }
+
+    /** Every distinct skip reason per backend, in full. */
+    public static synchronized List<String> skipReasons() {
+        Map<String, Set<String>> reasons = new TreeMap<>();
+        for (Map.Entry<Entry, String> e : SKIPPED.entrySet()) {
+            reasons.computeIfAbsent(e.getKey().backend(), b -> new LinkedHashSet<>()).add(e.getValue());
+        }
+        List<String> lines = new ArrayList<>();
+        reasons.forEach((backend, why) -> why.forEach(r -> lines.add("  " + backend + ": " + r)));
         return lines;
     }
 

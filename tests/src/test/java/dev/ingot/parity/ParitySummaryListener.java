@@ -35,6 +35,12 @@ public final class ParitySummaryListener implements LauncherSessionListener {
                 Path path = Path.of(file);
                 Files.createDirectories(path.toAbsolutePath().getParent());
                 List<String> content = new java.util.ArrayList<>(lines);
+                List<String> skipReasons = ParityLedger.skipReasons();
+                if (!skipReasons.isEmpty()) {
+                    content.add("");
+                    content.add("why backends were skipped (their providers' probes):");
+                    content.addAll(skipReasons);
+                }
                 List<String> closest = ParityLedger.closestCalls();
                 if (!closest.isEmpty()) {
                     content.add("");
