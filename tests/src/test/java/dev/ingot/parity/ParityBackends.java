@@ -45,7 +45,8 @@ import java.util.Set;
 public final class ParityBackends implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     private final ParityLedger.Suite suite;
     private final Map<String, Backend> opened = new LinkedHashMap<>();
-    private final Set<String> skipsAnnounced = new LinkedHashSet<>();
+    /** Backends whose skip reason was printed already: once per run is enough. */
+    private static final Set<String> SKIPS_ANNOUNCED = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private ReferenceBackend reference;
 
     // Per test invocation.
@@ -73,7 +74,7 @@ public final class ParityBackends implements BeforeEachCallback, AfterEachCallba
         if (!target.available()) {
             String reason = target.unavailableReason();
             skipReason = reason;
-            if (skipsAnnounced.add(target.name())) {
+            if (SKIPS_ANNOUNCED.add(target.name())) {
                 System.out.println("SKIPPED on [" + target.name() + "] (not available here): " + reason);
             }
             throw new TestAbortedException("backend '" + target.name() + "' is not available here: " + reason);
