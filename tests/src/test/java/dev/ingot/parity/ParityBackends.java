@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.TestAbortedException;
 
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -43,10 +44,11 @@ import java.util.Set;
  * </ul>
  */
 public final class ParityBackends implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+    /** Backends whose skip reason was printed already: once per run is enough. */
+    private static final Set<String> SKIPS_ANNOUNCED = Collections.synchronizedSet(new LinkedHashSet<>());
+
     private final ParityLedger.Suite suite;
     private final Map<String, Backend> opened = new LinkedHashMap<>();
-    /** Backends whose skip reason was printed already: once per run is enough. */
-    private static final Set<String> SKIPS_ANNOUNCED = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private ReferenceBackend reference;
 
     // Per test invocation.
@@ -54,7 +56,7 @@ public final class ParityBackends implements BeforeEachCallback, AfterEachCallba
     private ParityLedger.Entry current;
     private String skipReason;
     private final Map<Backend, Long> bytesBefore = new IdentityHashMap<>();
-    private final Set<Backend> extraInstances = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Backend> extraInstances = Collections.newSetFromMap(new IdentityHashMap<>());
 
     public ParityBackends(ParityLedger.Suite suite) {
         this.suite = suite;
