@@ -156,7 +156,7 @@ class TensorScopeTest {
 
     @Test
     void scopesAreConfinedToTheirThread() throws Exception {
-        try (TensorScope ignored = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             Tensor fromOtherThread = CompletableFuture.supplyAsync(() -> backend.zeros(Shape.of(3))).get(10, TimeUnit.SECONDS);
             assertEquals(0, TensorScope.current().size(), "a tensor made on another thread does not join this scope");
             fromOtherThread.close();

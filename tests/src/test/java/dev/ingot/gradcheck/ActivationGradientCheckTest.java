@@ -112,7 +112,7 @@ class ActivationGradientCheckTest {
         be.softmaxCrossEntropy(be.fromHost(shape, x), be.fromHost(labelShape, labels), be.zeros(Shape.scalar()), grad);
         FiniteDifferences.assertGradient("softmaxCrossEntropy dLoss/dlogits [" + shape + "] on " + target, shape, x,
                 grad.toFloatArray(), xs -> {
-                    try (TensorScope ignored = TensorScope.open()) {
+                    try (TensorScope _ = TensorScope.open()) {
                         Tensor loss = be.zeros(Shape.scalar());
                         be.softmaxCrossEntropy(be.fromHost(shape, xs), be.fromHost(labelShape, labels), loss, null);
                         return loss.item();
@@ -124,7 +124,7 @@ class ActivationGradientCheckTest {
 
     /** {@code L = sum(r * f(x))}. */
     private static double rowObjective(Backend be, Shape shape, float[] x, float[] r, Kind kind) {
-        try (TensorScope ignored = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             Tensor tx = be.fromHost(shape, x);
             Tensor y = be.zeros(shape);
             switch (kind) {

@@ -62,7 +62,7 @@ class ConvGradientCheckTest {
     /** {@code L = sum(r * conv2dForward(x, w, b))}. */
     private static double objective(Backend be, ConvCase c, float[] x, float[] w, float[] b, float[] r) {
         Conv2dGeometry g = c.geometry();
-        try (TensorScope ignored = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             Tensor y = be.zeros(g.outputShape());
             be.conv2dForward(be.fromHost(c.x(), x), be.fromHost(c.w(), w), be.fromHost(Shape.of(g.k()), b), c.spec(), y);
             return FiniteDifferences.dot(r, y.toFloatArray());

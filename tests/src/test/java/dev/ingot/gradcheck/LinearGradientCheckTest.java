@@ -62,7 +62,7 @@ class LinearGradientCheckTest {
 
     /** {@code L = sum(r * (x . W))}. */
     private static double denseObjective(Backend be, DenseCase c, float[] x, float[] w, float[] r) {
-        try (TensorScope ignored = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             Tensor y = be.zeros(Shape.of(c.n(), c.out()));
             be.gemm(false, false, 1f, be.fromHost(Shape.of(c.n(), c.in()), x), be.fromHost(Shape.of(c.in(), c.out()), w),
                     0f, y);
@@ -100,7 +100,7 @@ class LinearGradientCheckTest {
 
     /** {@code L = sum(r * biasAdd(x, b))}. */
     private static double biasObjective(Backend be, Shape shape, float[] x, float[] b, float[] r) {
-        try (TensorScope ignored = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             Tensor out = be.zeros(shape);
             be.biasAdd(be.fromHost(shape, x), be.fromHost(Shape.of(shape.dim(1)), b), out);
             return FiniteDifferences.dot(r, out.toFloatArray());
@@ -153,7 +153,7 @@ class LinearGradientCheckTest {
             analytic[i] = r[i % r.length];
         }
         FiniteDifferences.assertGradient("sumOverBatch dL/dx [" + shape + "] on " + target, shape, x, analytic, xs -> {
-            try (TensorScope ignored = TensorScope.open()) {
+            try (TensorScope _ = TensorScope.open()) {
                 Tensor out = be.zeros(outShape);
                 be.sumOverBatch(be.fromHost(shape, xs), out);
                 return FiniteDifferences.dot(r, out.toFloatArray());
@@ -174,7 +174,7 @@ class LinearGradientCheckTest {
         Tensor dx = be.zeros(shape);
         be.multiply(be.fromHost(shape, r), mask, dx);
         FiniteDifferences.assertGradient("dropout dL/dx [" + shape + "] on " + target, shape, x, dx.toFloatArray(), xs -> {
-            try (TensorScope ignored = TensorScope.open()) {
+            try (TensorScope _ = TensorScope.open()) {
                 Tensor y = be.zeros(shape);
                 be.dropoutForward(be.fromHost(shape, xs), spec, y, be.zeros(shape));
                 return FiniteDifferences.dot(r, y.toFloatArray());

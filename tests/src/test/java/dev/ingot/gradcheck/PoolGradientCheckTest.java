@@ -88,7 +88,7 @@ class PoolGradientCheckTest {
 
     /** {@code L = sum(r * pool(x))}. */
     private static double objective(Backend be, PoolCase c, float[] x, float[] r, boolean max) {
-        try (TensorScope ignored = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             Tensor tx = be.fromHost(c.x(), x);
             Tensor y = be.zeros(c.geometry().outputShape());
             if (max) {

@@ -105,7 +105,7 @@ class OptimizerParityTest {
             float[] mScale = new float[c.size()], vScale = new float[c.size()], pScale = new float[c.size()];
             double stepSize = spec.stepSize(t);
             for (int i = 0; i < c.size(); i++) {
-                mScale[i] = (float) (spec.beta1() * Math.abs(mOld[i]) + (1 - spec.beta1()) * Math.abs(g[i]));
+                mScale[i] = (float) ((double) spec.beta1() * Math.abs(mOld[i]) + (1 - (double) spec.beta1()) * Math.abs(g[i]));
                 vScale[i] = (float) (spec.beta2() * vOld[i] + (1 - spec.beta2()) * (double) g[i] * g[i]);
                 // The update's magnitude from the magnitude of m's terms: m may cancel to near 0.
                 double update = stepSize * mScale[i] / (Math.sqrt(v[i]) + spec.epsilon());
