@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Prints the {@link ParityLedger}'s summary lines when the test run ends, and writes them to the
- * file named by the system property {@code ingot.parity.summary} (surefire sets it to
+ * file named by the system property {@code ingot.parity.summary} (default
+ * {@code target/parity-summary.txt}; surefire sets it to
  * {@code tests/target/parity-summary.txt}), followed there by the closest call of every kernel to
  * its tolerance. Registered through
  * {@code META-INF/services/org.junit.platform.launcher.LauncherSessionListener}, so it runs under
@@ -29,8 +30,10 @@ public final class ParitySummaryListener implements LauncherSessionListener {
         for (String line : lines) {
             System.out.println(line);
         }
-        String file = System.getProperty("ingot.parity.summary");
-        if (file != null && !file.isBlank()) {
+        // Surefire names the file; any other launcher (the JUnit console launcher of scripts/gpu-run.sh)
+        // gets target/parity-summary.txt under its working directory.
+        String file = System.getProperty("ingot.parity.summary", "target/parity-summary.txt");
+        if (!file.isBlank()) {
             try {
                 Path path = Path.of(file);
                 Files.createDirectories(path.toAbsolutePath().getParent());
