@@ -8,7 +8,7 @@
 #
 # Usage: bash scripts/gpu-run.sh [console-launcher selectors instead of the whole suite,
 #                                  e.g. --select-package=dev.ingot.parity or --select-class=dev.ingot.cuda.CudaBackendGpuTest]
-#   INGOT_GPU_TRAIN=mnist-cnn   also train that model for one epoch on the GPU (if the CLI has 'train')
+#   INGOT_GPU_TRAIN=mnist-cnn   also train that model for one epoch on the GPU
 #   INGOT_JAVA_OPTS             extra JVM options (e.g. -Dingot.cuda.conv.algo=heuristic)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -53,10 +53,7 @@ for f in target/parity-summary.txt tests/target/parity-summary.txt; do [[ -f $f 
 
 if [[ -n ${INGOT_GPU_TRAIN:-} && -f .gpu/ingot.jar ]]; then
   echo "== training $INGOT_GPU_TRAIN on cuda" | tee "$out/train.txt"
-  if java "${java_opts[@]}" -jar .gpu/ingot.jar train --help >/dev/null 2>&1; then
-    java "${java_opts[@]}" -jar .gpu/ingot.jar train "$INGOT_GPU_TRAIN" --backend cuda --epochs 1 2>&1 | tee -a "$out/train.txt"
-  else
-    echo "gpu-run: this ingot.jar has no 'train' command yet" | tee -a "$out/train.txt"
-  fi
+  java "${java_opts[@]}" -jar .gpu/ingot.jar train --model "$INGOT_GPU_TRAIN" --backend cuda --epochs 1 \
+    --output "$out/train" --no-progress 2>&1 | tee -a "$out/train.txt"
 fi
 exit "$status"

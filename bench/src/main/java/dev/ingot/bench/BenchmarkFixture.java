@@ -16,11 +16,11 @@ import java.util.SplittableRandom;
  * creation, then the backend) in the benchmark's {@code @TearDown}. Inputs are seeded, so every run and
  * every backend times the same numbers.
  *
- * <p>A backend that cannot run here is not a benchmark failure to hide: {@link #open} throws
- * {@link dev.ingot.core.BackendUnavailableException} with the backend's own reasons, JMH prints it
- * for that parameter combination and goes on with the next (JMH has no "skip" outcome). {@code
- * bench/run.sh} avoids even that by passing only the backends {@link #main available} here with
- * {@code -p backend=...}.
+ * <p>A backend that cannot run here is opened as GemmBenchmark opens it, through
+ * {@link BackendNotAvailableHere#open}: that trial fails with the backend's own reasons ("benchmark
+ * skipped: ..."), gets no score, and JMH goes on with the next (it has no "skip" outcome).
+ * {@code bench/run.sh} avoids even that by passing only the backends {@link #main available} here
+ * with {@code -p backend=...}.
  */
 public final class BenchmarkFixture implements AutoCloseable {
     private final Backend backend;
@@ -34,10 +34,10 @@ public final class BenchmarkFixture implements AutoCloseable {
     /**
      * The backend called {@code name}, new and owned by the fixture.
      *
-     * @throws dev.ingot.core.BackendUnavailableException naming the reasons when it cannot run here
+     * @throws RuntimeException ({@link BackendNotAvailableHere}) naming the reasons when it cannot run here
      */
     public static BenchmarkFixture open(String name) {
-        return new BenchmarkFixture(Backends.get(name));
+        return new BenchmarkFixture(BackendNotAvailableHere.open(name));
     }
 
     public Backend backend() {

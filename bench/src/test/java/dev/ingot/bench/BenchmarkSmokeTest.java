@@ -35,10 +35,11 @@ import static org.junit.jupiter.api.Assumptions.abort;
  */
 class BenchmarkSmokeTest {
 
-    /** Benchmarks whose trials are cheap enough to run at every parameter value. */
-    private static final List<Class<?>> BENCHMARKS = List.of(PoolBenchmark.class, ActivationBenchmark.class,
-            SoftmaxBenchmark.class, LossBenchmark.class, OptimizerBenchmark.class, DropoutBenchmark.class,
-            DenseBenchmark.class, ConvBiasBenchmark.class, ElementwiseBenchmark.class, TransferBenchmark.class);
+    /** Every benchmark of the module on a backend; their trials are cheap enough to run at every parameter value. */
+    private static final List<Class<?>> BENCHMARKS = List.of(GemmBenchmark.class, Conv2dBenchmark.class,
+            PoolBenchmark.class, ActivationBenchmark.class, SoftmaxBenchmark.class, LossBenchmark.class,
+            OptimizerBenchmark.class, DropoutBenchmark.class, DenseBenchmark.class, ElementwiseBenchmark.class,
+            TransferBenchmark.class, TrainingStepBenchmark.class);
 
     @TestFactory
     Stream<DynamicTest> everyBenchmarkMethodRunsOnTheCpuAtEveryParameterValue() {
@@ -76,7 +77,7 @@ class BenchmarkSmokeTest {
             }
             List<String> values = switch (f.getName()) {
                 case "backend" -> List.of("cpu");
-                case "batchSize" -> List.of("2");
+                case "batchSize", "batch" -> List.of("2");
                 default -> Arrays.asList(p.value());
             };
             List<Map<String, String>> next = new ArrayList<>();
@@ -98,6 +99,9 @@ class BenchmarkSmokeTest {
             for (Map.Entry<String, String> e : params.entrySet()) {
                 Field f = type.getField(e.getKey());
                 f.set(bench, f.getType() == int.class ? Integer.parseInt(e.getValue()) : e.getValue());
+            }
+            if (bench instanceof TrainingStepBenchmark training) {
+                training.dataDir = SharedData.folder().toString();
             }
             try {
                 invokeAll(type, bench, Setup.class);

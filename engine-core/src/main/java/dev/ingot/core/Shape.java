@@ -22,7 +22,12 @@ public final class Shape {
                 throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has size " + dims[i]
                         + " in dimension " + i + "; every dimension must be at least 1");
             }
-            n = Math.multiplyExact(n, dims[i]);
+            try {
+                n = Math.multiplyExact(n, dims[i]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(dims)
+                        + " has more elements than a long can count", e);
+            }
         }
         this.dims = dims;
         this.size = n;

@@ -74,10 +74,6 @@ public final class Workloads {
                 };
                 yield Work.bytes(F * activation(r) * passes);
             }
-            case "ConvBiasBenchmark" -> {
-                Shape y = ReferenceLayers.conv(r.param("layer")).outputShape(r.intParam("batchSize"));
-                yield Work.bytes(F * (y.size() + y.dim(1)));
-            }
             case "TransferBenchmark" -> {
                 if (r.method().equals("readLoss")) {
                     yield Work.bytes(F);

@@ -2,37 +2,539 @@ package dev.ingot.cpu.kernels;
 
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.cpu.parallel.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Convolution forward and backward; holds per-geometry plans (scratch buffers). */
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Convolution forward and backward as im2col + {@link GemmKernels SGEMM}.
+ *
+ * <p>For image n, with the column matrix {@code col(x_n)} of shape (C*R*S, P*Q) whose row
+ * {@code (c, r, s)} holds, for every output pixel (p, q), the input pixel that kernel tap (r, s)
+ * of channel c sees ({@code x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw]}, 0 in the padding):
+ * <pre>
+ *   forward          y_n  (K, PQ)   = W (K, CRS) . col(x_n) (CRS, PQ)  + b 1^T
+ *   backward data    col  (CRS, PQ) = W^T (CRS, K) . dy_n (K, PQ),   dx_n = col2im(col)
+ *   backward filter  dW   (K, CRS)  = sum_n dy_n (K, PQ) . col(x_n)^T (PQ, CRS)
+ *   backward bias    db[k]          = sum_{n, p, q} dy[n, k, p, q]
+ * </pre>
+ * col2im is the transpose of im2col: it adds every column entry back onto the input pixel it came
+ * from (taps overlap when the stride is smaller than the kernel). Images with small output planes
+ * (3x3, 4x4 pixels) go through the GEMMs a group at a time, their column matrices side by side,
+ * (CRS, G*PQ) with G*PQ about {@link Conv2dPlan#TARGET_COLUMNS}: one image alone would fill a third
+ * of each register tile. The weights are packed into GEMM panels once per call, not once per image.
+ * im2col and col2im move whole output rows with (masked) vector loads and stores, since rows are
+ * short (13 floats for a 15x15 input) and per-row call overhead would dominate.
+ *
+ * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
+ * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
+ * column buffer hot in its own L2. A batch smaller than the pool runs its images in turn and lets
+ * each GEMM split its tiles instead; a convolution below the grain runs on the calling thread.
+ * The filter gradient sums per-worker partials in worker order, so results are reproducible for a
+ * given thread count (they may differ in the last bits between thread counts).
+ *
+ * <p>Scratch buffers live in a {@link Conv2dPlan} per shape (batch size aside), cached here, so a
+ * training step allocates nothing after its first call; {@link #close()} drops them. One instance
+ * serves one backend, called from one thread at a time.
+ */
 public final class Conv2dKernels implements AutoCloseable {
+    /**
+     * Below this many multiply-adds a convolution runs on the calling thread: the same grain as
+     * {@link GemmKernels#PARALLEL_MACS}, for the same reason (waking a worker costs tens of microseconds).
+     */
+    private static final long PARALLEL_MACS = GemmKernels.PARALLEL_MACS;
+    /** Plans kept; the least recently used one beyond this is dropped (a run uses a handful of shapes). */
+    private static final int MAX_PLANS = 64;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private final Parallel parallel;
+    private final Map<Conv2dGeometry, Conv2dPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, Conv2dPlan> eldest) {
+            return size() > MAX_PLANS;
+        }
+    };
 
     public Conv2dKernels(Parallel parallel) {
+        if (parallel == null) {
+            throw new IllegalArgumentException("Conv2dKernels: 'parallel' must not be null");
+        }
         this.parallel = parallel;
     }
 
+    /** The plan for g's shape, whatever its batch size. */
+    private Conv2dPlan plan(Conv2dGeometry g) {
+        Conv2dGeometry key = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.p(), g.q(), g.spec());
+        Conv2dPlan plan = plans.get(key);
+        if (plan == null) {
+            plan = new Conv2dPlan(key, parallel.threads());
+            plans.put(key, plan);
+        }
+        return plan;
+    }
+
+    /** Workers to split the batch over: one per thread when every thread gets an image, else 1. */
+    private int imageParts(Conv2dGeometry g) {
+        if (g.flops() / 2 < PARALLEL_MACS || g.n() < parallel.threads()) {
+            return 1;
+        }
+        return parallel.threads();
+    }
+
+    /**
+     * The pool each image's GEMM may split over when the batch is not split, or null to run it on
+     * the calling thread (with the weights packed once for all images).
+     */
+    private Parallel gemmParallel(Conv2dGeometry g) {
+        return g.flops() / 2 / g.n() < PARALLEL_MACS || parallel.threads() == 1 ? null : parallel;
+    }
+
+    private static void gemm(Parallel inner, boolean transA, boolean transB, int m, int n, int k,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        if (inner == null) {
+            GemmKernels.sgemmOnCallingThread(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            GemmKernels.sgemm(inner, transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * {@code C (rows, cols) = op(W) . B + beta * C} with B (depth, cols) at row stride ldb and C at
+     * row stride ldc, where op(W) is W (K, CRS) for the forward pass and W^T (CRS, K) for backward
+     * data. On the calling thread the plan's copy of op(W), packed once per call, is used; a GEMM
+     * split over threads packs its own.
+     */
+    private static void weightsTimes(Conv2dPlan plan, Parallel inner, boolean transposed, int k, int cols,
+                                     float[] w, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        int rows = transposed ? plan.crs : k;
+        int depth = transposed ? k : plan.crs;
+        if (inner == null) {
+            GemmKernels.sgemmPackedAOnCallingThread(rows, cols, depth,
+                    transposed ? plan.packedWeightsTransposed() : plan.packedWeights(), false, b, bOff, ldb,
+                    beta, c, cOff, ldc);
+        } else {
+            GemmKernels.sgemm(inner, transposed, false, rows, cols, depth, 1f, w, 0, plan.crs, b, bOff, ldb,
+                    beta, c, cOff, ldc);
+        }
+    }
+
+    /** First image of worker {@code part}'s share when n images are split over {@code count} workers. */
+    private static int firstImage(int n, int part, int count) {
+        return (int) ((long) n * part / count);
+    }
+
+    // ---------------------------------------------------------------- forward
+
     /** y (N,K,P,Q) = conv(x (N,C,H,W), w (K,C,R,S)) + b (K, nullable). */
     public void forward(Conv2dGeometry g, float[] x, float[] w, float[] b, float[] y) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Conv2dPlan plan = plan(g);
+        int parts = imageParts(g);
+        Parallel inner = parts > 1 ? null : gemmParallel(g);
+        if (inner == null) {
+            GemmKernels.packWholeA(false, g.k(), plan.crs, 1f, w, 0, plan.crs, plan.packedWeights());
+        }
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> forwardImages(g, plan, part, null, x, w, b, y,
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+        } else {
+            forwardImages(g, plan, 0, inner, x, w, b, y, 0, g.n());
+        }
     }
+
+    /**
+     * Images [n0, n1) a group at a time: Y_g (K, G*PQ) = W . [col(x_n) ...] (CRS, G*PQ), scattered
+     * into y with the bias added. A group of one image writes y_n directly: the bias is put there
+     * first and the GEMM adds onto it (beta = 1).
+     */
+    private static void forwardImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                      float[] x, float[] w, float[] b, float[] y, int n0, int n1) {
+        int k = g.k(), pq = plan.pq;
+        int group = plan.groupFor(n1 - n0);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
+            int cols = count * pq;
+            int ld = plan.stride(count);
+            float[] col = x;
+            int colOff = img * plan.chw, colLd = pq;
+            if (count > 1 || !plan.pointwise) {
+                col = plan.columns(part);
+                colOff = 0;
+                colLd = ld;
+                for (int j = 0; j < count; j++) {
+                    im2col(g, plan, x, (img + j) * plan.chw, col, j * pq, ld);
+                }
+            }
+            if (count == 1) {
+                int yOff = img * plan.kpq;
+                float beta = 0f;
+                if (b != null) {
+                    for (int ch = 0; ch < k; ch++) {
+                        Arrays.fill(y, yOff + ch * pq, yOff + (ch + 1) * pq, b[ch]);
+                    }
+                    beta = 1f;
+                }
+                weightsTimes(plan, inner, false, k, pq, w, col, colOff, colLd, beta, y, yOff, pq);
+            } else {
+                float[] out = plan.gathered(part);
+                weightsTimes(plan, inner, false, k, cols, w, col, 0, ld, 0f, out, 0, ld);
+                for (int j = 0; j < count; j++) {
+                    for (int ch = 0; ch < k; ch++) {
+                        int src = ch * ld + j * pq, dst = (img + j) * plan.kpq + ch * pq;
+                        float bias = b == null ? 0f : b[ch];
+                        for (int t = 0; t < pq; t++) {
+                            y[dst + t] = out[src + t] + bias;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The output gradients of images [img, img + count) side by side, (K, count*PQ): dy itself for
+     * one image (at offset {@code img * K*P*Q}, row stride PQ), else copied into the plan's buffer
+     * (offset 0, row stride {@link Conv2dPlan#stride(int) stride(count)}).
+     */
+    private static float[] gatherOutputGradient(Conv2dGeometry g, Conv2dPlan plan, int part, float[] dy,
+                                                int img, int count) {
+        if (count == 1) {
+            return dy;
+        }
+        float[] out = plan.gathered(part);
+        int ld = plan.stride(count);
+        for (int j = 0; j < count; j++) {
+            for (int ch = 0; ch < g.k(); ch++) {
+                System.arraycopy(dy, (img + j) * plan.kpq + ch * plan.pq, out, ch * ld + j * plan.pq, plan.pq);
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- backward data
 
     /** dx (N,C,H,W) from dy (N,K,P,Q) and w (K,C,R,S); dx overwritten. */
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Conv2dPlan plan = plan(g);
+        int parts = imageParts(g);
+        Parallel inner = parts > 1 ? null : gemmParallel(g);
+        if (inner == null) {
+            GemmKernels.packWholeA(true, plan.crs, g.k(), 1f, w, 0, plan.crs, plan.packedWeightsTransposed());
+        }
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> backwardDataImages(g, plan, part, null, dy, w, dx,
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+        } else {
+            backwardDataImages(g, plan, 0, inner, dy, w, dx, 0, g.n());
+        }
     }
 
-    /** dw (K,C,R,S) from x (N,C,H,W) and dy (N,K,P,Q); dw overwritten. */
+    /**
+     * Images [n0, n1) a group at a time: cols (CRS, G*PQ) = W^T (CRS, K) . dY_g (K, G*PQ), then
+     * col2im of each image's columns into dx_n. A pointwise image's columns are dx_n itself.
+     */
+    private static void backwardDataImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                           float[] dy, float[] w, float[] dx, int n0, int n1) {
+        int k = g.k(), pq = plan.pq;
+        int group = plan.groupFor(n1 - n0);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
+            int cols = count * pq;
+            int ld = plan.stride(count);
+            float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
+            int srcOff = count == 1 ? img * plan.kpq : 0;
+            int srcLd = count == 1 ? pq : ld;
+            if (count == 1 && plan.pointwise) {
+                weightsTimes(plan, inner, true, k, pq, w, src, srcOff, srcLd, 0f, dx, img * plan.chw, pq);
+                continue;
+            }
+            float[] col = plan.columns(part);
+            weightsTimes(plan, inner, true, k, cols, w, src, srcOff, srcLd, 0f, col, 0, ld);
+            for (int j = 0; j < count; j++) {
+                col2im(g, plan, col, j * pq, ld, dx, (img + j) * plan.chw);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- backward filter
+
+    /**
+     * dw (K,C,R,S) from x (N,C,H,W) and dy (N,K,P,Q); dw overwritten. Each worker sums its images
+     * into its own transposed partial dW^T (CRS, K), and dw is their sum, transposed, in worker order.
+     */
     public void backwardFilter(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Conv2dPlan plan = plan(g);
+        int parts = imageParts(g);
+        plan.ensureFilterPartials(plan.crs * g.k());
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> backwardFilterImages(g, plan, part, null, x, dy,
+                    plan.filterPartial(part), firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+        } else {
+            backwardFilterImages(g, plan, 0, gemmParallel(g), x, dy, plan.filterPartial(0), 0, g.n());
+        }
+        // forEachPart ran exactly `parts` workers (parts <= threads): add their partials in order.
+        int k = g.k(), crs = plan.crs;
+        float[] first = plan.filterPartial(0);
+        for (int ch = 0; ch < k; ch++) {
+            for (int i = 0; i < crs; i++) {
+                float sum = first[i * k + ch];
+                for (int part = 1; part < parts; part++) {
+                    sum += plan.filterPartial(part)[i * k + ch];
+                }
+                dw[ch * crs + i] = sum;
+            }
+        }
     }
 
-    /** db[k] = sum over n and the pq plane of dy (N, K, PQ). */
+    /**
+     * dW^T (CRS, K) = sum over images [n0, n1), a group at a time, of cols_g (CRS, G*PQ) .
+     * dY_g^T (G*PQ, K). In this orientation C is only K columns wide, so the GEMM reads the column
+     * matrix in place and packs only the small dY_g.
+     */
+    private static void backwardFilterImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                             float[] x, float[] dy, float[] dst, int n0, int n1) {
+        int k = g.k(), pq = plan.pq;
+        int group = plan.groupFor(n1 - n0);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
+            int cols = count * pq;
+            int ld = plan.stride(count);
+            float[] src = gatherOutputGradient(g, plan, part, dy, img, count);
+            int srcOff = count == 1 ? img * plan.kpq : 0;
+            int srcLd = count == 1 ? pq : ld;
+            float[] col = x;
+            int colOff = img * plan.chw, colLd = pq;
+            if (count > 1 || !plan.pointwise) {
+                col = plan.columns(part);
+                colOff = 0;
+                colLd = ld;
+                for (int j = 0; j < count; j++) {
+                    im2col(g, plan, x, (img + j) * plan.chw, col, j * pq, ld);
+                }
+            }
+            gemm(inner, false, true, plan.crs, k, cols, col, colOff, colLd, src, srcOff, srcLd,
+                    img == n0 ? 0f : 1f, dst, 0, k);
+        }
+    }
+
+    // ---------------------------------------------------------------- backward bias
+
+    /**
+     * db[k] = sum over n and the pq plane of dy (N, K, PQ). Each plane is summed in float vectors
+     * (16 lanes here: short, independent partial sums) and the planes are added in double, so the
+     * error does not grow with the batch; channels are split over threads, each summed by one
+     * thread in a fixed order, so the result does not depend on the thread count.
+     */
     public void backwardBias(int n, int k, int pq, float[] dy, float[] db) {
-        throw new UnsupportedOperationException("not implemented yet");
+        int grain = (int) Math.max(1, PARALLEL_MACS / Math.max(1L, (long) n * pq));
+        parallel.forRange(k, grain, (k0, k1) -> {
+            for (int ch = k0; ch < k1; ch++) {
+                double sum = 0;
+                for (int img = 0; img < n; img++) {
+                    sum += planeSum(dy, ((long) img * k + ch) * pq, pq);
+                }
+                db[ch] = (float) sum;
+            }
+        });
+    }
+
+    /** Sum of dy[off .. off + len): vector partial sums, then the tail. */
+    private static float planeSum(float[] dy, long offset, int len) {
+        int off = Math.toIntExact(offset);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(len); i < upper; i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, dy, off + i));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            sum += dy[off + i];
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- im2col / col2im
+
+    /**
+     * col[(c*R + r)*S + s][p*Q + q] = x[c][p*sh - ph + r*dh][q*sw - pw + s*dw], 0 outside the image,
+     * where col's row i starts at {@code colOff + i * ldCol} (images of a group stand side by side).
+     * Loop order c, r, s, p, q: each col row is written front to back; with stride 1 the in-image
+     * part of an output row is one contiguous run of an input row (an arraycopy).
+     */
+    static void im2col(Conv2dGeometry g, Conv2dPlan plan, float[] x, int xOff, float[] col, int colOff, int ldCol) {
+        if (plan.smallPlane) {
+            im2colSmallPlane(g, plan, x, xOff, col, colOff, ldCol);
+            return;
+        }
+        int h = g.h(), w = g.w(), p = g.p(), q = g.q();
+        int sh = g.spec().strideH(), sw = g.spec().strideW();
+        int ph = g.spec().padH(), pw = g.spec().padW();
+        int dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int shift = s * dw - pw;                 // input column = q*sw + shift
+                    int q0 = firstInside(shift, sw, w, q);
+                    int q1 = endInside(shift, sw, w, q);
+                    int dst = row;
+                    for (int op = 0; op < p; op++, dst += q) {
+                        int ih = op * sh - ph + r * dh;
+                        if (ih < 0 || ih >= h || q0 >= q1) {
+                            Arrays.fill(col, dst, dst + q, 0f);
+                            continue;
+                        }
+                        int src = xOff + (c * h + ih) * w + shift;
+                        Arrays.fill(col, dst, dst + q0, 0f);
+                        if (sw == 1) {
+                            copyRun(x, src + q0, col, dst + q0, q1 - q0);
+                        } else {
+                            for (int oq = q0; oq < q1; oq++) {
+                                col[dst + oq] = x[src + oq * sw];
+                            }
+                        }
+                        Arrays.fill(col, dst + q1, dst + q, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dx[c][ih][iw] = sum of the col entries im2col took from (c, ih, iw): dx_n is zeroed, then
+     * every in-image entry is added back, in im2col's loop order (stride-1 rows are contiguous
+     * adds that C2 vectorises).
+     */
+    static void col2im(Conv2dGeometry g, Conv2dPlan plan, float[] col, int colOff, int ldCol, float[] dx, int dxOff) {
+        if (plan.smallPlane) {
+            col2imSmallPlane(g, plan, col, colOff, ldCol, dx, dxOff);
+            return;
+        }
+        int h = g.h(), w = g.w(), p = g.p(), q = g.q();
+        int sh = g.spec().strideH(), sw = g.spec().strideW();
+        int ph = g.spec().padH(), pw = g.spec().padW();
+        int dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        Arrays.fill(dx, dxOff, dxOff + g.c() * h * w, 0f);
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int shift = s * dw - pw;
+                    int q0 = firstInside(shift, sw, w, q);
+                    int q1 = endInside(shift, sw, w, q);
+                    int src = row;
+                    for (int op = 0; op < p; op++, src += q) {
+                        int ih = op * sh - ph + r * dh;
+                        if (ih < 0 || ih >= h) {
+                            continue;
+                        }
+                        int dst = dxOff + (c * h + ih) * w + shift;
+                        if (sw == 1) {
+                            addRun(col, src + q0, dx, dst + q0, q1 - q0);
+                        } else {
+                            for (int oq = q0; oq < q1; oq++) {
+                                dx[dst + oq * sw] += col[src + oq];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * im2col of an unpadded image whose P x Q output plane fits one vector (3x3 and 4x4 planes): each
+     * column row (c, r, s) is one masked vector gather of the plane's taps from
+     * {@code x[c][r*dh][s*dw] + planeOffsets}, stored with one masked store.
+     */
+    private static void im2colSmallPlane(Conv2dGeometry g, Conv2dPlan plan, float[] x, int xOff, float[] col,
+                                         int colOff, int ldCol) {
+        int h = g.h(), w = g.w(), dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        VectorMask<Float> lanes = S.indexInRange(0, plan.pq);
+        int[] offsets = plan.planeOffsets;
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                int base = xOff + (c * h + r * dh) * w;
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    FloatVector.fromArray(S, x, base + s * dw, offsets, 0, lanes).intoArray(col, row, lanes);
+                }
+            }
+        }
+    }
+
+    /** col2im's counterpart of {@link #im2colSmallPlane}: gather dx's taps, add the column row, scatter back. */
+    private static void col2imSmallPlane(Conv2dGeometry g, Conv2dPlan plan, float[] col, int colOff, int ldCol,
+                                         float[] dx, int dxOff) {
+        int h = g.h(), w = g.w(), dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        Arrays.fill(dx, dxOff, dxOff + g.c() * h * w, 0f);
+        VectorMask<Float> lanes = S.indexInRange(0, plan.pq);
+        int[] offsets = plan.planeOffsets;
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                int base = dxOff + (c * h + r * dh) * w;
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int at = base + s * dw;
+                    FloatVector.fromArray(S, dx, at, offsets, 0, lanes)
+                            .add(FloatVector.fromArray(S, col, row, lanes))
+                            .intoArray(dx, at, offsets, 0, lanes);
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[d, d+len) = src[s, s+len) in vectors, the last one masked: an output row is often shorter
+     * than two vectors (13 floats for a 15x15 input), where a System.arraycopy call costs more
+     * than the copy.
+     */
+    private static void copyRun(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i <= len - S.length(); i += S.length()) {
+            FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+        }
+        if (i < len) {
+            VectorMask<Float> tail = S.indexInRange(i, len);
+            FloatVector.fromArray(S, src, s + i, tail).intoArray(dst, d + i, tail);
+        }
+    }
+
+    /** dst[d, d+len) += src[s, s+len), in vectors like {@link #copyRun}. */
+    private static void addRun(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i <= len - S.length(); i += S.length()) {
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+        if (i < len) {
+            VectorMask<Float> tail = S.indexInRange(i, len);
+            FloatVector.fromArray(S, dst, d + i, tail).add(FloatVector.fromArray(S, src, s + i, tail))
+                    .intoArray(dst, d + i, tail);
+        }
+    }
+
+    /** Smallest output column q >= 0 whose input column q*stride + shift is >= 0 (at most q). */
+    private static int firstInside(int shift, int stride, int width, int q) {
+        return shift >= 0 ? 0 : Math.min(q, (-shift + stride - 1) / stride);
+    }
+
+    /** One past the largest output column (at most q) whose input column q*stride + shift is < width. */
+    private static int endInside(int shift, int stride, int width, int q) {
+        if (shift >= width) {
+            return 0;
+        }
+        return Math.min(q, (width - shift + stride - 1) / stride);
     }
 
     /** Drops cached plans and their buffers. */
     @Override
     public void close() {
+        plans.clear();
     }
 }

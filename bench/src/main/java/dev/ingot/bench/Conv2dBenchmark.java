@@ -1,0 +1,124 @@
+package dev.ingot.bench;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+import dev.ingot.core.spec.Conv2dGeometry;
+import dev.ingot.core.spec.Conv2dSpec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The convolution layers of the reference CNNs (Keras 'valid', stride 1, 3x3 kernels), each pass
+ * on its own: forward (with bias), backward data, backward filter and backward bias. Score:
+ * milliseconds per call on a batch; a layer's training step costs forward + backwardData +
+ * backwardFilter + backwardBias (the first layer of a network needs no backwardData). GFLOP/s of
+ * a pass = {@code 2*N*K*P*Q*C*R*S / (score * 1e6)}.
+ *
+ * <pre>
+ * java -jar bench/target/benchmarks.jar Conv2dBenchmark -p backend=cpu
+ * java -jar bench/target/benchmarks.jar 'Conv2dBenchmark' -p layer=cifar-conv1,cifar-conv2,cifar-conv3 -p backend=cpu
+ * </pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class Conv2dBenchmark {
+
+    /** Input (C, H, W) and output channels K of each layer; every one is 3x3, stride 1, no padding. */
+    private record Layer(int c, int h, int w, int k) {
+        static Layer named(String name) {
+            return switch (name) {
+                case "mnist-conv1" -> new Layer(1, 28, 28, 32);
+                case "mnist-conv2" -> new Layer(32, 13, 13, 64);
+                case "mnist-conv3" -> new Layer(64, 5, 5, 64);
+                case "cifar-conv1" -> new Layer(3, 32, 32, 32);
+                case "cifar-conv2" -> new Layer(32, 15, 15, 64);
+                case "cifar-conv3" -> new Layer(64, 6, 6, 64);
+                default -> throw new IllegalArgumentException("unknown layer '" + name + "'; known: mnist-conv1..3,"
+                        + " cifar-conv1..3");
+            };
+        }
+    }
+
+    @Param({"mnist-conv1", "mnist-conv2", "mnist-conv3", "cifar-conv1", "cifar-conv2", "cifar-conv3"})
+    public String layer;
+
+    @Param({"64"})
+    public int batch;
+
+    @Param({"cpu", "cuda"})
+    public String backend;
+
+    private final Conv2dSpec spec = Conv2dSpec.DEFAULT;
+    private Backend device;
+    private Tensor x, w, b, y, dy, dx, dw, db;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        device = BackendNotAvailableHere.open(backend);
+        Layer l = Layer.named(layer);
+        Conv2dGeometry g = Conv2dGeometry.of("Conv2dBenchmark", Shape.of(batch, l.c(), l.h(), l.w()),
+                Shape.of(l.k(), l.c(), 3, 3), spec);
+        SplittableRandom random = new SplittableRandom(42);
+        x = device.fromHost(g.inputShape(), GemmBenchmark.uniform(random, (int) g.inputShape().size()));
+        w = device.fromHost(g.weightShape(), GemmBenchmark.uniform(random, (int) g.weightShape().size()));
+        b = device.fromHost(Shape.of(g.k()), GemmBenchmark.uniform(random, g.k()));
+        dy = device.fromHost(g.outputShape(), GemmBenchmark.uniform(random, (int) g.outputShape().size()));
+        y = device.zeros(g.outputShape());
+        dx = device.zeros(g.inputShape());
+        dw = device.zeros(g.weightShape());
+        db = device.zeros(Shape.of(g.k()));
+    }
+
+    @Benchmark
+    public void forward() {
+        device.conv2dForward(x, w, b, spec, y);
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void backwardData() {
+        device.conv2dBackwardData(dy, w, spec, dx);
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void backwardFilter() {
+        device.conv2dBackwardFilter(x, dy, spec, dw);
+        device.synchronize();
+    }
+
+    @Benchmark
+    public void backwardBias() {
+        device.conv2dBackwardBias(dy, db);
+        device.synchronize();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (device != null) {
+            for (Tensor t : new Tensor[] {db, dw, dx, y, dy, b, w, x}) {
+                t.close();
+            }
+            device.close();
+        }
+    }
+}

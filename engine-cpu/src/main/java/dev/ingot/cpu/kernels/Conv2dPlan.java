@@ -1,0 +1,152 @@
+package dev.ingot.cpu.kernels;
+
+import dev.ingot.core.spec.Conv2dGeometry;
+
+/**
+ * The scratch memory of one convolution shape (batch size aside), made once and reused by every
+ * call with that shape so that a training step allocates nothing: per worker, an im2col column
+ * buffer (C*R*S, G*P*Q) and, when images are grouped, a (K, G*P*Q) buffer for a group's outputs or
+ * output gradients; the weights packed as GEMM panels (both W and W^T); and, once the shape's
+ * filter gradient has been asked for, one partial weight gradient per worker (transposed, (C*R*S, K)).
+ *
+ * <p>Used by one {@link Conv2dKernels} call at a time; within a call, worker {@code part} touches
+ * only the buffers of index {@code part}.
+ */
+final class Conv2dPlan {
+    /**
+     * Columns a grouped GEMM aims for: eight NR-wide panels, so that tile edges waste little and
+     * each K block runs long enough to pay for loading and storing its C tiles (measured: 128 to
+     * 512 perform alike; 1 image of a 3x3 plane alone runs at a third of the speed).
+     */
+    static final int TARGET_COLUMNS = 256;
+    /** Largest column buffer grouping may make (floats; 1 MiB): it should stay in L2. */
+    private static final int MAX_GROUP_FLOATS = 1 << 18;
+
+    /** Rows of the column matrix: C*R*S. */
+    final int crs;
+    /** Columns of one image's column matrix: P*Q output pixels. */
+    final int pq;
+    /** Floats per input image: C*H*W. */
+    final int chw;
+    /** Floats per output image: K*P*Q. */
+    final int kpq;
+    /**
+     * A 1x1 kernel with stride 1 and no padding (dilation is then irrelevant): the column matrix of
+     * one image is the image itself, (C, H*W), and needs no im2col.
+     */
+    final boolean pointwise;
+    /**
+     * Images whose column matrices stand side by side in one GEMM, (C*R*S, group*P*Q): small
+     * output planes (3x3, 4x4 pixels) would otherwise fill a fraction of each register tile and
+     * make K-blocks a few steps deep.
+     */
+    final int group;
+
+    /**
+     * The whole P x Q output plane fits one vector and needs no padding: im2col gathers a plane row
+     * with one vector gather from {@link #planeOffsets} instead of P short row copies.
+     */
+    final boolean smallPlane;
+    /** For lane t = p*Q + q of a small plane: the input offset {@code p*sh*W + q*sw} of tap (0, 0). */
+    final int[] planeOffsets;
+
+    private final float[][] columns;
+    private final float[][] gathered;
+    private float[][] filterPartials;
+    private final float[] packedWeights;
+    private final float[] packedWeightsTransposed;
+
+    Conv2dPlan(Conv2dGeometry g, int parts) {
+        this.crs = g.c() * g.r() * g.s();
+        this.pq = g.p() * g.q();
+        this.chw = g.c() * g.h() * g.w();
+        this.kpq = g.k() * pq;
+        this.pointwise = g.r() == 1 && g.s() == 1 && g.spec().strideH() == 1 && g.spec().strideW() == 1
+                && g.spec().padH() == 0 && g.spec().padW() == 0;
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        this.smallPlane = pq <= lanes && g.spec().padH() == 0 && g.spec().padW() == 0;
+        this.planeOffsets = new int[lanes];
+        for (int t = 0; t < (smallPlane ? pq : 0); t++) {
+            planeOffsets[t] = (t / g.q()) * g.spec().strideH() * g.w() + (t % g.q()) * g.spec().strideW();
+        }
+        int wanted = (TARGET_COLUMNS + pq - 1) / pq;
+        int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
+        this.group = Math.max(1, Math.min(wanted, fits));
+        long columnFloats = (long) crs * (pq * group + 16);
+        long gatheredFloats = (long) g.k() * (pq * group + 16);
+        if (Math.max(columnFloats, gatheredFloats) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("conv2d: the im2col buffer of " + g + " would need " + columnFloats
+                    + " floats, more than a Java array holds");
+        }
+        this.packedWeights = new float[GemmKernels.packedASize(g.k(), crs)];
+        this.packedWeightsTransposed = new float[GemmKernels.packedASize(crs, g.k())];
+        this.columns = new float[parts][];
+        this.gathered = new float[parts][];
+        for (int i = 0; i < parts; i++) {
+            if (!pointwise || group > 1) {
+                columns[i] = new float[(int) columnFloats];
+            }
+            if (group > 1) {
+                gathered[i] = new float[(int) gatheredFloats];
+            }
+        }
+    }
+
+    /**
+     * Images per group for a share of {@code images} images: at most {@link #group}, as even as
+     * possible (32 images with groups of up to 29 go as 16 + 16, not 29 + 3).
+     */
+    int groupFor(int images) {
+        int groups = (images + group - 1) / group;
+        return Math.max(1, (images + groups - 1) / groups);
+    }
+
+    /**
+     * Row stride of the buffers holding {@code count} images side by side: count*P*Q, plus 16 when
+     * that is a multiple of 64 floats, where rows would alias in the L1 cache sets and the GEMM
+     * would have to copy them instead of reading them in place.
+     */
+    int stride(int count) {
+        int cols = count * pq;
+        return cols % 64 == 0 ? cols + 16 : cols;
+    }
+
+    /** Worker {@code part}'s column buffer, (C*R*S, group*P*Q); null for a pointwise shape without grouping. */
+    float[] columns(int part) {
+        return columns[part];
+    }
+
+    /**
+     * Worker {@code part}'s (K, group*P*Q) buffer for a group's output (forward) or output gradient
+     * (backward) side by side; null when images are not grouped.
+     */
+    float[] gathered(int part) {
+        return gathered[part];
+    }
+
+    /** W (K, C*R*S) packed for {@link GemmKernels#sgemmPackedAOnCallingThread}: the forward product's A. */
+    float[] packedWeights() {
+        return packedWeights;
+    }
+
+    /** W^T (C*R*S, K) packed the same way: the backward-data product's A. */
+    float[] packedWeightsTransposed() {
+        return packedWeightsTransposed;
+    }
+
+    /** Worker {@code part}'s partial weight gradient, transposed: (C*R*S, K). */
+    float[] filterPartial(int part) {
+        return filterPartials[part];
+    }
+
+    /** Makes the partial weight gradients exist; called on the calling thread before work is split. */
+    void ensureFilterPartials(int weights) {
+        if (filterPartials == null) {
+            float[][] partials = new float[columns.length][];
+            for (int i = 0; i < partials.length; i++) {
+                partials[i] = new float[weights];
+            }
+            filterPartials = partials;
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package dev.ingot.cpu.kernels;
+
+import dev.ingot.core.Shape;
+import dev.ingot.core.spec.Conv2dGeometry;
+import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.cpu.parallel.Parallel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@link Conv2dKernels} against the definitions, written as plain loops accumulating in double.
+ *
+ * <p>Tolerance: every output is a float sum of T products (forward: C*R*S, plus the bias; backward
+ * data: at most K*R*S; backward filter: N*P*Q; bias: N*P*Q values). Whatever order the kernel sums
+ * in, the error is at most {@code gamma(T + 2) * sum |terms|} with {@code gamma(j) = j u / (1 - j u)},
+ * u = 2^-24 (Higham 3.1), which the test checks per element. A wrong index or a missed term is off
+ * by the size of a term and fails; a correct kernel never does.
+ */
+class Conv2dKernelsTest {
+    private static final Parallel ONE = Parallel.withThreads(1);
+    private static final Parallel TWO = Parallel.withThreads(2);
+
+    /** One convolution case: x (N, C, H, W), w (K, C, R, S), spec. */
+    private record Case(String name, int n, int c, int h, int w, int k, int r, int s, Conv2dSpec spec) {
+        Conv2dGeometry geometry() {
+            return Conv2dGeometry.of("test", Shape.of(n, c, h, w), Shape.of(k, c, r, s), spec);
+        }
+
+        @Override
+        public String toString() {
+            return name + " x(" + n + "," + c + "," + h + "," + w + ") w(" + k + "," + c + "," + r + "," + s + ") " + spec;
+        }
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                new Case("batch 1, odd sizes", 1, 3, 7, 9, 5, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("stride 2, padding 1, K not a multiple of 16", 2, 5, 11, 11, 17, 3, 3, Conv2dSpec.of(2, 1)),
+                new Case("dilation 2, padding 2, 3x2 kernel", 3, 4, 13, 10, 6, 3, 2, Conv2dSpec.of(1, 2, 2)),
+                new Case("stride 2x1, padding 0x1, 2x4 kernel", 2, 3, 9, 8, 7, 2, 4, new Conv2dSpec(2, 1, 0, 1, 1, 1)),
+                new Case("stride 3, dilation 2x1, padding 1", 2, 2, 12, 14, 3, 3, 3, new Conv2dSpec(3, 3, 1, 1, 2, 1)),
+                new Case("5x5 'same' padding", 2, 6, 10, 10, 19, 5, 5, Conv2dSpec.of(1, 2)),
+                new Case("pointwise 1x1", 3, 19, 6, 5, 7, 1, 1, Conv2dSpec.DEFAULT),
+                new Case("1x1 with stride 2", 2, 9, 7, 7, 4, 1, 1, Conv2dSpec.of(2, 0)),
+                new Case("padding larger than needed", 1, 2, 4, 4, 3, 3, 3, Conv2dSpec.of(1, 3)),
+                new Case("3x4 output plane (one vector), stride 2x1, dilation 2", 2, 3, 9, 8, 5, 3, 3,
+                        new Conv2dSpec(2, 1, 0, 0, 2, 2)),
+                new Case("mnist conv1", 3, 1, 28, 28, 32, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("mnist conv2", 3, 32, 13, 13, 64, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("mnist conv3", 3, 64, 5, 5, 64, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("cifar conv1", 3, 3, 32, 32, 32, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("cifar conv2", 2, 32, 15, 15, 64, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("cifar conv3", 1, 64, 6, 6, 64, 3, 3, Conv2dSpec.DEFAULT),
+                // Big enough (> GemmKernels.PARALLEL_MACS multiply-adds, see bigCasesAreAboveTheGrain)
+                // to be split over threads:
+                // by images, with groups of several 4x4 planes and a last, smaller group ...
+                new Case("cifar conv3, batch 37, split by images", 37, 64, 6, 6, 64, 3, 3, Conv2dSpec.DEFAULT),
+                new Case("mnist conv2, batch 9, split by images", 9, 32, 13, 13, 64, 3, 3, Conv2dSpec.DEFAULT),
+                // ... and, for a single image, inside the GEMM.
+                new Case("batch 1, GEMM split over threads", 1, 64, 18, 18, 48, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case("pointwise, batch 5, split by images", 5, 96, 20, 20, 64, 1, 1, Conv2dSpec.DEFAULT)
+        ).flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, 2)));
+    }
+
+    private static float[] random(SplittableRandom r, long size) {
+        float[] x = new float[Math.toIntExact(size)];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble(-2, 2);
+        }
+        return x;
+    }
+
+    private static float[] nan(long size) {
+        float[] x = new float[Math.toIntExact(size)];
+        Arrays.fill(x, Float.NaN);
+        return x;
+    }
+
+    private static double gamma(long terms) {
+        double t = (terms + 2) * 0x1p-24;
+        return t / (1 - t);
+    }
+
+    /** The input row and column kernel tap (r, s) of output pixel (p, q) reads, or -1 when padding. */
+    private static int inputRow(Conv2dGeometry g, int p, int r) {
+        int ih = p * g.spec().strideH() - g.spec().padH() + r * g.spec().dilationH();
+        return ih >= 0 && ih < g.h() ? ih : -1;
+    }
+
+    private static int inputCol(Conv2dGeometry g, int q, int s) {
+        int iw = q * g.spec().strideW() - g.spec().padW() + s * g.spec().dilationW();
+        return iw >= 0 && iw < g.w() ? iw : -1;
+    }
+
+    private static void assertWithin(String what, float[] actual, double[] expected, double[] bound) {
+        for (int i = 0; i < expected.length; i++) {
+            double err = Math.abs(actual[i] - expected[i]);
+            if (!(err <= bound[i] + 1e-30)) {
+                fail(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i] + " (error " + err
+                        + " > bound " + bound[i] + ")");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1} thread(s)")
+    @MethodSource("cases")
+    void forwardMatchesDefinition(Case cs, int threads) {
+        Conv2dGeometry g = cs.geometry();
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] x = random(rnd, g.inputShape().size());
+        float[] w = random(rnd, g.weightShape().size());
+        float[] b = random(rnd, g.k());
+        double[] expected = new double[Math.toIntExact(g.outputShape().size())];
+        double[] bound = new double[expected.length];
+        double[] expectedNoBias = new double[expected.length];
+        double[] boundNoBias = new double[expected.length];
+        double gamma = gamma((long) g.c() * g.r() * g.s() + 1);
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        double sum = 0, mag = 0;
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int r = 0; r < g.r(); r++) {
+                                for (int s = 0; s < g.s(); s++) {
+                                    int ih = inputRow(g, p, r), iw = inputCol(g, q, s);
+                                    if (ih >= 0 && iw >= 0) {
+                                        double t = (double) x[((n * g.c() + c) * g.h() + ih) * g.w() + iw]
+                                                * w[((k * g.c() + c) * g.r() + r) * g.s() + s];
+                                        sum += t;
+                                        mag += Math.abs(t);
+                                    }
+                                }
+                            }
+                        }
+                        int i = ((n * g.k() + k) * g.p() + p) * g.q() + q;
+                        expectedNoBias[i] = sum;
+                        boundNoBias[i] = gamma * mag;
+                        expected[i] = sum + b[k];
+                        bound[i] = gamma * (mag + Math.abs(b[k]));
+                    }
+                }
+            }
+        }
+        try (Conv2dKernels conv = new Conv2dKernels(threads == 1 ? ONE : TWO)) {
+            float[] y = nan(expected.length);
+            conv.forward(g, x, w, b, y);
+            assertWithin(cs + " forward with bias", y, expected, bound);
+            y = nan(expected.length);
+            conv.forward(g, x, w, null, y);
+            assertWithin(cs + " forward without bias", y, expectedNoBias, boundNoBias);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1} thread(s)")
+    @MethodSource("cases")
+    void backwardDataMatchesDefinition(Case cs, int threads) {
+        Conv2dGeometry g = cs.geometry();
+        SplittableRandom rnd = new SplittableRandom(2);
+        float[] dy = random(rnd, g.outputShape().size());
+        float[] w = random(rnd, g.weightShape().size());
+        double[] expected = new double[Math.toIntExact(g.inputShape().size())];
+        double[] mag = new double[expected.length];
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        double d = dy[((n * g.k() + k) * g.p() + p) * g.q() + q];
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int r = 0; r < g.r(); r++) {
+                                for (int s = 0; s < g.s(); s++) {
+                                    int ih = inputRow(g, p, r), iw = inputCol(g, q, s);
+                                    if (ih >= 0 && iw >= 0) {
+                                        double t = d * w[((k * g.c() + c) * g.r() + r) * g.s() + s];
+                                        int i = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
+                                        expected[i] += t;
+                                        mag[i] += Math.abs(t);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        double gamma = gamma((long) g.k() * g.r() * g.s());
+        double[] bound = Arrays.stream(mag).map(m -> gamma * m).toArray();
+        try (Conv2dKernels conv = new Conv2dKernels(threads == 1 ? ONE : TWO)) {
+            float[] dx = nan(expected.length);
+            conv.backwardData(g, dy, w, dx);
+            assertWithin(cs + " backwardData", dx, expected, bound);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1} thread(s)")
+    @MethodSource("cases")
+    void backwardFilterAndBiasMatchDefinition(Case cs, int threads) {
+        Conv2dGeometry g = cs.geometry();
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[] x = random(rnd, g.inputShape().size());
+        float[] dy = random(rnd, g.outputShape().size());
+        double[] expected = new double[Math.toIntExact(g.weightShape().size())];
+        double[] mag = new double[expected.length];
+        double[] expectedBias = new double[g.k()];
+        double[] magBias = new double[g.k()];
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        double d = dy[((n * g.k() + k) * g.p() + p) * g.q() + q];
+                        expectedBias[k] += d;
+                        magBias[k] += Math.abs(d);
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int r = 0; r < g.r(); r++) {
+                                for (int s = 0; s < g.s(); s++) {
+                                    int ih = inputRow(g, p, r), iw = inputCol(g, q, s);
+                                    if (ih >= 0 && iw >= 0) {
+                                        double t = d * x[((n * g.c() + c) * g.h() + ih) * g.w() + iw];
+                                        int i = ((k * g.c() + c) * g.r() + r) * g.s() + s;
+                                        expected[i] += t;
+                                        mag[i] += Math.abs(t);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        double gamma = gamma((long) g.n() * g.p() * g.q());
+        double[] bound = Arrays.stream(mag).map(m -> gamma * m).toArray();
+        double[] boundBias = Arrays.stream(magBias).map(m -> gamma * m).toArray();
+        try (Conv2dKernels conv = new Conv2dKernels(threads == 1 ? ONE : TWO)) {
+            float[] dw = nan(expected.length);
+            conv.backwardFilter(g, x, dy, dw);
+            assertWithin(cs + " backwardFilter", dw, expected, bound);
+            float[] db = nan(g.k());
+            conv.backwardBias(g.n(), g.k(), g.p() * g.q(), dy, db);
+            assertWithin(cs + " backwardBias", db, expectedBias, boundBias);
+        }
+    }
+
+    @Test
+    void bigCasesAreAboveTheGrain() {
+        // The threaded paths are only tested if these stay above the grain.
+        assertTrue(37L * 64 * 16 * 576 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(9L * 64 * 121 * 288 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(48L * 576 * 18 * 18 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(5L * 64 * 96 * 400 >= GemmKernels.PARALLEL_MACS);
+    }
+
+    @Test
+    void plansAreReusedAcrossBatchSizesAndCallsStayCorrect() {
+        // The same shape at batch 4 and 1, twice each, with one Conv2dKernels: the cached plan's
+        // buffers must not leak state from one call into the next.
+        try (Conv2dKernels conv = new Conv2dKernels(TWO)) {
+            for (int round = 0; round < 2; round++) {
+                for (int n : new int[] {4, 1}) {
+                    Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(n, 8, 12, 12), Shape.of(16, 8, 3, 3),
+                            Conv2dSpec.of(1, 1));
+                    SplittableRandom rnd = new SplittableRandom(n);
+                    float[] x = random(rnd, g.inputShape().size());
+                    float[] w = random(rnd, g.weightShape().size());
+                    float[] dy = random(rnd, g.outputShape().size());
+                    float[] y = new float[(int) g.outputShape().size()];
+                    float[] dx = new float[(int) g.inputShape().size()];
+                    float[] dw = new float[(int) g.weightShape().size()];
+                    conv.forward(g, x, w, null, y);
+                    conv.backwardData(g, dy, w, dx);
+                    conv.backwardFilter(g, x, dy, dw);
+                    try (Conv2dKernels fresh = new Conv2dKernels(TWO)) {
+                        float[] y2 = new float[y.length], dx2 = new float[dx.length], dw2 = new float[dw.length];
+                        fresh.forward(g, x, w, null, y2);
+                        fresh.backwardData(g, dy, w, dx2);
+                        fresh.backwardFilter(g, x, dy, dw2);
+                        assertArrayEquals(y2, y, "forward, batch " + n + ", round " + round);
+                        assertArrayEquals(dx2, dx, "backwardData, batch " + n + ", round " + round);
+                        assertArrayEquals(dw2, dw, "backwardFilter, batch " + n + ", round " + round);
+                    }
+                }
+            }
+        }
+    }
+}

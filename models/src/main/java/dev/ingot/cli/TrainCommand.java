@@ -1,0 +1,313 @@
+package dev.ingot.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ingot.core.Backend;
+import dev.ingot.core.Backends;
+import dev.ingot.data.DataDir;
+import dev.ingot.data.Dataset;
+import dev.ingot.data.Datasets;
+import dev.ingot.data.Split;
+import dev.ingot.models.ReferenceModel;
+import dev.ingot.models.ReferenceModels;
+import dev.ingot.nn.CrossEntropyLoss;
+import dev.ingot.nn.EpochMetrics;
+import dev.ingot.nn.EvaluationReport;
+import dev.ingot.nn.History;
+import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Trainer;
+import dev.ingot.nn.TrainingListener;
+import dev.ingot.nn.checkpoint.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ingot train}: trains a reference model on its dataset, validating on the test set after
+ * every epoch as the Keras originals do ({@code validation_data=(test_images, test_labels)}), and
+ * writes into the output folder {@code checkpoint.safetensors} (after every epoch, atomically),
+ * {@code metrics.json} and {@code training-curves.png}. {@code --resume} continues the run whose
+ * checkpoint is in the output folder; Ctrl-C stops after the current step and saves a checkpoint to
+ * resume from.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a reference model on its dataset, validating on the test set after every epoch (as the"
+                + " Keras originals do), and write a checkpoint, metrics.json and training curves into the output folder.")
+final class TrainCommand implements Callable<Integer> {
+    static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String METRICS = "metrics.json";
+    static final String CURVES = "training-curves.png";
+    @ParentCommand
+    IngotCli cli;
+
+    static final String VALIDATION = "the test set after every epoch, as the Keras originals do"
+            + " (validation_data=(test_images, test_labels))";
+
+    @Option(names = "--model", required = true, paramLabel = "NAME",
+            description = "mnist-mlp, mnist-cnn or cifar10-cnn")
+    String model;
+
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "total epochs of the run (default: the Keras original's: 5 for the MNIST models, 10 for cifar10-cnn)")
+    Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "images per step (default: 32, Keras' default)")
+    Integer batchSize;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
+            description = "cpu, cuda or auto (the best available; default)")
+    String backend;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "seed of the initial weights, data order and dropout masks (default 42)")
+    Long seed;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR",
+            description = "folder for checkpoint.safetensors, metrics.json and training-curves.png")
+    Path output;
+
+    @Option(names = "--data-dir", paramLabel = "D",
+            description = "dataset folder (default: $INGOT_DATA_DIR, else ~/.ingot/datasets)")
+    String dataDir;
+
+    @Option(names = "--resume", description = "continue the run whose checkpoint is in the output folder")
+    boolean resume;
+
+    @Option(names = "--limit-train", paramLabel = "N", description = "train on the first N training images only")
+    Integer limitTrain;
+
+    @Option(names = "--no-validation", description = "skip the per-epoch validation (the test set is scored once at the end)")
+    boolean noValidation;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "0",
+            description = "also save a checkpoint every STEPS steps (default 0: after each epoch only)")
+    int checkpointEvery;
+
+    @Option(names = "--no-download", description = "fail instead of downloading a missing dataset")
+    boolean noDownload;
+
+    @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException {
+        long start = System.nanoTime();
+        PrintStream out = System.out;
+        ReferenceModel recipe = ReferenceModels.get(model);
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new IllegalArgumentException("--output " + output + " is a file, not a folder");
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("--checkpoint-every must be 0 (off) or a number of steps, got "
+                    + checkpointEvery);
+        }
+        Files.createDirectories(output);
+        Path checkpointFile = output.resolve(CHECKPOINT);
+        Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
+        long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
+        int runBatch = checkpoint != null && checkpoint.progress().batchSize() > 0 ? checkpoint.progress().batchSize()
+                : batchSize != null ? batchSize : 32;
+        int runEpochs = epochs != null ? epochs : recipe.epochs();
+        if (checkpoint != null) {
+            requireSame("--seed", seed, runSeed);
+            requireSame("--batch-size", batchSize == null ? null : (long) batchSize, runBatch);
+        }
+        if (runEpochs < 1 || runBatch < 1) {
+            throw new IllegalArgumentException("--epochs and --batch-size must be at least 1, got " + runEpochs + " and "
+                    + runBatch);
+        }
+        if (!resume && Files.exists(checkpointFile)) {
+            throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
+                    + " another --output folder");
+        }
+        Path data = DataDir.resolve(dataDir);
+        Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
+        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
+        if (limitTrain != null) {
+            if (limitTrain < 1 || limitTrain > train.size()) {
+                throw new IllegalArgumentException("--limit-train must be within 1.." + train.size() + ", got "
+                        + limitTrain);
+            }
+            train = train.subset(0, limitTrain);
+        }
+        if (checkpoint != null && checkpoint.progress().trainImages() > 0
+                && checkpoint.progress().trainImages() != train.size()) {
+            throw new IllegalArgumentException("the checkpoint's run trained on " + checkpoint.progress().trainImages()
+                    + " images but this one has " + train.size() + " (use the same --limit-train)");
+        }
+
+        try (Backend b = Backends.get(backend);
+             Sequential net = recipe.newModel().build(b, recipe.inputShape(), runSeed);
+             Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), runSeed)) {
+            if (checkpoint != null) {
+                checkpoint.restore(trainer);
+            }
+            out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",
+                    recipe.name(), b.description(), train.size(), test.size(), runBatch, runSeed);
+            out.print(net.summary());
+            out.println("validation: " + (noValidation ? "none per epoch; the test set is scored at the end"
+                    : VALIDATION));
+            if (checkpoint != null) {
+                out.printf(Locale.ROOT, "resuming %s at epoch %d, step %d%n", checkpointFile,
+                        checkpoint.progress().epoch() + 1, checkpoint.progress().step());
+            }
+            ObjectNode settings = MetricsFile.settings(recipe.name(), recipe.dataset(), b.name(), b.description(),
+                    runSeed, runBatch, runEpochs, train.size(), test.size(), net.parameterCount(),
+                    trainer.optimizer().config(), noValidation ? "none" : VALIDATION);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("ingot.model", recipe.name());
+            meta.put("ingot.dataset", recipe.dataset());
+            meta.put("ingot.backend", b.name());
+            boolean bar = !noProgress && System.console() != null && System.console().isTerminal();
+            ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, train.size());
+            Checkpointing hooks = new Checkpointing(display, trainer, checkpointFile, meta, settings, start);
+
+            // Ctrl-C (or kill): finish the step, save, say so, then let the JVM exit.
+            Thread stopper = new Thread(() -> {
+                trainer.requestStop();
+                try {
+                    if (!cli.awaitFinished(120)) {
+                        System.err.println("ingot train: no checkpoint saved after the interrupt;"
+                                + " --resume continues from the last periodic one");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "ingot-train-interrupt");
+            Runtime.getRuntime().addShutdownHook(stopper);
+            try {
+                History history;
+                try {
+                    history = trainer.fit(train, runEpochs, runBatch, noValidation ? null : test, hooks);
+                } finally {
+                    display.closeBar();
+                }
+                if (history.epochs().size() < runEpochs) {
+                    Checkpoint.save(checkpointFile, trainer, meta);
+                    MetricsFile.write(output.resolve(METRICS), settings, history, null, seconds(start), false);
+                    out.printf("stopped at epoch %d, step %d; checkpoint saved: continue with --resume%n",
+                            trainer.progress().epoch() + 1, trainer.progress().step());
+                    return 130;
+                }
+                EvaluationReport report = hooks.lastValidation() != null ? hooks.lastValidation()
+                        : trainer.evaluate(test, runBatch);
+                Checkpoint.save(checkpointFile, trainer, meta);
+                MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
+                TrainingCurves.write(output.resolve(CURVES), history, recipe.name());
+                out.println();
+                out.print("test set: " + report.format());
+                out.printf(Locale.ROOT, "%nwrote %s, %s and %s in %s (%.1f s)%n", CHECKPOINT, METRICS, CURVES, output,
+                        seconds(start));
+                return 0;
+            } finally {
+                removeHook(stopper);
+            }
+        }
+    }
+
+    private static Checkpoint readForResume(Path file, ReferenceModel recipe) throws IOException {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("--resume: there is no " + file + " to resume from");
+        }
+        Checkpoint c = Checkpoint.read(file);
+        String saved = c.require("ingot.model");
+        if (!saved.equals(recipe.name())) {
+            throw new IllegalArgumentException("--resume: " + file + " is a checkpoint of " + saved + ", not of "
+                    + recipe.name());
+        }
+        return c;
+    }
+
+    private static void requireSame(String option, Long given, long saved) {
+        if (given != null && given != saved) {
+            throw new IllegalArgumentException("--resume: " + option + " " + given + " differs from the checkpoint's "
+                    + saved + "; leave it out to continue with the checkpoint's value");
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // The JVM is exiting (Ctrl-C): the hook is running and waits for our checkpoint.
+        }
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /**
+     * The listener {@code fit} calls: shows progress, and after each epoch (and every
+     * {@code --checkpoint-every} steps) saves the checkpoint, metrics and curves, so that a crash
+     * loses at most that much work.
+     */
+    private final class Checkpointing implements TrainingListener {
+        private final ProgressDisplay display;
+        private final Trainer trainer;
+        private final Path file;
+        private final Map<String, String> meta;
+        private final ObjectNode settings;
+        private final long start;
+        private EvaluationReport lastValidation;
+
+        Checkpointing(ProgressDisplay display, Trainer trainer, Path file, Map<String, String> meta,
+                      ObjectNode settings, long start) {
+            this.display = display;
+            this.trainer = trainer;
+            this.file = file;
+            this.meta = meta;
+            this.settings = settings;
+            this.start = start;
+        }
+
+        EvaluationReport lastValidation() {
+            return lastValidation;
+        }
+
+        @Override
+        public void epochStarted(int epoch, int epochs, int steps, int firstStep) {
+            display.epochStarted(epoch, epochs, steps, firstStep);
+        }
+
+        @Override
+        public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
+            display.stepFinished(epoch, step, steps, images, loss, accuracy);
+            if (checkpointEvery > 0 && trainer.progress().globalStep() % checkpointEvery == 0 && step < steps) {
+                save(false);
+            }
+        }
+
+        @Override
+        public void validationStarted(int epoch) {
+            display.validationStarted(epoch);
+        }
+
+        @Override
+        public void epochFinished(EpochMetrics metrics, EvaluationReport validation) {
+            display.epochFinished(metrics, validation);
+            lastValidation = validation;
+            save(true);
+        }
+
+        private void save(boolean curves) {
+            try {
+                Checkpoint.save(file, trainer, meta);
+                MetricsFile.write(output.resolve(METRICS), settings, trainer.history(), null, seconds(start), false);
+                if (curves) {
+                    TrainingCurves.write(output.resolve(CURVES), trainer.history(), model);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot save the checkpoint to " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

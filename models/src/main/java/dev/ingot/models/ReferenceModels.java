@@ -1,0 +1,116 @@
+package dev.ingot.models;
+
+import dev.ingot.core.Shape;
+import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.nn.Adam;
+import dev.ingot.nn.Conv2d;
+import dev.ingot.nn.Dropout;
+import dev.ingot.nn.Flatten;
+import dev.ingot.nn.Linear;
+import dev.ingot.nn.MaxPool2d;
+import dev.ingot.nn.ReLU;
+import dev.ingot.nn.Sequential;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The registry of reference models by name. Each is the Keras example it is named after, line for
+ * line; all train with Adam (learning rate 1e-3, Keras defaults otherwise) on sparse categorical
+ * cross-entropy from logits, with pixels scaled to [0, 1].
+ */
+public final class ReferenceModels {
+    private ReferenceModels() {
+    }
+
+    /**
+     * The TensorFlow "beginner" quickstart:
+     * <pre>
+     * tf.keras.models.Sequential([
+     *   tf.keras.layers.Flatten(input_shape=(28, 28)),
+     *   tf.keras.layers.Dense(128, activation='relu'),
+     *   tf.keras.layers.Dropout(0.2),
+     *   tf.keras.layers.Dense(10)
+     * ])
+     * </pre>
+     */
+    public static Sequential mnistMlp() {
+        return new Sequential(
+                new Flatten(),
+                new Linear(128), new ReLU(),
+                new Dropout(0.2f),
+                new Linear(10));
+    }
+
+    /**
+     * The TensorFlow CNN tutorial's network on MNIST's 28x28x1 images:
+     * <pre>
+     * model = models.Sequential()
+     * model.add(layers.Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28, 1)))
+     * model.add(layers.MaxPooling2D((2, 2)))
+     * model.add(layers.Conv2D(64, (3, 3), activation='relu'))
+     * model.add(layers.MaxPooling2D((2, 2)))
+     * model.add(layers.Conv2D(64, (3, 3), activation='relu'))
+     * model.add(layers.Flatten())
+     * model.add(layers.Dense(64, activation='relu'))
+     * model.add(layers.Dense(10))
+     * </pre>
+     */
+    public static Sequential mnistCnn() {
+        return convStack();
+    }
+
+    /**
+     * The TensorFlow CNN tutorial, on CIFAR-10's 32x32x3 images: the same layers as
+     * {@link #mnistCnn()} with {@code input_shape=(32, 32, 3)}.
+     */
+    public static Sequential cifar10Cnn() {
+        return convStack();
+    }
+
+    private static Sequential convStack() {
+        return new Sequential(
+                new Conv2d(32, 3), new ReLU(),
+                new MaxPool2d(2),
+                new Conv2d(64, 3), new ReLU(),
+                new MaxPool2d(2),
+                new Conv2d(64, 3), new ReLU(),
+                new Flatten(),
+                new Linear(64), new ReLU(),
+                new Linear(10));
+    }
+
+    private static final List<ReferenceModel> ALL = List.of(
+            new ReferenceModel("mnist-mlp", "mnist", Shape.of(1, 28, 28),
+                    "Flatten, Dense 128 ReLU, Dropout 0.2, Dense 10 (TensorFlow beginner quickstart)", 5,
+                    ReferenceModels::mnistMlp, () -> new Adam(AdamSpec.keras())),
+            new ReferenceModel("mnist-cnn", "mnist", Shape.of(1, 28, 28),
+                    "3 conv 3x3 (32, 64, 64) ReLU with 2 max-pools, Dense 64 ReLU, Dense 10 (TensorFlow CNN tutorial, MNIST)", 5,
+                    ReferenceModels::mnistCnn, () -> new Adam(AdamSpec.keras())),
+            new ReferenceModel("cifar10-cnn", "cifar10", Shape.of(3, 32, 32),
+                    "3 conv 3x3 (32, 64, 64) ReLU with 2 max-pools, Dense 64 ReLU, Dense 10 (TensorFlow CNN tutorial)", 10,
+                    ReferenceModels::cifar10Cnn, () -> new Adam(AdamSpec.keras())));
+
+    /** Every reference model, in a fixed order. */
+    public static List<ReferenceModel> all() {
+        return ALL;
+    }
+
+    /** The names, for help texts and error messages. */
+    public static List<String> names() {
+        return ALL.stream().map(ReferenceModel::name).toList();
+    }
+
+    /** The model called {@code name} (case-insensitive), or an exception listing the names there are. */
+    public static ReferenceModel get(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("model name must not be null; known models: " + names());
+        }
+        for (ReferenceModel m : ALL) {
+            if (m.name().equals(name.toLowerCase(Locale.ROOT))) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("no model called '" + name + "'; known models: " + names());
+    }
+}

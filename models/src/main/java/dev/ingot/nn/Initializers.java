@@ -1,0 +1,35 @@
+package dev.ingot.nn;
+
+import java.util.SplittableRandom;
+
+/**
+ * Keras' default initial weights: Glorot-uniform kernels and zero biases (Keras {@code Dense} and
+ * {@code Conv2D} both default to {@code kernel_initializer='glorot_uniform', bias_initializer='zeros'}).
+ */
+public final class Initializers {
+    private Initializers() {
+    }
+
+    /**
+     * {@code count} values drawn uniformly from {@code [-limit, limit)} with
+     * {@code limit = sqrt(6 / (fanIn + fanOut))} (Glorot and Bengio, 2010). A dense layer's fans are
+     * its input and output features; a convolution's are {@code C*R*S} and {@code K*R*S}.
+     */
+    public static float[] glorotUniform(SplittableRandom random, int count, long fanIn, long fanOut) {
+        if (fanIn < 1 || fanOut < 1) {
+            throw new IllegalArgumentException("Glorot-uniform needs positive fans, got fanIn " + fanIn
+                    + ", fanOut " + fanOut);
+        }
+        double limit = Math.sqrt(6.0 / (fanIn + fanOut));
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) random.nextDouble(-limit, limit);
+        }
+        return values;
+    }
+
+    /** The Glorot-uniform limit {@code sqrt(6 / (fanIn + fanOut))}, for tests and summaries. */
+    public static double glorotLimit(long fanIn, long fanOut) {
+        return Math.sqrt(6.0 / (fanIn + fanOut));
+    }
+}

@@ -1,0 +1,142 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * What every layer keeps besides its parameters: the backend it was built on, its per-sample
+ * input and output shapes, its reusable buffers, and the tape entry (input and output of the last
+ * training-mode forward) that its backward pass reads. One per layer, by composition.
+ */
+final class LayerState implements AutoCloseable {
+    private final String kind;
+    final TensorCache cache = new TensorCache();
+    private Backend backend;
+    private Shape inputShape;
+    private Shape outputShape;
+    private Tensor input;
+    private Tensor output;
+    private boolean recorded;
+    private boolean closed;
+
+    LayerState(String kind) {
+        this.kind = kind;
+    }
+
+    /** Marks the layer built; rejects a second build. */
+    void build(Backend backend, Shape inputShape, Shape outputShape) {
+        if (this.backend != null) {
+            throw new IllegalStateException(kind + ": layer is already built (for input shape " + this.inputShape
+                    + "); make a new layer for another model");
+        }
+        if (closed) {
+            throw new IllegalStateException(kind + ": layer is closed");
+        }
+        this.backend = backend;
+        this.inputShape = inputShape;
+        this.outputShape = outputShape;
+        cache.bind(backend);
+    }
+
+    Backend backend() {
+        requireBuilt();
+        return backend;
+    }
+
+    Shape inputShape() {
+        return inputShape;
+    }
+
+    Shape outputShape() {
+        return outputShape;
+    }
+
+    /**
+     * Checks a forward input: built, open, on this layer's backend, and of shape
+     * {@code (N, inputShape...)}.
+     *
+     * @return the batch size N
+     */
+    int checkInput(Tensor x) {
+        requireBuilt();
+        if (x == null) {
+            throw new IllegalArgumentException(kind + ": input must not be null");
+        }
+        x.requireOpen(kind + " input");
+        if (x.backend() != backend) {
+            throw new IllegalArgumentException(kind + ": input " + x.describe() + " is on backend '"
+                    + x.backend().name() + "' but the layer was built on '" + backend.name() + "'");
+        }
+        Shape s = x.shape();
+        int[] expected = inputShape.dims();
+        if (s.rank() != expected.length + 1
+                || !Arrays.equals(Arrays.copyOfRange(s.dims(), 1, s.rank()), expected)) {
+            throw new IllegalArgumentException(kind + ": input has shape " + s + ", expected [N, "
+                    + Arrays.toString(expected).substring(1) + " (a batch of " + inputShape + ")");
+        }
+        return s.dim(0);
+    }
+
+    /** Batched output shape for a batch of {@code n}. */
+    Shape batched(Shape perSample, int n) {
+        int[] d = new int[perSample.rank() + 1];
+        d[0] = n;
+        System.arraycopy(perSample.dims(), 0, d, 1, perSample.rank());
+        return Shape.of(d);
+    }
+
+    /** Records the tape entry of a forward pass (or clears it, in inference mode). */
+    void record(Mode mode, Tensor input, Tensor output) {
+        this.recorded = mode.training();
+        this.input = mode.training() ? input : null;
+        this.output = mode.training() ? output : null;
+    }
+
+    /** Checks {@code dy} against the recorded output and returns the recorded input. */
+    Tensor checkBackward(Tensor dy) {
+        requireBuilt();
+        if (!recorded) {
+            throw new IllegalStateException(kind + ": backward needs a forward pass in training mode first"
+                    + " (the last forward was in inference mode, or there was none)");
+        }
+        if (dy == null) {
+            throw new IllegalArgumentException(kind + ": output gradient dy must not be null");
+        }
+        dy.requireOpen(kind + " output gradient dy");
+        if (!dy.shape().equals(output.shape())) {
+            throw new IllegalArgumentException(kind + ": output gradient dy has shape " + dy.shape()
+                    + ", expected " + output.shape() + " (the shape of the last forward's output)");
+        }
+        return input;
+    }
+
+    Tensor recordedOutput() {
+        return output;
+    }
+
+    private void requireBuilt() {
+        if (closed) {
+            throw new IllegalStateException(kind + ": layer is closed");
+        }
+        if (backend == null) {
+            throw new IllegalStateException(kind + ": layer is not built; build the model first"
+                    + " (Sequential.build(backend, inputShape, seed))");
+        }
+    }
+
+    boolean isBuilt() {
+        return backend != null;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        input = null;
+        output = null;
+        recorded = false;
+        cache.close();
+    }
+}

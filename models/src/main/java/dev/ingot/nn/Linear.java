@@ -1,0 +1,99 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A fully connected layer, Keras {@code Dense(units)}: {@code y = x · W + b} with the kernel stored
+ * {@code (in, out)} as Keras stores it, Glorot-uniform with {@code fan_in = in, fan_out = out}, and
+ * a zero bias {@code (out)}. The input feature count is taken from the input shape at build time.
+ *
+ * <pre>
+ *   forward:  y  = x · W (gemm),  y += b (biasAdd)
+ *   backward: dW = xᵀ · dy,  db = sum over the batch of dy,  dx = dy · Wᵀ
+ * </pre>
+ */
+public final class Linear implements Layer {
+    private final int units;
+    private final LayerState state = new LayerState("linear");
+    private Parameter weight;
+    private Parameter bias;
+
+    /** {@code units} output features. */
+    public Linear(int units) {
+        if (units < 1) {
+            throw new IllegalArgumentException("Linear needs at least 1 unit, got " + units);
+        }
+        this.units = units;
+    }
+
+    @Override
+    public String kind() {
+        return "linear";
+    }
+
+    @Override
+    public Shape build(Backend backend, Shape inputShape, SplittableRandom random) {
+        if (inputShape.rank() != 1) {
+            throw new IllegalArgumentException("linear: input must be a feature vector (F) per sample, got shape "
+                    + inputShape + "; put a Flatten layer before it");
+        }
+        int in = inputShape.dim(0);
+        Shape out = Shape.of(units);
+        state.build(backend, inputShape, out);
+        Shape w = Shape.of(in, units);
+        weight = new Parameter("weight",
+                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)).detach(),
+                backend.zeros(w).detach());
+        bias = new Parameter("bias", backend.zeros(out).detach(), backend.zeros(out).detach());
+        return out;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Mode mode) {
+        int n = state.checkInput(x);
+        Backend b = state.backend();
+        Tensor y = state.cache.get("y", Shape.of(n, units));
+        b.gemm(false, false, 1f, x, weight.value(), 0f, y);
+        b.biasAdd(y, bias.value(), y);
+        state.record(mode, x, y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean inputGradient) {
+        Tensor x = state.checkBackward(dy);
+        Backend b = state.backend();
+        b.gemm(true, false, 1f, x, dy, 0f, weight.grad());
+        b.sumOverBatch(dy, bias.grad());
+        if (!inputGradient) {
+            return null;
+        }
+        Tensor dx = state.cache.get("dx", x.shape());
+        b.gemm(false, true, 1f, dy, weight.value(), 0f, dx);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return weight == null ? List.of() : List.of(weight, bias);
+    }
+
+    @Override
+    public String describe() {
+        return "Linear(" + units + ")";
+    }
+
+    @Override
+    public void close() {
+        state.close();
+        if (weight != null) {
+            weight.close();
+            bias.close();
+        }
+    }
+}

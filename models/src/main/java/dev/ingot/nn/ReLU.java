@@ -1,0 +1,57 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+
+import java.util.SplittableRandom;
+
+/**
+ * {@code y = max(x, 0)}, Keras {@code activation='relu'}; backward passes {@code dy} where
+ * {@code y > 0}. Works on any shape.
+ */
+public final class ReLU implements Layer {
+    private final LayerState state = new LayerState("relu");
+
+    @Override
+    public String kind() {
+        return "relu";
+    }
+
+    @Override
+    public Shape build(Backend backend, Shape inputShape, SplittableRandom random) {
+        state.build(backend, inputShape, inputShape);
+        return inputShape;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Mode mode) {
+        state.checkInput(x);
+        // A buffer of its own rather than in place: the layer before may need its output in backward.
+        Tensor y = state.cache.get("y", x.shape());
+        state.backend().reluForward(x, y);
+        state.record(mode, x, y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean inputGradient) {
+        state.checkBackward(dy);
+        if (!inputGradient) {
+            return null;
+        }
+        Tensor dx = state.cache.get("dx", dy.shape());
+        state.backend().reluBackward(state.recordedOutput(), dy, dx);
+        return dx;
+    }
+
+    @Override
+    public String describe() {
+        return "ReLU";
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}

@@ -1,0 +1,244 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A stack of layers, Keras {@code Sequential}: each layer's output is the next one's input.
+ *
+ * <pre>{@code
+ * try (Backend backend = Backends.get("cpu");
+ *      Sequential model = new Sequential(
+ *              new Flatten(),
+ *              new Linear(128), new ReLU(),
+ *              new Dropout(0.2f),
+ *              new Linear(10))) {
+ *     model.build(backend, Shape.of(1, 28, 28), 42);     // allocates and initialises the weights
+ *     Tensor logits = model.forward(images, Mode.INFERENCE);
+ * }
+ * }</pre>
+ *
+ * <p>Reverse mode: {@link #forward} in training mode records, layer by layer, what each backward
+ * pass needs; {@link #backward} then runs the layers' backward passes in reverse order, leaving
+ * every {@link Parameter#grad()} set. The first layer computes no input gradient (nobody needs it).
+ *
+ * <p>The model owns its layers: {@link #close()} frees every parameter and buffer.
+ */
+public final class Sequential implements AutoCloseable {
+    private final List<Layer> layers;
+    private final List<Parameter> parameters = new ArrayList<>();
+    private final List<Shape> outputShapes = new ArrayList<>();
+    private Backend backend;
+    private Shape inputShape;
+    private Shape outputShape;
+    private long seed;
+    private boolean recorded;
+    private boolean closed;
+
+    public Sequential(Layer... layers) {
+        this(Arrays.asList(layers));
+    }
+
+    public Sequential(List<? extends Layer> layers) {
+        if (layers == null || layers.isEmpty()) {
+            throw new IllegalArgumentException("a Sequential model needs at least one layer");
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) == null) {
+                throw new IllegalArgumentException("layer " + i + " of the Sequential model is null");
+            }
+        }
+        if (layers.stream().distinct().count() != layers.size()) {
+            throw new IllegalArgumentException("the same layer object appears twice in the Sequential model;"
+                    + " every position needs its own layer");
+        }
+        this.layers = List.copyOf(layers);
+    }
+
+    /**
+     * Allocates every layer's parameters on {@code backend} and initialises them: layer {@code i}
+     * draws from a random stream seeded by {@code (seed, i)}, so the same seed gives the same
+     * weights on every backend.
+     *
+     * @param inputShape the shape of one sample, e.g. {@code (1, 28, 28)}
+     * @return this model
+     */
+    public Sequential build(Backend backend, Shape inputShape, long seed) {
+        if (backend == null || inputShape == null) {
+            throw new IllegalArgumentException("build needs a backend and an input shape, got " + backend + ", "
+                    + inputShape);
+        }
+        if (this.backend != null) {
+            throw new IllegalStateException("model is already built on backend '" + this.backend.name()
+                    + "' for input shape " + this.inputShape);
+        }
+        requireOpen();
+        Shape shape = inputShape;
+        try {
+            for (int i = 0; i < layers.size(); i++) {
+                Layer layer = layers.get(i);
+                try {
+                    shape = layer.build(backend, shape, new SplittableRandom(Seeds.mix(seed, i)));
+                    outputShapes.add(shape);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("layer " + i + " (" + layer.describe() + "): " + e.getMessage(), e);
+                }
+                for (Parameter p : layer.parameters()) {
+                    parameters.add(p.named(i + "." + layer.kind() + "." + p.name()));
+                }
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.backend = backend;
+        this.inputShape = inputShape;
+        this.outputShape = shape;
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * Runs the layers in order on a batch {@code x (N, inputShape...)} and returns the last
+     * layer's output (owned by that layer; valid until the next forward with this batch size).
+     */
+    public Tensor forward(Tensor x, Mode mode) {
+        requireBuilt();
+        if (mode == null) {
+            throw new IllegalArgumentException("forward needs a mode (Mode.INFERENCE or Mode.training(seed))");
+        }
+        Tensor h = x;
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(h, mode.forLayer(i));
+        }
+        recorded = mode.training();
+        return h;
+    }
+
+    /**
+     * Back-propagates {@code dOutput}, the gradient of the loss with respect to the last
+     * training-mode output, through every layer in reverse, setting each parameter's gradient.
+     */
+    public void backward(Tensor dOutput) {
+        requireBuilt();
+        if (!recorded) {
+            throw new IllegalStateException("backward needs a forward pass in training mode first"
+                    + " (Mode.training(seed)); the last forward was in inference mode, or there was none");
+        }
+        Tensor g = dOutput;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            g = layers.get(i).backward(g, i > 0);
+        }
+        recorded = false;
+    }
+
+    /** Every trainable parameter, named {@code "<layer index>.<kind>.<name>"}, in layer order. */
+    public List<Parameter> parameters() {
+        return Collections.unmodifiableList(parameters);
+    }
+
+    /** The parameter called {@code name}. */
+    public Parameter parameter(String name) {
+        for (Parameter p : parameters) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("model has no parameter '" + name + "'; it has "
+                + parameters.stream().map(Parameter::name).toList());
+    }
+
+    /** Total number of trainable weights. */
+    public long parameterCount() {
+        return parameters.stream().mapToLong(Parameter::size).sum();
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public Backend backend() {
+        requireBuilt();
+        return backend;
+    }
+
+    /** Per-sample input shape given to {@link #build}. */
+    public Shape inputShape() {
+        requireBuilt();
+        return inputShape;
+    }
+
+    /** Per-sample output shape: {@code (classes)} for a classifier. */
+    public Shape outputShape() {
+        requireBuilt();
+        return outputShape;
+    }
+
+    /** The seed the weights were initialised from. */
+    public long seed() {
+        return seed;
+    }
+
+    public boolean isBuilt() {
+        return backend != null && !closed;
+    }
+
+    /** A table like Keras' {@code model.summary()}: each layer, its output shape and parameter count. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-3s %-52s %-15s %9s%n", "#", "layer", "output shape", "params"));
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            long count = layer.parameters().stream().mapToLong(Parameter::size).sum();
+            sb.append(String.format("%-3d %-52s %-15s %9d%n", i, layer.describe(),
+                    i < outputShapes.size() ? outputShapes.get(i) : "?", count));
+        }
+        sb.append("input ").append(inputShape == null ? "?" : inputShape).append(", trainable parameters: ")
+                .append(parameterCount()).append('\n');
+        return sb.toString();
+    }
+
+    /** Frees every layer's parameters and buffers. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = null;
+        for (Layer layer : layers) {
+            try {
+                layer.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    private void requireBuilt() {
+        requireOpen();
+        if (backend == null) {
+            throw new IllegalStateException("model is not built: call build(backend, inputShape, seed) first");
+        }
+    }
+}

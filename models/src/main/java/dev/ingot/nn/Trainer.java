@@ -1,0 +1,304 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.DType;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+import dev.ingot.data.Augmentation;
+import dev.ingot.data.Batch;
+import dev.ingot.data.DataLoader;
+import dev.ingot.data.Dataset;
+
+/**
+ * Keras' {@code compile} + {@code fit} + {@code evaluate} for a {@link Sequential} classifier:
+ * a model, a loss, an optimizer and a seed.
+ *
+ * <pre>{@code
+ * try (Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new Adam(), 42)) {
+ *     History history = trainer.fit(train, 5, 32, test, TrainingListener.NONE);
+ *     EvaluationReport report = trainer.evaluate(test, 32);
+ * }
+ * }</pre>
+ *
+ * <h2>One training step</h2>
+ * copy the batch in, {@code logits = model.forward(x, training)}, fused softmax cross-entropy and
+ * its gradient, {@code model.backward(gradient)}, {@code optimizer.step(parameters)}; then the
+ * loss value and the number of right answers come back to the host for the running metrics.
+ *
+ * <h2>Determinism and resuming</h2>
+ * The data order of epoch e is a function of (seed, e) ({@link DataLoader}), the dropout masks of
+ * step t a function of (seed, t), the initial weights a function of the seed ({@link
+ * Sequential#build}). {@link #progress()} is the whole position of a run; a checkpoint stores it
+ * with the weights and optimizer state, and {@link #restore} puts it back, so a resumed run on a
+ * deterministic backend ends with the same weights, bit for bit, as an uninterrupted one.
+ *
+ * <p>The trainer owns the loss and the optimizer (and its input buffers); the caller owns the model.
+ */
+public final class Trainer implements AutoCloseable {
+    /** Stream id that separates the dropout seeds from the weight-initialisation seeds. */
+    private static final long DROPOUT_STREAM = 0x44524F50L;
+
+    private final Sequential model;
+    private final CrossEntropyLoss loss;
+    private final Optimizer optimizer;
+    private final long seed;
+    private final TensorCache inputs = new TensorCache();
+    private Augmentation augmentation = Augmentation.none();
+    private TrainingProgress progress = TrainingProgress.START;
+    private History history = History.empty();
+    private volatile boolean stopRequested;
+    private int[] predictions = new int[0];
+
+    /**
+     * @param model     a built model
+     * @param loss      the loss (owned by the trainer from now on)
+     * @param optimizer the optimizer (owned by the trainer from now on)
+     * @param seed      the run's seed: data order and dropout masks follow from it (the weights
+     *                  already followed from the seed given to {@link Sequential#build})
+     */
+    public Trainer(Sequential model, CrossEntropyLoss loss, Optimizer optimizer, long seed) {
+        if (model == null || loss == null || optimizer == null) {
+            throw new IllegalArgumentException("a trainer needs a model, a loss and an optimizer, got " + model + ", "
+                    + loss + ", " + optimizer);
+        }
+        if (!model.isBuilt()) {
+            throw new IllegalArgumentException("the model is not built: call model.build(backend, inputShape, seed)"
+                    + " before making a trainer");
+        }
+        this.model = model;
+        this.loss = loss;
+        this.optimizer = optimizer;
+        this.seed = seed;
+        inputs.bind(model.backend());
+    }
+
+    /** Random crops and flips of the training images (default none, as in the Keras seeds). */
+    public Trainer augmentation(Augmentation augmentation) {
+        if (augmentation == null) {
+            throw new IllegalArgumentException("augmentation must not be null; use Augmentation.none()");
+        }
+        this.augmentation = augmentation;
+        return this;
+    }
+
+    public Sequential model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** The position of the run, for checkpoints. */
+    public TrainingProgress progress() {
+        return progress;
+    }
+
+    /** The finished epochs. */
+    public History history() {
+        return history;
+    }
+
+    /**
+     * Puts a run's position and history back (when resuming from a checkpoint; the weights and
+     * optimizer state are restored by the checkpoint itself).
+     */
+    public void restore(TrainingProgress progress, History history) {
+        if (progress == null || history == null) {
+            throw new IllegalArgumentException("restore needs a progress and a history");
+        }
+        if (history.epochs().size() != progress.epoch()) {
+            throw new IllegalArgumentException("checkpoint history has " + history.epochs().size()
+                    + " epochs but the progress says " + progress.epoch() + " are finished");
+        }
+        this.progress = progress;
+        this.history = history;
+    }
+
+    /**
+     * Asks a running {@link #fit} to return after the step in progress, leaving {@link #progress()}
+     * mid-epoch (for a checkpoint). Callable from any thread.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Trains until {@code epochs} epochs are finished (counting epochs finished before a
+     * {@link #restore}), validating after each epoch when {@code validation} is given.
+     *
+     * @param train      training images; shuffled each epoch with the run's seed
+     * @param epochs     total epochs the run should have when this returns
+     * @param batchSize  images per step (the last batch of an epoch may be smaller)
+     * @param validation evaluated after each epoch, or {@code null}
+     * @param listener   progress hooks ({@link TrainingListener#NONE} for none)
+     * @return the history of every finished epoch; fewer than {@code epochs} if stopped early
+     */
+    public History fit(Dataset train, int epochs, int batchSize, Dataset validation, TrainingListener listener) {
+        if (train == null) {
+            throw new IllegalArgumentException("fit needs a training set");
+        }
+        if (epochs < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("fit needs epochs >= 1 and batchSize >= 1, got epochs " + epochs
+                    + ", batchSize " + batchSize);
+        }
+        checkData("training", train);
+        if (validation != null) {
+            checkData("validation", validation);
+        }
+        TrainingListener hooks = listener == null ? TrainingListener.NONE : listener;
+        if (progress.batchSize() == 0) {
+            progress = new TrainingProgress(progress.epoch(), 0, progress.globalStep(), batchSize, train.size(), 0, 0,
+                    0, 0);
+        } else if (progress.midEpoch() && (progress.batchSize() != batchSize || progress.trainImages() != train.size())) {
+            throw new IllegalArgumentException("cannot resume mid-epoch with another batch size or training set:"
+                    + " the checkpoint was made with batch size " + progress.batchSize() + " on "
+                    + progress.trainImages() + " images, this run has batch size " + batchSize + " on " + train.size());
+        } else {
+            progress = new TrainingProgress(progress.epoch(), progress.step(), progress.globalStep(), batchSize,
+                    train.size(), progress.lossSum(), progress.correct(), progress.seen(), progress.seconds());
+        }
+        stopRequested = false;
+        try (DataLoader loader = DataLoader.builder(train).batchSize(batchSize).seed(seed).augmentation(augmentation)
+                .build()) {
+            int steps = loader.batchesPerEpoch();
+            while (progress.epoch() < epochs) {
+                int epoch = progress.epoch();
+                hooks.epochStarted(epoch + 1, epochs, steps, progress.step());
+                long t0 = System.nanoTime();
+                try (DataLoader.Epoch batches = loader.epoch(epoch, progress.step())) {
+                    for (Batch batch : batches) {
+                        trainBatch(batch.images(), batch.labels(), batch.size());
+                        hooks.stepFinished(epoch + 1, progress.step(), steps, progress.seen(),
+                                progress.lossSum() / progress.seen(), (double) progress.correct() / progress.seen());
+                        if (stopRequested && progress.step() < steps) {
+                            progress = progress.plusSeconds((System.nanoTime() - t0) / 1e9);
+                            return history;
+                        }
+                    }
+                }
+                progress = progress.plusSeconds((System.nanoTime() - t0) / 1e9);
+                EvaluationReport report = null;
+                long v0 = System.nanoTime();
+                if (validation != null) {
+                    hooks.validationStarted(epoch + 1);
+                    report = evaluate(validation, batchSize);
+                }
+                double seconds = progress.seconds() + (System.nanoTime() - v0) / 1e9;
+                EpochMetrics m = new EpochMetrics(epoch + 1, progress.lossSum() / progress.seen(),
+                        (double) progress.correct() / progress.seen(),
+                        report == null ? Double.NaN : report.loss(), report == null ? Double.NaN : report.accuracy(),
+                        progress.seen() / progress.seconds(), seconds);
+                history = history.plus(m);
+                progress = progress.nextEpoch();
+                hooks.epochFinished(m, report);
+                if (stopRequested && progress.epoch() < epochs) {
+                    return history;
+                }
+            }
+        }
+        return history;
+    }
+
+    /**
+     * One optimisation step on {@code n} images (NCHW, the model's input shape) and labels, as
+     * part of the run: advances {@link #progress()}.
+     */
+    private void trainBatch(float[] images, int[] labels, int n) {
+        Backend b = model.backend();
+        Tensor x = inputs.get("images", batchShape(n));
+        Tensor y = inputs.get("labels", Shape.of(n), DType.INT32);
+        b.copyFromHost(images, x);
+        b.copyFromHost(labels, y);
+        long stepSeed = Seeds.mix(Seeds.mix(seed, DROPOUT_STREAM), progress.globalStep());
+        Tensor logits = model.forward(x, Mode.training(stepSeed));
+        Tensor lossValue = loss.forward(logits, y, true);
+        model.backward(loss.gradient());
+        optimizer.step(model.parameters());
+        long correct = b.countCorrect(logits, y);
+        progress = progress.afterStep(lossValue.item(), correct, n);
+    }
+
+    /**
+     * The mean loss, accuracy, per-class precision/recall and confusion matrix of the model on
+     * {@code data}, in inference mode (no dropout), in batches of {@code batchSize}.
+     */
+    public EvaluationReport evaluate(Dataset data, int batchSize) {
+        if (data == null) {
+            throw new IllegalArgumentException("evaluate needs a dataset");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("evaluate needs batchSize >= 1, got " + batchSize);
+        }
+        checkData("evaluation", data);
+        Backend b = model.backend();
+        ConfusionMatrix confusion = new ConfusionMatrix(data.classes());
+        double lossSum = 0;
+        long seen = 0;
+        try (DataLoader loader = DataLoader.sequential(data, batchSize);
+             DataLoader.Epoch batches = loader.epoch(0)) {
+            for (Batch batch : batches) {
+                int n = batch.size();
+                Tensor x = inputs.get("images", batchShape(n));
+                Tensor y = inputs.get("labels", Shape.of(n), DType.INT32);
+                Tensor predicted = inputs.get("predictions", Shape.of(n), DType.INT32);
+                b.copyFromHost(batch.images(), x);
+                b.copyFromHost(batch.labels(), y);
+                Tensor logits = model.forward(x, Mode.INFERENCE);
+                lossSum += (double) loss.forward(logits, y, false).item() * n;
+                b.argmax(logits, predicted);
+                if (predictions.length != n) {
+                    predictions = new int[n];
+                }
+                b.copyToHost(predicted, predictions);
+                for (int i = 0; i < n; i++) {
+                    confusion.add(batch.labels()[i], predictions[i]);
+                }
+                seen += n;
+            }
+        }
+        return new EvaluationReport(seen, lossSum / seen, confusion.accuracy(), confusion);
+    }
+
+    private Shape batchShape(int n) {
+        int[] d = model.inputShape().dims();
+        int[] s = new int[d.length + 1];
+        s[0] = n;
+        System.arraycopy(d, 0, s, 1, d.length);
+        return Shape.of(s);
+    }
+
+    private void checkData(String role, Dataset data) {
+        Shape perImage = Shape.of(data.channels(), data.height(), data.width());
+        Shape expected = model.inputShape();
+        boolean sameSize = expected.size() == perImage.size();
+        if (!perImage.equals(expected) && !(sameSize && expected.rank() != 3)) {
+            throw new IllegalArgumentException("the " + role + " set '" + data.name() + "' has images of shape "
+                    + perImage + " but the model takes " + expected);
+        }
+        int classes = model.outputShape().dim(-1);
+        if (data.classes().size() != classes) {
+            throw new IllegalArgumentException("the " + role + " set '" + data.name() + "' has "
+                    + data.classes().size() + " classes " + data.classes() + " but the model outputs " + classes
+                    + " scores per image");
+        }
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("the " + role + " set '" + data.name() + "' is empty");
+        }
+    }
+
+    /** Frees the loss's, the optimizer's and the trainer's own buffers (not the model). */
+    @Override
+    public void close() {
+        try {
+            inputs.close();
+            loss.close();
+        } finally {
+            optimizer.close();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.Pool2dSpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every layer's backward pass against central finite differences of its forward pass, through the
+ * {@link Layer} API, on small odd shapes (sizes that are not multiples of any vector width).
+ * See {@link GradientCheck} for the method and the tolerance.
+ */
+class LayerGradientTest {
+    private static final double ATOL = 1e-3;
+    private static final double RTOL = 2e-3;
+    private static Backend backend;
+
+    @BeforeAll
+    static void open() {
+        backend = TestBackend.open();
+    }
+
+    @AfterAll
+    static void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static float[] uniform(long seed, Shape s) {
+        return GradientCheck.uniform(new SplittableRandom(seed), (int) s.size(), -1, 1);
+    }
+
+    @Test
+    void conv2dValid() {
+        Shape x = Shape.of(2, 3, 7, 6);
+        GradientCheck.check(backend, new Conv2d(4, 3), Shape.of(3, 7, 6), uniform(1, x), 2, 11, ATOL, RTOL);
+    }
+
+    @Test
+    void conv2dStridedPaddedRectangular() {
+        Shape x = Shape.of(3, 2, 9, 8);
+        GradientCheck.check(backend, new Conv2d(5, 3, 2, new Conv2dSpec(2, 1, 1, 1, 1, 1)), Shape.of(2, 9, 8),
+                uniform(2, x), 3, 12, ATOL, RTOL);
+    }
+
+    @Test
+    void linear() {
+        Shape x = Shape.of(3, 17);
+        GradientCheck.check(backend, new Linear(7), Shape.of(17), uniform(3, x), 3, 13, ATOL, RTOL);
+    }
+
+    @Test
+    void linearBatchOne() {
+        Shape x = Shape.of(1, 33);
+        GradientCheck.check(backend, new Linear(5), Shape.of(33), uniform(4, x), 1, 14, ATOL, RTOL);
+    }
+
+    @Test
+    void relu() {
+        Shape x = Shape.of(2, 3, 5, 5);
+        GradientCheck.check(backend, new ReLU(), Shape.of(3, 5, 5),
+                GradientCheck.awayFromZero(new SplittableRandom(5), (int) x.size()), 2, 15, ATOL, RTOL);
+    }
+
+    @Test
+    void maxPool() {
+        Shape x = Shape.of(2, 3, 7, 5);
+        GradientCheck.check(backend, new MaxPool2d(2), Shape.of(3, 7, 5),
+                GradientCheck.distinct(new SplittableRandom(6), (int) x.size()), 2, 16, ATOL, RTOL);
+    }
+
+    @Test
+    void maxPoolOverlappingPadded() {
+        Shape x = Shape.of(2, 2, 6, 7);
+        GradientCheck.check(backend, new MaxPool2d(Pool2dSpec.of(3, 2, 1)), Shape.of(2, 6, 7),
+                GradientCheck.distinct(new SplittableRandom(7), (int) x.size()), 2, 17, ATOL, RTOL);
+    }
+
+    @Test
+    void avgPool() {
+        Shape x = Shape.of(2, 3, 7, 5);
+        GradientCheck.check(backend, new AvgPool2d(2), Shape.of(3, 7, 5), uniform(8, x), 2, 18, ATOL, RTOL);
+    }
+
+    @Test
+    void avgPoolOverlappingPadded() {
+        Shape x = Shape.of(1, 2, 6, 7);
+        GradientCheck.check(backend, new AvgPool2d(Pool2dSpec.of(3, 2, 1)), Shape.of(2, 6, 7), uniform(9, x), 1, 19,
+                ATOL, RTOL);
+    }
+
+    @Test
+    void flatten() {
+        Shape x = Shape.of(2, 3, 4, 5);
+        GradientCheck.check(backend, new Flatten(), Shape.of(3, 4, 5), uniform(10, x), 2, 20, ATOL, RTOL);
+    }
+
+    @Test
+    void dropout() {
+        Shape x = Shape.of(4, 37);
+        GradientCheck.check(backend, new Dropout(0.3f), Shape.of(37), uniform(11, x), 4, 21, ATOL, RTOL);
+    }
+
+    @Test
+    void softmax() {
+        Shape x = Shape.of(3, 11);
+        // Smooth, but a central difference has O(eps^2) truncation error: about 1e-4 here.
+        GradientCheck.check(backend, new Softmax(), Shape.of(11), uniform(12, x), 3, 22, ATOL, RTOL);
+    }
+
+    @Test
+    void crossEntropyLossGradientMatchesFiniteDifferences() {
+        int n = 5, c = 7;
+        float[] logits = uniform(13, Shape.of(n, c));
+        int[] labels = {0, 6, 3, 3, 1};
+        try (CrossEntropyLoss loss = new CrossEntropyLoss();
+             Tensor x = backend.fromHost(Shape.of(n, c), logits);
+             Tensor y = backend.fromHost(Shape.of(n), labels)) {
+            loss.forward(x, y, true);
+            float[] analytic = loss.gradient().toFloatArray();
+            for (int i = 0; i < logits.length; i++) {
+                float saved = logits[i];
+                logits[i] = saved + GradientCheck.EPS;
+                double plus = loss.forward(x.copyFrom(logits), y, false).item();
+                logits[i] = saved - GradientCheck.EPS;
+                double minus = loss.forward(x.copyFrom(logits), y, false).item();
+                logits[i] = saved;
+                double numeric = (plus - minus) / (2 * GradientCheck.EPS);
+                assertEquals(numeric, analytic[i], 1e-3, "dLoss/dlogits[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void modelGradientThroughTheTape() {
+        // conv -> relu -> maxpool -> flatten -> linear -> cross-entropy: every parameter's gradient
+        // from Sequential.backward against finite differences of the loss.
+        int n = 3;
+        Shape perSample = Shape.of(2, 8, 7);
+        int[] labels = {1, 0, 2};
+        float[] images = uniform(14, Shape.of(n, 2, 8, 7));
+        try (Sequential model = new Sequential(new Conv2d(3, 3), new ReLU(), new MaxPool2d(2), new Flatten(),
+                new Linear(3));
+             CrossEntropyLoss loss = new CrossEntropyLoss();
+             Tensor x = backend.fromHost(Shape.of(n, 2, 8, 7), images);
+             Tensor y = backend.fromHost(Shape.of(n), labels)) {
+            model.build(backend, perSample, 99);
+            Mode mode = Mode.training(5);
+            loss.forward(model.forward(x, mode), y, true);
+            model.backward(loss.gradient());
+            SplittableRandom r = new SplittableRandom(3);
+            int checked = 0, kinks = 0;
+            for (Parameter p : model.parameters()) {
+                float[] analytic = p.grad().toFloatArray();
+                float[] values = p.value().toFloatArray();
+                for (int k = 0; k < Math.min(12, values.length); k++) {
+                    int i = r.nextInt(values.length);
+                    float saved = values[i];
+                    float eps = 1e-3f;
+                    values[i] = saved + eps;
+                    p.value().copyFrom(values);
+                    double plus = loss.forward(model.forward(x, mode), y, false).item();
+                    values[i] = saved - eps;
+                    p.value().copyFrom(values);
+                    double minus = loss.forward(model.forward(x, mode), y, false).item();
+                    values[i] = saved;
+                    p.value().copyFrom(values);
+                    double numeric = (plus - minus) / (2 * eps);
+                    double err = Math.abs(numeric - analytic[i]);
+                    // A perturbation may move a ReLU or a pooling window across a kink; allow a few.
+                    if (err > 2e-3 + 2e-2 * Math.abs(numeric)) {
+                        kinks++;
+                    }
+                    checked++;
+                }
+            }
+            assertTrue(kinks <= 2, kinks + " of " + checked + " parameter gradients disagree with finite differences");
+            assertEquals(4, model.parameters().size(), "conv weight and bias, linear weight and bias");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.ingot.nn;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+import dev.ingot.data.Dataset;
+import dev.ingot.nn.checkpoint.Checkpoint;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A run interrupted (mid-epoch or between epochs), saved, and resumed in fresh objects ends with
+ * the same weights and optimizer state, bit for bit, as the same run uninterrupted: same batches,
+ * same dropout masks, same Adam step.
+ */
+class ResumeTest {
+    private static final Dataset TRAIN = SyntheticData.bands("bands-train", 100, 1, 9, 8, 3, 11);
+    private static final Dataset TEST = SyntheticData.bands("bands-test", 20, 1, 9, 8, 3, 12);
+    private static final int EPOCHS = 3;
+    private static final int BATCH = 16; // 100 images: 6 full batches and a partial one of 4
+    private static final long SEED = 2024;
+    private static Backend backend;
+
+    @BeforeAll
+    static void open() {
+        backend = TestBackend.open();
+    }
+
+    @AfterAll
+    static void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private record Run(Map<String, float[]> state, History history) {
+    }
+
+    private static Trainer newTrainer() {
+        Sequential model = TrainerTest.smallCnn().build(backend, Shape.of(1, 9, 8), SEED);
+        return new Trainer(model, new CrossEntropyLoss(), new Adam(), SEED);
+    }
+
+    private static Run snapshot(Trainer t) {
+        Map<String, float[]> s = new LinkedHashMap<>();
+        for (Parameter p : t.model().parameters()) {
+            s.put(p.name(), p.value().toFloatArray());
+        }
+        for (Map.Entry<String, Tensor> e : t.optimizer().state(t.model().parameters()).entrySet()) {
+            s.put("optimizer." + e.getKey(), e.getValue().toFloatArray());
+        }
+        return new Run(s, t.history());
+    }
+
+    private static Run uninterrupted() {
+        Trainer t = newTrainer();
+        try (Sequential model = t.model(); t) {
+            t.fit(TRAIN, EPOCHS, BATCH, TEST, null);
+            return snapshot(t);
+        }
+    }
+
+    /** Trains until {@code stopAtGlobalStep} steps are done, saves, and resumes in new objects. */
+    private static Run interruptedAt(long stopAtGlobalStep, Path file) throws IOException {
+        Trainer first = newTrainer();
+        try (Sequential model = first.model(); first) {
+            first.fit(TRAIN, EPOCHS, BATCH, TEST, new TrainingListener() {
+                @Override
+                public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
+                    if (first.progress().globalStep() == stopAtGlobalStep) {
+                        first.requestStop();
+                    }
+                }
+            });
+            assertEquals(stopAtGlobalStep, first.progress().globalStep(), "stopped where asked");
+            Checkpoint.save(file, first, Map.of("ingot.model", "small-cnn"));
+        }
+        Trainer second = newTrainer();
+        try (Sequential model = second.model(); second) {
+            Checkpoint checkpoint = Checkpoint.read(file);
+            assertEquals("small-cnn", checkpoint.metadata().get("ingot.model"));
+            checkpoint.restore(second);
+            assertEquals(stopAtGlobalStep, second.progress().globalStep());
+            assertEquals(stopAtGlobalStep, second.optimizer().steps());
+            second.fit(TRAIN, EPOCHS, BATCH, TEST, null);
+            return snapshot(second);
+        }
+    }
+
+    private static void assertSameRun(Run expected, Run actual) {
+        assertEquals(expected.state().keySet(), actual.state().keySet());
+        for (String name : expected.state().keySet()) {
+            assertArrayEquals(expected.state().get(name), actual.state().get(name), name + " differs after resuming");
+        }
+        List<EpochMetrics> e = expected.history().epochs(), a = actual.history().epochs();
+        assertEquals(e.size(), a.size());
+        for (int i = 0; i < e.size(); i++) {
+            assertEquals(e.get(i).trainLoss(), a.get(i).trainLoss(), "train loss of epoch " + (i + 1));
+            assertEquals(e.get(i).trainAccuracy(), a.get(i).trainAccuracy(), "train accuracy of epoch " + (i + 1));
+            assertEquals(e.get(i).validationLoss(), a.get(i).validationLoss(), "validation loss of epoch " + (i + 1));
+        }
+    }
+
+    @Test
+    void resumedMidEpochEqualsUninterrupted(@TempDir Path dir) throws IOException {
+        Run expected = uninterrupted();
+        assertSameRun(expected, interruptedAt(10, dir.resolve("mid.safetensors"))); // step 3 of epoch 2
+    }
+
+    @Test
+    void resumedBetweenEpochsEqualsUninterrupted(@TempDir Path dir) throws IOException {
+        Run expected = uninterrupted();
+        assertSameRun(expected, interruptedAt(7, dir.resolve("boundary.safetensors"))); // end of epoch 1
+    }
+
+    @Test
+    void resumingWithAnotherSeedOrBatchSizeIsRefused(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("c.safetensors");
+        Trainer first = newTrainer();
+        try (Sequential model = first.model(); first) {
+            first.fit(TRAIN, 1, BATCH, null, new TrainingListener() {
+                @Override
+                public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
+                    first.requestStop();
+                }
+            });
+            Checkpoint.save(file, first, Map.of());
+        }
+        Checkpoint checkpoint = Checkpoint.read(file);
+        Sequential model = TrainerTest.smallCnn().build(backend, Shape.of(1, 9, 8), SEED);
+        try (model; Trainer other = new Trainer(model, new CrossEntropyLoss(), new Adam(), SEED + 1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> checkpoint.restore(other));
+            assertTrue(e.getMessage().contains("seed"), e.getMessage());
+        }
+        Sequential model2 = TrainerTest.smallCnn().build(backend, Shape.of(1, 9, 8), SEED);
+        try (model2; Trainer same = new Trainer(model2, new CrossEntropyLoss(), new Adam(), SEED)) {
+            checkpoint.restore(same);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> same.fit(TRAIN, 1, BATCH + 1, null, null));
+            assertTrue(e.getMessage().contains("batch size " + BATCH), e.getMessage());
+        }
+    }
+}

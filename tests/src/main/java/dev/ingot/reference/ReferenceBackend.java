@@ -1,0 +1,772 @@
+package dev.ingot.reference;
+
+import dev.ingot.core.Backend;
+import dev.ingot.core.DType;
+import dev.ingot.core.KernelChecks;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.Conv2dGeometry;
+import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GemmGeometry;
+import dev.ingot.core.spec.Pool2dGeometry;
+import dev.ingot.core.spec.Pool2dSpec;
+import dev.ingot.core.spec.SgdSpec;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The oracle every backend is held to: each kernel of {@link Backend} written as the plain loops of
+ * its formula, accumulating in {@code double}, on one thread. It is slow on purpose; it is what the
+ * Javadoc of {@link Backend} and the spec records mean, in code.
+ *
+ * <p>What it is not: a backend to train with. It is not registered with {@code ServiceLoader}, so
+ * {@code Backends.get("auto")} never returns it; the parity suite and the gradient checks construct
+ * it directly ({@code new ReferenceBackend()}).
+ *
+ * <p>Conventions: inputs are read as float and widened to double; every sum is a double; a result
+ * is rounded to float once, when stored. Arguments go through the same {@link KernelChecks} as every
+ * other backend, first thing, so the reference also defines which inputs are rejected and how.
+ */
+public final class ReferenceBackend implements Backend {
+    /** Largest array the JVM reliably allocates. */
+    private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    private final AtomicLong bytesInUse = new AtomicLong();
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public String description() {
+        return "reference: plain loops, double accumulation, one thread (the parity suite's oracle)";
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    private static float[] f(Tensor t) {
+        return ((ReferenceStorage) t.storage()).floats();
+    }
+
+    private static int[] i(Tensor t) {
+        return ((ReferenceStorage) t.storage()).ints();
+    }
+
+    @Override
+    public Tensor zeros(Shape shape, DType dtype) {
+        if (shape == null || dtype == null) {
+            throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
+        }
+        if (shape.size() > MAX_ELEMENTS) {
+            throw new IllegalArgumentException("zeros: shape " + shape + " has " + shape.size()
+                    + " elements; a reference tensor holds at most " + MAX_ELEMENTS);
+        }
+        int size = (int) shape.size();
+        ReferenceStorage storage = dtype == DType.FLOAT32
+                ? ReferenceStorage.ofFloats(size, bytesInUse)
+                : ReferenceStorage.ofInts(size, bytesInUse);
+        return Tensor.create(this, shape, dtype, storage);
+    }
+
+    @Override
+    public void copyFromHost(float[] src, Tensor dst) {
+        KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.FLOAT32, dst);
+        System.arraycopy(src, 0, f(dst), 0, src.length);
+    }
+
+    @Override
+    public void copyFromHost(int[] src, Tensor dst) {
+        KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.INT32, dst);
+        System.arraycopy(src, 0, i(dst), 0, src.length);
+    }
+
+    @Override
+    public void copyToHost(Tensor src, float[] dst) {
+        KernelChecks.copyToHost(this, src, DType.FLOAT32, dst == null ? -1 : dst.length);
+        System.arraycopy(f(src), 0, dst, 0, dst.length);
+    }
+
+    @Override
+    public void copyToHost(Tensor src, int[] dst) {
+        KernelChecks.copyToHost(this, src, DType.INT32, dst == null ? -1 : dst.length);
+        System.arraycopy(i(src), 0, dst, 0, dst.length);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        KernelChecks.copy(this, src, dst);
+        int n = (int) src.size();
+        if (src.dtype() == DType.FLOAT32) {
+            System.arraycopy(f(src), 0, f(dst), 0, n);
+        } else {
+            System.arraycopy(i(src), 0, i(dst), 0, n);
+        }
+    }
+
+    @Override
+    public void fill(Tensor dst, float value) {
+        KernelChecks.fill(this, dst);
+        Arrays.fill(f(dst), value);
+    }
+
+    @Override
+    public long bytesInUse() {
+        return bytesInUse.get();
+    }
+
+    // ---------------------------------------------------------------- matrix product
+
+    /**
+     * {@code C[i][j] = alpha * sum_l opA[i][l] * opB[l][j] + beta * C[i][j]}, where
+     * {@code opA[i][l]} is {@code A[i][l]}, or {@code A[l][i]} if transA (likewise B). With beta 0,
+     * C is not read.
+     */
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        GemmGeometry g = KernelChecks.gemm(this, transA, transB, a, b, c);
+        float[] av = f(a), bv = f(b), cv = f(c);
+        int m = g.m(), n = g.n(), k = g.k();
+        int lda = a.shape().dim(1), ldb = b.shape().dim(1);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int l = 0; l < k; l++) {
+                    double ail = transA ? av[l * lda + i] : av[i * lda + l];
+                    double blj = transB ? bv[j * ldb + l] : bv[l * ldb + j];
+                    sum += ail * blj;
+                }
+                double old = beta == 0 ? 0 : (double) beta * cv[i * n + j];
+                cv[i * n + j] = (float) ((double) alpha * sum + old);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    /** Flat index of element (i0, i1, i2, i3) of a row-major (d0, d1, d2, d3) tensor. */
+    private static int at(int i0, int i1, int i2, int i3, int d1, int d2, int d3) {
+        return ((i0 * d1 + i1) * d2 + i2) * d3 + i3;
+    }
+
+    /**
+     * {@code y[n,k,p,q] = b[k] + sum_{c,r,s} x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw] * w[k,c,r,s]},
+     * where input pixels outside the image are zero.
+     */
+    @Override
+    public void conv2dForward(Tensor x, Tensor w, Tensor b, Conv2dSpec spec, Tensor y) {
+        Conv2dGeometry g = KernelChecks.conv2dForward(this, x, w, b, spec, y);
+        float[] xv = f(x), wv = f(w), yv = f(y);
+        float[] bv = b == null ? null : f(b);
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        double sum = bv == null ? 0 : bv[k];
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int r = 0; r < g.r(); r++) {
+                                for (int s = 0; s < g.s(); s++) {
+                                    int h = p * spec.strideH() - spec.padH() + r * spec.dilationH();
+                                    int wi = q * spec.strideW() - spec.padW() + s * spec.dilationW();
+                                    if (h >= 0 && h < g.h() && wi >= 0 && wi < g.w()) {
+                                        sum += (double) xv[at(n, c, h, wi, g.c(), g.h(), g.w())]
+                                                * wv[at(k, c, r, s, g.c(), g.r(), g.s())];
+                                    }
+                                }
+                            }
+                        }
+                        yv[at(n, k, p, q, g.k(), g.p(), g.q())] = (float) sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The transpose of {@link #conv2dForward} (without bias) applied to dy:
+     * {@code dx[n,c,h,w] = sum_{k,r,s,p,q} dy[n,k,p,q] * w[k,c,r,s]} over the (p, q) that read input
+     * pixel (h, w) through kernel tap (r, s), i.e. {@code p*sh - ph + r*dh == h} and
+     * {@code q*sw - pw + s*dw == w}.
+     */
+    @Override
+    public void conv2dBackwardData(Tensor dy, Tensor w, Conv2dSpec spec, Tensor dx) {
+        Conv2dGeometry g = KernelChecks.conv2dBackwardData(this, dy, w, spec, dx);
+        float[] dyv = f(dy), wv = f(w), dxv = f(dx);
+        for (int n = 0; n < g.n(); n++) {
+            for (int c = 0; c < g.c(); c++) {
+                for (int h = 0; h < g.h(); h++) {
+                    for (int wi = 0; wi < g.w(); wi++) {
+                        double sum = 0;
+                        for (int k = 0; k < g.k(); k++) {
+                            for (int r = 0; r < g.r(); r++) {
+                                for (int s = 0; s < g.s(); s++) {
+                                    // Solve h = p*sh - ph + r*dh for p (and likewise q); only exact solutions count.
+                                    int pStride = h + spec.padH() - r * spec.dilationH();
+                                    int qStride = wi + spec.padW() - s * spec.dilationW();
+                                    if (pStride < 0 || qStride < 0
+                                            || pStride % spec.strideH() != 0 || qStride % spec.strideW() != 0) {
+                                        continue;
+                                    }
+                                    int p = pStride / spec.strideH();
+                                    int q = qStride / spec.strideW();
+                                    if (p < g.p() && q < g.q()) {
+                                        sum += (double) dyv[at(n, k, p, q, g.k(), g.p(), g.q())]
+                                                * wv[at(k, c, r, s, g.c(), g.r(), g.s())];
+                                    }
+                                }
+                            }
+                        }
+                        dxv[at(n, c, h, wi, g.c(), g.h(), g.w())] = (float) sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code dw[k,c,r,s] = sum_{n,p,q} dy[n,k,p,q] * x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw]}. */
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, Conv2dSpec spec, Tensor dw) {
+        Conv2dGeometry g = KernelChecks.conv2dBackwardFilter(this, x, dy, spec, dw);
+        float[] xv = f(x), dyv = f(dy), dwv = f(dw);
+        for (int k = 0; k < g.k(); k++) {
+            for (int c = 0; c < g.c(); c++) {
+                for (int r = 0; r < g.r(); r++) {
+                    for (int s = 0; s < g.s(); s++) {
+                        double sum = 0;
+                        for (int n = 0; n < g.n(); n++) {
+                            for (int p = 0; p < g.p(); p++) {
+                                for (int q = 0; q < g.q(); q++) {
+                                    int h = p * spec.strideH() - spec.padH() + r * spec.dilationH();
+                                    int wi = q * spec.strideW() - spec.padW() + s * spec.dilationW();
+                                    if (h >= 0 && h < g.h() && wi >= 0 && wi < g.w()) {
+                                        sum += (double) dyv[at(n, k, p, q, g.k(), g.p(), g.q())]
+                                                * xv[at(n, c, h, wi, g.c(), g.h(), g.w())];
+                                    }
+                                }
+                            }
+                        }
+                        dwv[at(k, c, r, s, g.c(), g.r(), g.s())] = (float) sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code db[k] = sum_{n,p,q} dy[n,k,p,q]}. */
+    @Override
+    public void conv2dBackwardBias(Tensor dy, Tensor db) {
+        KernelChecks.conv2dBackwardBias(this, dy, db);
+        Shape s = dy.shape();
+        int nn = s.dim(0), kk = s.dim(1), pp = s.dim(2), qq = s.dim(3);
+        float[] dyv = f(dy), dbv = f(db);
+        for (int k = 0; k < kk; k++) {
+            double sum = 0;
+            for (int n = 0; n < nn; n++) {
+                for (int p = 0; p < pp; p++) {
+                    for (int q = 0; q < qq; q++) {
+                        sum += dyv[at(n, k, p, q, kk, pp, qq)];
+                    }
+                }
+            }
+            dbv[k] = (float) sum;
+        }
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    /**
+     * {@code y[n,c,p,q] = max_{i,j} x[n, c, p*sh - ph + i, q*sw - pw + j]} over the window's real
+     * pixels (padding never wins; every window holds at least one real pixel, see {@link Pool2dSpec}).
+     */
+    @Override
+    public void maxPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
+        Pool2dGeometry g = KernelChecks.pool2dForward(this, "maxPool2dForward", x, spec, y);
+        float[] xv = f(x), yv = f(y);
+        for (int n = 0; n < g.n(); n++) {
+            for (int c = 0; c < g.c(); c++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        int first = firstMaxInWindow(xv, g, n, c, p, q);
+                        yv[at(n, c, p, q, g.c(), g.p(), g.q())] = xv[first];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Flat index into x of the first maximum of window (p, q) of plane (n, c), scanning the window
+     * in row-major order and taking a later pixel only if it is strictly larger.
+     */
+    private static int firstMaxInWindow(float[] xv, Pool2dGeometry g, int n, int c, int p, int q) {
+        Pool2dSpec spec = g.spec();
+        int best = -1;
+        for (int i = 0; i < spec.kernelH(); i++) {
+            for (int j = 0; j < spec.kernelW(); j++) {
+                int h = p * spec.strideH() - spec.padH() + i;
+                int w = q * spec.strideW() - spec.padW() + j;
+                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
+                    int idx = at(n, c, h, w, g.c(), g.h(), g.w());
+                    if (best < 0 || xv[idx] > xv[best]) {
+                        best = idx;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * {@code dx[n,c,h,w] = sum of dy[n,c,p,q]} over the windows (p, q) whose first maximum (in
+     * row-major window order, the pixel holding {@code y[n,c,p,q]}) is (h, w); zero elsewhere.
+     */
+    @Override
+    public void maxPool2dBackward(Tensor x, Tensor y, Tensor dy, Pool2dSpec spec, Tensor dx) {
+        Pool2dGeometry g = KernelChecks.maxPool2dBackward(this, x, y, dy, spec, dx);
+        float[] xv = f(x), yv = f(y), dyv = f(dy), dxv = f(dx);
+        double[] sum = new double[dxv.length];
+        for (int n = 0; n < g.n(); n++) {
+            for (int c = 0; c < g.c(); c++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        int out = at(n, c, p, q, g.c(), g.p(), g.q());
+                        int winner = firstPixelEqualTo(xv, yv[out], g, n, c, p, q);
+                        if (winner >= 0) {
+                            sum[winner] += dyv[out];
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < dxv.length; i++) {
+            dxv[i] = (float) sum[i];
+        }
+    }
+
+    /** Flat index of the first real pixel of window (p, q) in row-major order whose value is {@code value}; -1 if none. */
+    private static int firstPixelEqualTo(float[] xv, float value, Pool2dGeometry g, int n, int c, int p, int q) {
+        Pool2dSpec spec = g.spec();
+        for (int i = 0; i < spec.kernelH(); i++) {
+            for (int j = 0; j < spec.kernelW(); j++) {
+                int h = p * spec.strideH() - spec.padH() + i;
+                int w = q * spec.strideW() - spec.padW() + j;
+                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
+                    int idx = at(n, c, h, w, g.c(), g.h(), g.w());
+                    if (xv[idx] == value) {
+                        return idx;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * {@code y[n,c,p,q] = (1 / count) * sum_{i,j} x[n, c, p*sh - ph + i, q*sw - pw + j]} over the
+     * window's real pixels, where {@code count} is their number (padding is not counted).
+     */
+    @Override
+    public void avgPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
+        Pool2dGeometry g = KernelChecks.pool2dForward(this, "avgPool2dForward", x, spec, y);
+        float[] xv = f(x), yv = f(y);
+        for (int n = 0; n < g.n(); n++) {
+            for (int c = 0; c < g.c(); c++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        double sum = 0;
+                        int count = 0;
+                        for (int i = 0; i < spec.kernelH(); i++) {
+                            for (int j = 0; j < spec.kernelW(); j++) {
+                                int h = p * spec.strideH() - spec.padH() + i;
+                                int w = q * spec.strideW() - spec.padW() + j;
+                                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
+                                    sum += xv[at(n, c, h, w, g.c(), g.h(), g.w())];
+                                    count++;
+                                }
+                            }
+                        }
+                        yv[at(n, c, p, q, g.c(), g.p(), g.q())] = (float) (sum / count);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code dx[n,c,h,w] = sum of dy[n,c,p,q] / count(p,q)} over the windows (p, q) that hold real pixel (h, w). */
+    @Override
+    public void avgPool2dBackward(Tensor dy, Pool2dSpec spec, Tensor dx) {
+        Pool2dGeometry g = KernelChecks.avgPool2dBackward(this, dy, spec, dx);
+        float[] dyv = f(dy), dxv = f(dx);
+        double[] sum = new double[dxv.length];
+        for (int n = 0; n < g.n(); n++) {
+            for (int c = 0; c < g.c(); c++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        int count = 0;
+                        for (int i = 0; i < spec.kernelH(); i++) {
+                            for (int j = 0; j < spec.kernelW(); j++) {
+                                int h = p * spec.strideH() - spec.padH() + i;
+                                int w = q * spec.strideW() - spec.padW() + j;
+                                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
+                                    count++;
+                                }
+                            }
+                        }
+                        double share = (double) dyv[at(n, c, p, q, g.c(), g.p(), g.q())] / count;
+                        for (int i = 0; i < spec.kernelH(); i++) {
+                            for (int j = 0; j < spec.kernelW(); j++) {
+                                int h = p * spec.strideH() - spec.padH() + i;
+                                int w = q * spec.strideW() - spec.padW() + j;
+                                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
+                                    sum[at(n, c, h, w, g.c(), g.h(), g.w())] += share;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < dxv.length; i++) {
+            dxv[i] = (float) sum[i];
+        }
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /** {@code y = x > 0 ? x : 0}. */
+    @Override
+    public void reluForward(Tensor x, Tensor y) {
+        KernelChecks.elementwise(this, "reluForward", new String[] {"x", "y"}, x, y);
+        float[] xv = f(x), yv = f(y);
+        for (int i = 0; i < xv.length; i++) {
+            yv[i] = xv[i] > 0 ? xv[i] : 0f;
+        }
+    }
+
+    /** {@code dx = y > 0 ? dy : 0}, with y the forward output. */
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        KernelChecks.elementwise(this, "reluBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
+        float[] yv = f(y), dyv = f(dy), dxv = f(dx);
+        for (int i = 0; i < yv.length; i++) {
+            dxv[i] = yv[i] > 0 ? dyv[i] : 0f;
+        }
+    }
+
+    /** {@code y[n,i] = exp(x[n,i] - m) / sum_j exp(x[n,j] - m)} with {@code m = max_j x[n,j]}. */
+    @Override
+    public void softmaxForward(Tensor x, Tensor y) {
+        KernelChecks.rowwise(this, "softmaxForward", new String[] {"x", "y"}, x, y);
+        int rows = x.shape().dim(0), cols = x.shape().dim(1);
+        float[] xv = f(x), yv = f(y);
+        for (int n = 0; n < rows; n++) {
+            double max = rowMax(xv, n, cols);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(xv[n * cols + j] - max);
+            }
+            for (int i = 0; i < cols; i++) {
+                yv[n * cols + i] = (float) (Math.exp(xv[n * cols + i] - max) / sum);
+            }
+        }
+    }
+
+    private static double rowMax(float[] v, int row, int cols) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = Math.max(max, v[row * cols + j]);
+        }
+        return max;
+    }
+
+    /** {@code dx[n,i] = y[n,i] * (dy[n,i] - sum_j dy[n,j] * y[n,j])}. */
+    @Override
+    public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        KernelChecks.rowwise(this, "softmaxBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
+        int rows = y.shape().dim(0), cols = y.shape().dim(1);
+        float[] yv = f(y), dyv = f(dy), dxv = f(dx);
+        double[] row = new double[cols];
+        for (int n = 0; n < rows; n++) {
+            double dot = 0;
+            for (int j = 0; j < cols; j++) {
+                dot += (double) dyv[n * cols + j] * yv[n * cols + j];
+            }
+            // Computed for the whole row before storing: dx may be dy.
+            for (int i = 0; i < cols; i++) {
+                row[i] = yv[n * cols + i] * (dyv[n * cols + i] - dot);
+            }
+            for (int i = 0; i < cols; i++) {
+                dxv[n * cols + i] = (float) row[i];
+            }
+        }
+    }
+
+    /** {@code y[n,i] = x[n,i] - m - log(sum_j exp(x[n,j] - m))} with {@code m = max_j x[n,j]}. */
+    @Override
+    public void logSoftmaxForward(Tensor x, Tensor y) {
+        KernelChecks.rowwise(this, "logSoftmaxForward", new String[] {"x", "y"}, x, y);
+        int rows = x.shape().dim(0), cols = x.shape().dim(1);
+        float[] xv = f(x), yv = f(y);
+        for (int n = 0; n < rows; n++) {
+            double max = rowMax(xv, n, cols);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(xv[n * cols + j] - max);
+            }
+            double logSum = Math.log(sum);
+            for (int i = 0; i < cols; i++) {
+                yv[n * cols + i] = (float) (xv[n * cols + i] - max - logSum);
+            }
+        }
+    }
+
+    /** {@code dx[n,i] = dy[n,i] - exp(y[n,i]) * sum_j dy[n,j]}. */
+    @Override
+    public void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        KernelChecks.rowwise(this, "logSoftmaxBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
+        int rows = y.shape().dim(0), cols = y.shape().dim(1);
+        float[] yv = f(y), dyv = f(dy), dxv = f(dx);
+        double[] row = new double[cols];
+        for (int n = 0; n < rows; n++) {
+            double sumDy = 0;
+            for (int j = 0; j < cols; j++) {
+                sumDy += dyv[n * cols + j];
+            }
+            for (int i = 0; i < cols; i++) {
+                row[i] = dyv[n * cols + i] - Math.exp(yv[n * cols + i]) * sumDy;
+            }
+            for (int i = 0; i < cols; i++) {
+                dxv[n * cols + i] = (float) row[i];
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- loss
+
+    /**
+     * {@code loss = -1/N * sum_n log softmax(logits)[n, labels[n]]}
+     * {@code = 1/N * sum_n (m_n + log sum_j exp(logits[n,j] - m_n) - logits[n, labels[n]])}, and
+     * {@code gradLogits[n,i] = (softmax(logits)[n,i] - [i == labels[n]]) / N}. Every label is
+     * checked before anything is written.
+     */
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor gradLogits) {
+        KernelChecks.softmaxCrossEntropy(this, logits, labels, loss, gradLogits);
+        int rows = logits.shape().dim(0), cols = logits.shape().dim(1);
+        float[] xv = f(logits);
+        int[] lv = i(labels);
+        requireLabelsInRange("softmaxCrossEntropy", lv, cols);
+        float[] gv = gradLogits == null ? null : f(gradLogits);
+        double total = 0;
+        for (int n = 0; n < rows; n++) {
+            double max = rowMax(xv, n, cols);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(xv[n * cols + j] - max);
+            }
+            total += max + Math.log(sum) - xv[n * cols + lv[n]];
+            if (gv != null) {
+                for (int i = 0; i < cols; i++) {
+                    double softmax = Math.exp(xv[n * cols + i] - max) / sum;
+                    gv[n * cols + i] = (float) ((softmax - (i == lv[n] ? 1 : 0)) / rows);
+                }
+            }
+        }
+        f(loss)[0] = (float) (total / rows);
+    }
+
+    private static void requireLabelsInRange(String op, int[] labels, int classes) {
+        for (int n = 0; n < labels.length; n++) {
+            if (labels[n] < 0 || labels[n] >= classes) {
+                throw KernelChecks.labelOutOfRange(op, n, labels[n], classes);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    /**
+     * Keras' Adam ({@link AdamSpec}), per element:
+     * {@code m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; p = p - a_t * m / (sqrt(v) + eps)} with
+     * {@code a_t = spec.stepSize(step)}.
+     */
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step) {
+        KernelChecks.adamStep(this, param, grad, m, v, spec, step);
+        float[] pv = f(param), gv = f(grad), mv = f(m), vv = f(v);
+        double b1 = spec.beta1(), b2 = spec.beta2(), eps = spec.epsilon();
+        double stepSize = spec.stepSize(step);
+        for (int i = 0; i < pv.length; i++) {
+            double g = gv[i];
+            double mi = b1 * mv[i] + (1 - b1) * g;
+            double vi = b2 * vv[i] + (1 - b2) * g * g;
+            mv[i] = (float) mi;
+            vv[i] = (float) vi;
+            pv[i] = (float) (pv[i] - stepSize * mi / (Math.sqrt(vi) + eps));
+        }
+    }
+
+    /**
+     * Keras' SGD ({@link SgdSpec}), per element: {@code v = mu*v - lr*g}, then {@code p = p + v}, or
+     * with Nesterov {@code p = p + mu*v - lr*g}; without a velocity buffer (momentum 0)
+     * {@code p = p - lr*g}.
+     */
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec) {
+        KernelChecks.sgdStep(this, param, grad, velocity, spec);
+        float[] pv = f(param), gv = f(grad);
+        float[] vel = velocity == null ? null : f(velocity);
+        double lr = spec.learningRate(), mu = spec.momentum();
+        for (int i = 0; i < pv.length; i++) {
+            double g = gv[i];
+            if (vel == null) {
+                pv[i] = (float) (pv[i] - lr * g);
+                continue;
+            }
+            double vi = mu * vel[i] - lr * g;
+            vel[i] = (float) vi;
+            pv[i] = (float) (spec.nesterov() ? pv[i] + mu * vi - lr * g : pv[i] + vi);
+        }
+    }
+
+    // ---------------------------------------------------------------- dropout
+
+    /** {@code mask[i] = spec.keep(i) ? spec.scale() : 0; y[i] = x[i] * mask[i]}, i the flat element index. */
+    @Override
+    public void dropoutForward(Tensor x, DropoutSpec spec, Tensor y, Tensor mask) {
+        KernelChecks.dropoutForward(this, x, spec, y, mask);
+        float[] xv = f(x), yv = f(y), mv = f(mask);
+        float scale = spec.scale();
+        for (int i = 0; i < xv.length; i++) {
+            mv[i] = spec.keep(i) ? scale : 0f;
+            yv[i] = (float) ((double) xv[i] * mv[i]);
+        }
+    }
+
+    // ---------------------------------------------------------------- element-wise and reductions
+
+    /** {@code out = a + b}. */
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        KernelChecks.elementwise(this, "add", new String[] {"a", "b", "out"}, a, b, out);
+        float[] av = f(a), bv = f(b), ov = f(out);
+        for (int i = 0; i < av.length; i++) {
+            ov[i] = (float) ((double) av[i] + bv[i]);
+        }
+    }
+
+    /** {@code out = a * b}. */
+    @Override
+    public void multiply(Tensor a, Tensor b, Tensor out) {
+        KernelChecks.elementwise(this, "multiply", new String[] {"a", "b", "out"}, a, b, out);
+        float[] av = f(a), bv = f(b), ov = f(out);
+        for (int i = 0; i < av.length; i++) {
+            ov[i] = (float) ((double) av[i] * bv[i]);
+        }
+    }
+
+    /** {@code out = alpha * x}. */
+    @Override
+    public void scale(Tensor x, float alpha, Tensor out) {
+        KernelChecks.elementwise(this, "scale", new String[] {"x", "out"}, x, out);
+        float[] xv = f(x), ov = f(out);
+        for (int i = 0; i < xv.length; i++) {
+            ov[i] = (float) ((double) alpha * xv[i]);
+        }
+    }
+
+    /** {@code y = y + alpha * x}. */
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        KernelChecks.elementwise(this, "axpy", new String[] {"x", "y"}, x, y);
+        float[] xv = f(x), yv = f(y);
+        for (int i = 0; i < xv.length; i++) {
+            yv[i] = (float) (yv[i] + (double) alpha * xv[i]);
+        }
+    }
+
+    /** {@code out[n,c,...] = x[n,c,...] + bias[c]}. */
+    @Override
+    public void biasAdd(Tensor x, Tensor bias, Tensor out) {
+        KernelChecks.biasAdd(this, x, bias, out);
+        int batch = x.shape().dim(0), channels = x.shape().dim(1);
+        int inner = (int) x.shape().sizeFrom(2);
+        float[] xv = f(x), bv = f(bias), ov = f(out);
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < channels; c++) {
+                for (int e = 0; e < inner; e++) {
+                    int idx = (n * channels + c) * inner + e;
+                    ov[idx] = (float) ((double) xv[idx] + bv[c]);
+                }
+            }
+        }
+    }
+
+    /** {@code out[f] = sum_n x[n, f]}, f running over all trailing dimensions. */
+    @Override
+    public void sumOverBatch(Tensor x, Tensor out) {
+        KernelChecks.sumOverBatch(this, x, out);
+        int batch = x.shape().dim(0);
+        int features = (int) x.shape().sizeFrom(1);
+        float[] xv = f(x), ov = f(out);
+        for (int e = 0; e < features; e++) {
+            double sum = 0;
+            for (int n = 0; n < batch; n++) {
+                sum += xv[n * features + e];
+            }
+            ov[e] = (float) sum;
+        }
+    }
+
+    /** {@code indices[n] = the smallest i with x[n,i] = max_j x[n,j]}. */
+    @Override
+    public void argmax(Tensor x, Tensor indices) {
+        KernelChecks.argmax(this, x, indices);
+        int rows = x.shape().dim(0), cols = x.shape().dim(1);
+        float[] xv = f(x);
+        int[] iv = i(indices);
+        for (int n = 0; n < rows; n++) {
+            iv[n] = rowArgmax(xv, n, cols);
+        }
+    }
+
+    private static int rowArgmax(float[] xv, int row, int cols) {
+        int best = 0;
+        for (int j = 1; j < cols; j++) {
+            if (xv[row * cols + j] > xv[row * cols + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** {@code #{n : argmax_i logits[n,i] == labels[n]}}; every label is checked first. */
+    @Override
+    public long countCorrect(Tensor logits, Tensor labels) {
+        KernelChecks.countCorrect(this, logits, labels);
+        int rows = logits.shape().dim(0), cols = logits.shape().dim(1);
+        float[] xv = f(logits);
+        int[] lv = i(labels);
+        requireLabelsInRange("countCorrect", lv, cols);
+        long correct = 0;
+        for (int n = 0; n < rows; n++) {
+            if (rowArgmax(xv, n, cols) == lv[n]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    /** Nothing to free: the arrays belong to the tensors and go with them. */
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+}
