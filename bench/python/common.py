@@ -108,6 +108,16 @@ def debian_packages(names):
     return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
 
+def torch_version():
+    """PyTorch's version as its package says it: Debian's 1.13.1 build reports __version__ 1.13.0a0."""
+    import torch
+    if torch.__file__.startswith("/usr/lib/python3/"):
+        version = debian_packages(("python3-torch",)).get("python3-torch")
+        if version:
+            return version.split(":")[-1].split("+")[0]
+    return torch.__version__.split("+")[0]
+
+
 def openblas_core_type(blas):
     """The OpenBLAS kernel in use ("Haswell", "SkylakeX", ...), or None."""
     for pool in blas:

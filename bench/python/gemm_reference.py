@@ -69,7 +69,7 @@ def main():
             results.append({"kind": "gemm", "size": size, "gflops": gflops, **t})
         core = common.openblas_core_type(env["blas"])
         version = np.__version__ if library == "numpy" else __import__("torch").__version__
-        label = ("NumPy" if library == "numpy" else "torch.mm") + (f" ({args.device})" if args.device != "cpu" else "")
+        label = ("NumPy" if library == "numpy" else "torch.mm") + (f" {args.device}" if args.device != "cpu" else "")
         if args.device == "cpu" and core:
             label += f" OpenBLAS {core}"
         document = {"library": library, "library_version": version, "label": label, "openblas_core_type": core,

@@ -78,9 +78,7 @@ def main():
 
     env = common.environment(threads, device)
     core = common.openblas_core_type(env["blas"])
-    label = f"PyTorch {torch.__version__.split('+')[0]}" + (" (cuda)" if device == "cuda" else "")
-    if device == "cpu" and core:
-        label += f" OpenBLAS {core}"
+    label = f"PyTorch {common.torch_version()}" + (" cuda" if device == "cuda" else "")
     env["torch_config"] = torch.__config__.show()
     env["torch_parallel"] = torch.__config__.parallel_info()
     if device == "cuda":
