@@ -4,7 +4,7 @@
 # OpenBLAS and torch.mm GEMMs, PyTorch convolution layers and training steps) on the same machine
 # with the same number of threads, and writes one Markdown report: Ingot, reference, ratio, % of peak.
 #
-#   bench/run.sh            # default settings (roughly 30-40 minutes on 2 cores)
+#   bench/run.sh            # default settings (about 25 minutes on 2 cores: ~120 kernel trials, 9 training)
 #   bench/run.sh --quick    # short settings, to check that everything runs (a few minutes)
 #
 # Options: --quick, --skip-build, --skip-python, --skip-jmh (report from what is in --results DIR),
