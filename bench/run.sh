@@ -168,6 +168,8 @@ except ImportError:
 fi
 
 # ---------------------------------------------------------------- report
+load_end=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
+notes+=(--note "Load average (1 min) at the start of the run: $load, at the end: $load_end (above 0.5 means other work shared the CPUs, and the timings are noisy; PyTorch's spinning OpenMP threads suffer most).")
 report=$results/results.md
 "${java_cmd[@]}" -cp "$jar" dev.ingot.bench.report.BenchmarkReport --machine "$results/machine.json" \
   "${notes[@]}" --out "$report" "$results" 2> >(grep -v 'incubator modules' >&2)
