@@ -8,52 +8,92 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * The machine's FP32 fused multiply-add peak as the Vector API reaches it: the ceiling the GEMM and
- * convolution benchmarks are measured against. Twelve independent accumulator chains (more than
- * FMA latency x FMA pipes, 4 x 2 on Zen 4/5) keep every FMA unit busy; nothing is loaded.
- * Score: vector FMA instructions per microsecond, summed over the benchmark threads; GFLOP/s =
- * {@code score * lanes * 2 / 1000} (lanes: 16 with AVX-512). Run with {@code -t 1} and {@code -t 2}
- * (one thread per core):
+ * The machine's FP32 peak, the physical limit every GFLOP/s figure is a percentage of: a loop of
+ * nothing but vector FMAs, on one thread ({@link #oneThread}) and on one thread per logical CPU at
+ * once ({@link #allThreads}; JMH's {@code Threads.MAX}).
  *
- * <pre>
- * java -jar bench/target/benchmarks.jar FmaPeakBenchmark -t 2
- * </pre>
+ * <p>Why {@value #ACCUMULATORS} accumulators: each FMA depends on the previous one into the same
+ * register, so one chain runs at one FMA per latency (4 cycles on Zen 4/5, Golden Cove). To keep every
+ * FMA pipe busy, a core needs latency x pipes independent chains: 4 x 2 = 8 on a core with two 512-bit
+ * FMA pipes. Sixteen chains cover that with room to spare and, with the two operands, fit the 32
+ * vector registers of AVX-512 (16 of AVX2 would spill: there the peak would read low by design's
+ * fault, not the machine's, so {@code SPECIES_PREFERRED} decides the width as in the kernels).
+ *
+ * <p>Each chain computes {@code acc = acc * m + a} with {@code m < 1}: the values converge instead of
+ * overflowing or going subnormal, so no slow path is ever timed. One operation is
+ * {@value #ITERATIONS} x {@value #ACCUMULATORS} vector FMAs: {@link #flopsPerOperation(int)} with
+ * the species' lane count; the report divides by the time JMH measured (per thread) and multiplies by
+ * the thread count.
  */
-@BenchmarkMode(Mode.Throughput)
+@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@State(Scope.Thread)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {ForkOptions.VECTOR_API, ForkOptions.NATIVE_ACCESS, ForkOptions.GC, ForkOptions.HEAP})
+@State(Scope.Thread)
 public class FmaPeakBenchmark {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int CHAINS = 12;
-    private static final int STEPS = 1 << 16;
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int ACCUMULATORS = 16;
+    static final int ITERATIONS = 1 << 14;
 
-    public float seed = 1f;
+    /** Read from the state, not constants, so the JIT cannot fold the loop away. */
+    public float multiplier = 0.999f;
+    public float addend = 1e-3f;
+
+    /** Floating-point operations of one benchmark call: 2 per lane per FMA. */
+    public static long flopsPerOperation(int lanes) {
+        return 2L * ITERATIONS * ACCUMULATORS * lanes;
+    }
 
     @Benchmark
-    @OperationsPerInvocation(CHAINS * STEPS)
-    public float fma() {
-        FloatVector m = FloatVector.broadcast(S, 0.999999f), add = FloatVector.broadcast(S, 1e-7f);
-        FloatVector a0 = FloatVector.broadcast(S, seed), a1 = a0.add(1), a2 = a0.add(2), a3 = a0.add(3);
-        FloatVector a4 = a0.add(4), a5 = a0.add(5), a6 = a0.add(6), a7 = a0.add(7);
-        FloatVector a8 = a0.add(8), a9 = a0.add(9), a10 = a0.add(10), a11 = a0.add(11);
-        for (int i = 0; i < STEPS; i++) {
-            a0 = a0.fma(m, add); a1 = a1.fma(m, add); a2 = a2.fma(m, add); a3 = a3.fma(m, add);
-            a4 = a4.fma(m, add); a5 = a5.fma(m, add); a6 = a6.fma(m, add); a7 = a7.fma(m, add);
-            a8 = a8.fma(m, add); a9 = a9.fma(m, add); a10 = a10.fma(m, add); a11 = a11.fma(m, add);
+    @Threads(1)
+    public float oneThread() {
+        return fmaChains(multiplier, addend);
+    }
+
+    @Benchmark
+    @Threads(Threads.MAX)
+    public float allThreads() {
+        return fmaChains(multiplier, addend);
+    }
+
+    /** Sixteen independent chains {@code acc_i = acc_i * m + a}, kept in registers by C2. */
+    static float fmaChains(float multiplier, float addend) {
+        FloatVector m = FloatVector.broadcast(SPECIES, multiplier);
+        FloatVector a = FloatVector.broadcast(SPECIES, addend);
+        FloatVector c0 = a, c1 = a.add(1f), c2 = a.add(2f), c3 = a.add(3f);
+        FloatVector c4 = a.add(4f), c5 = a.add(5f), c6 = a.add(6f), c7 = a.add(7f);
+        FloatVector c8 = a.add(8f), c9 = a.add(9f), c10 = a.add(10f), c11 = a.add(11f);
+        FloatVector c12 = a.add(12f), c13 = a.add(13f), c14 = a.add(14f), c15 = a.add(15f);
+        for (int i = 0; i < ITERATIONS; i++) {
+            c0 = c0.fma(m, a);
+            c1 = c1.fma(m, a);
+            c2 = c2.fma(m, a);
+            c3 = c3.fma(m, a);
+            c4 = c4.fma(m, a);
+            c5 = c5.fma(m, a);
+            c6 = c6.fma(m, a);
+            c7 = c7.fma(m, a);
+            c8 = c8.fma(m, a);
+            c9 = c9.fma(m, a);
+            c10 = c10.fma(m, a);
+            c11 = c11.fma(m, a);
+            c12 = c12.fma(m, a);
+            c13 = c13.fma(m, a);
+            c14 = c14.fma(m, a);
+            c15 = c15.fma(m, a);
         }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
-                .reduceLanes(VectorOperators.ADD);
+        FloatVector sum = c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7)
+                .add(c8).add(c9).add(c10).add(c11).add(c12).add(c13).add(c14).add(c15);
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 }
