@@ -6,6 +6,7 @@ import dev.ingot.core.Tensor;
 import dev.ingot.data.DataDir;
 import dev.ingot.data.Dataset;
 import dev.ingot.data.Datasets;
+import dev.ingot.data.MissingDatasetException;
 import dev.ingot.data.Split;
 import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
@@ -27,6 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * of the batch and the metrics (the PyTorch reference does neither). Images/s = batchSize / score.
  *
  * <p>The batch is the first {@code batchSize} images of the model's dataset (test split, which is
- * the smaller file to load), from {@code INGOT_DATA_DIR} (else {@code ~/.ingot/datasets}); the
+ * the smaller file to load), from {@code INGOT_DATA_DIR} (else {@code ~/.ingot/datasets}); where the
+ * dataset is not on this machine, a seeded batch of uniform [0, 1) pixels and labels stands in for it
+ * (a step's arithmetic does not depend on the pixel values), and the run says so. The
  * weights start from the model's seeded Keras initialisation. The model's parameter count is
  * checked against {@link ReferenceLayers}, so the FLOP count the report uses is this model's.
  * Run with {@code -prof gc} to see the bytes a steady-state step allocates.
@@ -69,20 +73,38 @@ public class TrainingStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         ReferenceModel recipe = ReferenceModels.get(model);
-        Dataset data = Datasets.load(recipe.dataset(), Split.TEST, DataDir.resolve(dataDir), false);
-        if (data.size() < batchSize) {
-            throw new IllegalStateException(data.name() + " has " + data.size() + " test images, fewer than batchSize "
-                    + batchSize);
+        Shape one = recipe.inputShape();
+        int imageSize = Math.toIntExact(one.size());
+        float[] pixels;
+        int[] classes;
+        try {
+            Dataset data = Datasets.load(recipe.dataset(), Split.TEST, DataDir.resolve(dataDir), false);
+            if (data.size() < batchSize) {
+                throw new IllegalStateException(data.name() + " has " + data.size()
+                        + " test images, fewer than batchSize " + batchSize);
+            }
+            pixels = Arrays.copyOf(data.images(), batchSize * imageSize);
+            classes = Arrays.copyOf(data.labels(), batchSize);
+        } catch (MissingDatasetException e) {
+            System.out.println("TrainingStepBenchmark: " + recipe.dataset() + " is not on this machine ("
+                    + e.getMessage().lines().findFirst().orElse("") + "); timing a seeded batch of random images");
+            SplittableRandom random = new SplittableRandom(42);
+            pixels = new float[batchSize * imageSize];
+            classes = new int[batchSize];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (float) random.nextDouble();
+            }
+            for (int i = 0; i < batchSize; i++) {
+                classes[i] = random.nextInt(10);
+            }
         }
         fixture = BenchmarkFixture.open(backend);
         b = fixture.backend();
-        Shape one = recipe.inputShape();
         int[] dims = new int[one.rank() + 1];
         dims[0] = batchSize;
         System.arraycopy(one.dims(), 0, dims, 1, one.rank());
-        images = fixture.keep(b.fromHost(Shape.of(dims),
-                Arrays.copyOf(data.images(), Math.toIntExact(batchSize * one.size()))));
-        labels = fixture.keep(b.fromHost(Shape.of(batchSize), Arrays.copyOf(data.labels(), batchSize)));
+        images = fixture.keep(b.fromHost(Shape.of(dims), pixels));
+        labels = fixture.keep(b.fromHost(Shape.of(batchSize), classes));
 
         network = recipe.newModel().build(b, one, 42);
         long expected = ReferenceLayers.model(model).parameters();
