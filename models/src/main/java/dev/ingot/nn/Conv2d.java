@@ -76,11 +76,7 @@ public final class Conv2d implements Layer {
 
     @Override
     public Tensor forward(Tensor x, Mode mode) {
-        int n = state.checkInput(x);
-        Tensor y = state.cache.get("y", state.batched(state.outputShape(), n));
-        state.backend().conv2dForward(x, weight.value(), bias.value(), spec, y);
-        state.record(mode, x, y);
-        return y;
+        return state.forward(x, mode, (b, y) -> b.conv2dForward(x, weight.value(), bias.value(), spec, y));
     }
 
     @Override

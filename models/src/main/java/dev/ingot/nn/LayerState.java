@@ -10,6 +10,10 @@ import java.util.Arrays;
  * What every layer keeps besides its parameters: the backend it was built on, its per-sample
  * input and output shapes, its reusable buffers, and the tape entry (input and output of the last
  * training-mode forward) that its backward pass reads. One per layer, by composition.
+ *
+ * <p>It also runs the part of a pass that is the same in every layer (check the argument, take
+ * the buffer, record the tape), so that a layer's own {@code forward} and {@code backward} only
+ * name the kernel: {@code state.forward(x, mode, (b, y) -> b.reluForward(x, y))}.
  */
 final class LayerState implements AutoCloseable {
     private final String kind;
@@ -46,10 +50,6 @@ final class LayerState implements AutoCloseable {
         return backend;
     }
 
-    Shape inputShape() {
-        return inputShape;
-    }
-
     Shape outputShape() {
         return outputShape;
     }
@@ -80,12 +80,50 @@ final class LayerState implements AutoCloseable {
         return s.dim(0);
     }
 
-    /** Batched output shape for a batch of {@code n}. */
-    Shape batched(Shape perSample, int n) {
+    /** {@code perSample} with a batch dimension of {@code n} in front. */
+    static Shape batched(Shape perSample, int n) {
         int[] d = new int[perSample.rank() + 1];
         d[0] = n;
         System.arraycopy(perSample.dims(), 0, d, 1, perSample.rank());
         return Shape.of(d);
+    }
+
+    /** Writes a layer's output {@code y}; the input it reads is captured by the lambda. */
+    @FunctionalInterface
+    interface OutputKernel {
+        void run(Backend backend, Tensor y);
+    }
+
+    /** Writes a layer's input gradient {@code dx} from the recorded input {@code x} and output {@code y}. */
+    @FunctionalInterface
+    interface InputGradientKernel {
+        void run(Backend backend, Tensor x, Tensor y, Tensor dx);
+    }
+
+    /**
+     * The forward pass every computing layer shares: checks {@code x}, runs {@code kernel} into
+     * the output buffer for x's batch size, and records the tape entry.
+     */
+    Tensor forward(Tensor x, Mode mode, OutputKernel kernel) {
+        int n = checkInput(x);
+        Tensor y = cache.get("y", batched(outputShape, n));
+        kernel.run(backend, y);
+        record(mode, x, y);
+        return y;
+    }
+
+    /**
+     * The backward pass of a layer without parameters: checks {@code dy} against the tape and, when
+     * {@code wanted}, runs {@code kernel} into the input-gradient buffer; {@code null} otherwise.
+     */
+    Tensor inputGradient(Tensor dy, boolean wanted, InputGradientKernel kernel) {
+        Tensor x = checkBackward(dy);
+        if (!wanted) {
+            return null;
+        }
+        Tensor dx = cache.get("dx", x.shape());
+        kernel.run(backend, x, output, dx);
+        return dx;
     }
 
     /** Records the tape entry of a forward pass (or clears it, in inference mode). */
@@ -113,10 +151,6 @@ final class LayerState implements AutoCloseable {
         return input;
     }
 
-    Tensor recordedOutput() {
-        return output;
-    }
-
     private void requireBuilt() {
         if (closed) {
             throw new IllegalStateException(kind + ": layer is closed");
@@ -125,10 +159,6 @@ final class LayerState implements AutoCloseable {
             throw new IllegalStateException(kind + ": layer is not built; build the model first"
                     + " (Sequential.build(backend, inputShape, seed))");
         }
-    }
-
-    boolean isBuilt() {
-        return backend != null;
     }
 
     @Override

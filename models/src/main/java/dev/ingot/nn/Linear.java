@@ -55,13 +55,10 @@ public final class Linear implements Layer {
 
     @Override
     public Tensor forward(Tensor x, Mode mode) {
-        int n = state.checkInput(x);
-        Backend b = state.backend();
-        Tensor y = state.cache.get("y", Shape.of(n, units));
-        b.gemm(false, false, 1f, x, weight.value(), 0f, y);
-        b.biasAdd(y, bias.value(), y);
-        state.record(mode, x, y);
-        return y;
+        return state.forward(x, mode, (b, y) -> {
+            b.gemm(false, false, 1f, x, weight.value(), 0f, y);
+            b.biasAdd(y, bias.value(), y);
+        });
     }
 
     @Override

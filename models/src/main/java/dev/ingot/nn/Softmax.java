@@ -36,22 +36,12 @@ public final class Softmax implements Layer {
 
     @Override
     public Tensor forward(Tensor x, Mode mode) {
-        state.checkInput(x);
-        Tensor y = state.cache.get("y", x.shape());
-        state.backend().softmaxForward(x, y);
-        state.record(mode, x, y);
-        return y;
+        return state.forward(x, mode, (b, y) -> b.softmaxForward(x, y));
     }
 
     @Override
     public Tensor backward(Tensor dy, boolean inputGradient) {
-        state.checkBackward(dy);
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = state.cache.get("dx", dy.shape());
-        state.backend().softmaxBackward(state.recordedOutput(), dy, dx);
-        return dx;
+        return state.inputGradient(dy, inputGradient, (b, x, y, dx) -> b.softmaxBackward(y, dy, dx));
     }
 
     @Override
