@@ -67,10 +67,9 @@ public final class Conv2d implements Layer {
         state.build(backend, inputShape, out);
         long fanIn = (long) c * kernelH * kernelW;
         long fanOut = (long) filters * kernelH * kernelW;
-        weight = new Parameter("weight",
-                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), fanIn, fanOut)).detach(),
-                backend.zeros(w).detach());
-        bias = new Parameter("bias", backend.zeros(Shape.of(filters)).detach(), backend.zeros(Shape.of(filters)).detach());
+        weight = Parameter.withZeroGradient("weight",
+                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), fanIn, fanOut)));
+        bias = Parameter.withZeroGradient("bias", backend.zeros(Shape.of(filters)));
         return out;
     }
 

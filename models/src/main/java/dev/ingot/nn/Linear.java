@@ -46,10 +46,9 @@ public final class Linear implements Layer {
         Shape out = Shape.of(units);
         state.build(backend, inputShape, out);
         Shape w = Shape.of(in, units);
-        weight = new Parameter("weight",
-                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)).detach(),
-                backend.zeros(w).detach());
-        bias = new Parameter("bias", backend.zeros(out).detach(), backend.zeros(out).detach());
+        weight = Parameter.withZeroGradient("weight",
+                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)));
+        bias = Parameter.withZeroGradient("bias", backend.zeros(out));
         return out;
     }
 
