@@ -14,7 +14,6 @@ import dev.ingot.nn.TestData;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.checkpoint.Checkpoint;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and an interrupted-and-resumed run ends bit for bit where the uninterrupted one does.
  */
 class MnistTrainingTest {
-    private static Backend backend;
+    private static final Backend backend = TestBackend.shared();
     private static Dataset train;
     private static Dataset test;
 
@@ -43,14 +42,6 @@ class MnistTrainingTest {
         Path dir = TestData.dirWith("mnist");
         train = Datasets.load("mnist", Split.TRAIN, dir, false);
         test = Datasets.load("mnist", Split.TEST, dir, false);
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
     }
 
     @Test
