@@ -284,25 +284,23 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor fromHost(Shape shape, float[] data) {
         KernelChecks.hostArray("fromHost", data == null ? -1 : data.length, shape);
-        CudaStorage s = allocateTensor("fromHost", shape);
-        Tensor t = Tensor.create(this, shape, DType.FLOAT32, s);
-        try {
-            upload(data, s.address());
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
-        return t;
+        return uploadedTensor(shape, DType.FLOAT32, MemorySegment.ofArray(data));
     }
 
     @Override
     public Tensor fromHost(Shape shape, int[] data) {
         KernelChecks.hostArray("fromHost", data == null ? -1 : data.length, shape);
+        Tensor t = uploadedTensor(shape, DType.INT32, MemorySegment.ofArray(data));
+        storage(t).knowValues(data.clone());
+        return t;
+    }
+
+    /** A new tensor holding {@code values} (a heap segment over the caller's array). */
+    private Tensor uploadedTensor(Shape shape, DType dtype, MemorySegment values) {
         CudaStorage s = allocateTensor("fromHost", shape);
-        Tensor t = Tensor.create(this, shape, DType.INT32, s);
+        Tensor t = Tensor.create(this, shape, dtype, s);
         try {
-            upload(data, s.address());
-            s.knowValues(data.clone());
+            upload(values, s.address());
         } catch (RuntimeException e) {
             t.close();
             throw e;
@@ -314,7 +312,7 @@ public final class CudaBackend implements Backend {
     public void copyFromHost(float[] src, Tensor dst) {
         KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.FLOAT32, dst);
         enter("copyFromHost");
-        upload(src, ptr(dst));
+        upload(MemorySegment.ofArray(src), ptr(dst));
     }
 
     @Override
@@ -323,30 +321,20 @@ public final class CudaBackend implements Backend {
         enter("copyFromHost");
         CudaStorage s = storage(dst);
         s.knowBound(-1);
-        upload(src, s.address());
+        upload(MemorySegment.ofArray(src), s.address());
         s.knowValues(src.clone());
     }
 
-    /** Host array -> pinned chunk -> device, queued; the host does not wait for the copies. */
-    private void upload(float[] src, long dst) {
-        long total = src.length * 4L;
+    /**
+     * Host array (as a heap segment) -> pinned chunk -> device, queued; the host does not wait for
+     * the copies.
+     */
+    private void upload(MemorySegment src, long dst) {
+        long total = src.byteSize();
         for (long done = 0; done < total; ) {
             long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
             PinnedStaging.Buffer b = staging.acquire(bytes);
-            MemorySegment.copy(src, (int) (done / 4), b.host, ValueLayout.JAVA_FLOAT, 0, (int) (bytes / 4));
-            CudaDriver.check(CudaDriver.cuMemcpyHtoDAsync(dst + done, b.host, bytes, stream.handle()),
-                    "cuMemcpyHtoDAsync_v2", bytes + " bytes");
-            staging.releaseAfterQueuedWork(b);
-            done += bytes;
-        }
-    }
-
-    private void upload(int[] src, long dst) {
-        long total = src.length * 4L;
-        for (long done = 0; done < total; ) {
-            long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
-            PinnedStaging.Buffer b = staging.acquire(bytes);
-            MemorySegment.copy(src, (int) (done / 4), b.host, ValueLayout.JAVA_INT, 0, (int) (bytes / 4));
+            MemorySegment.copy(src, done, b.host, 0, bytes);
             CudaDriver.check(CudaDriver.cuMemcpyHtoDAsync(dst + done, b.host, bytes, stream.handle()),
                     "cuMemcpyHtoDAsync_v2", bytes + " bytes");
             staging.releaseAfterQueuedWork(b);
@@ -358,29 +346,20 @@ public final class CudaBackend implements Backend {
     public void copyToHost(Tensor src, float[] dst) {
         KernelChecks.copyToHost(this, src, DType.FLOAT32, dst == null ? -1 : dst.length);
         enter("copyToHost");
-        long base = ptr(src);
-        long total = dst.length * 4L;
-        for (long done = 0; done < total; ) {
-            long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
-            PinnedStaging.Buffer b = staging.acquire(bytes);
-            try {
-                CudaDriver.check(CudaDriver.cuMemcpyDtoHAsync(b.host, base + done, bytes, stream.handle()),
-                        "cuMemcpyDtoHAsync_v2", bytes + " bytes of " + src.describe());
-                stream.synchronize();
-                MemorySegment.copy(b.host, ValueLayout.JAVA_FLOAT, 0, dst, (int) (done / 4), (int) (bytes / 4));
-            } finally {
-                staging.releaseNow(b);
-            }
-            done += bytes;
-        }
+        download(src, MemorySegment.ofArray(dst));
     }
 
     @Override
     public void copyToHost(Tensor src, int[] dst) {
         KernelChecks.copyToHost(this, src, DType.INT32, dst == null ? -1 : dst.length);
         enter("copyToHost");
+        download(src, MemorySegment.ofArray(dst));
+    }
+
+    /** Device -> pinned chunk -> host array (as a heap segment), waiting for each chunk. */
+    private void download(Tensor src, MemorySegment dst) {
         long base = ptr(src);
-        long total = dst.length * 4L;
+        long total = dst.byteSize();
         for (long done = 0; done < total; ) {
             long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
             PinnedStaging.Buffer b = staging.acquire(bytes);
@@ -388,7 +367,7 @@ public final class CudaBackend implements Backend {
                 CudaDriver.check(CudaDriver.cuMemcpyDtoHAsync(b.host, base + done, bytes, stream.handle()),
                         "cuMemcpyDtoHAsync_v2", bytes + " bytes of " + src.describe());
                 stream.synchronize();
-                MemorySegment.copy(b.host, ValueLayout.JAVA_INT, 0, dst, (int) (done / 4), (int) (bytes / 4));
+                MemorySegment.copy(b.host, 0, dst, done, bytes);
             } finally {
                 staging.releaseNow(b);
             }
