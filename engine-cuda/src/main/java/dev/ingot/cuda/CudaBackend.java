@@ -494,9 +494,7 @@ public final class CudaBackend implements Backend {
         Pool2dGeometry g = KernelChecks.maxPool2dBackward(this, x, y, dy, spec, dx);
         enter("maxPool2dBackward");
         long total = x.size();
-        launcher.kernel(Kernel.MAX_POOL2D_BACKWARD).i64(total).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
-                .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH())
-                .i32(spec.padW()).ptr(ptr(x)).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+        poolBackward(Kernel.MAX_POOL2D_BACKWARD, total, g).ptr(ptr(x)).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
     }
 
     @Override
@@ -511,9 +509,18 @@ public final class CudaBackend implements Backend {
         Pool2dGeometry g = KernelChecks.avgPool2dBackward(this, dy, spec, dx);
         enter("avgPool2dBackward");
         long total = dx.size();
-        launcher.kernel(Kernel.AVG_POOL2D_BACKWARD).i64(total).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
+        poolBackward(Kernel.AVG_POOL2D_BACKWARD, total, g).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+    }
+
+    /**
+     * A pooling backward kernel's launch with the arguments both share, in the order pooling.cu
+     * declares them: the input elements, the plane sizes and the window; the tensors follow.
+     */
+    private KernelLauncher.Launch poolBackward(Kernel kernel, long inputElements, Pool2dGeometry g) {
+        Pool2dSpec spec = g.spec();
+        return launcher.kernel(kernel).i64(inputElements).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
                 .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH())
-                .i32(spec.padW()).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+                .i32(spec.padW());
     }
 
     // ---------------------------------------------------------------- activations
