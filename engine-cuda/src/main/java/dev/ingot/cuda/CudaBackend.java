@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * The CUDA backend: tensors live in device memory from a {@link CachingAllocator}; convolution,
@@ -565,24 +566,12 @@ public final class CudaBackend implements Backend {
         softmax(Cudnn.CUDNN_SOFTMAX_LOG, "logSoftmaxForward", x, y);
     }
 
-    /** Row-wise softmax of (N, C) as cuDNN's per-channel softmax of (N, C, 1, 1); in place goes through a temporary. */
+    /** Row-wise softmax of (N, C) as cuDNN's per-channel softmax of (N, C, 1, 1). */
     private void softmax(int algo, String op, Tensor x, Tensor y) {
         TensorDescriptor d = descriptors.get(x.shape().dim(0), x.shape().dim(1), 1, 1);
-        boolean inPlace = x.sharesMemoryWith(y);
-        CachingAllocator.Block tmp = inPlace ? allocator.allocate(y.size() * 4L) : null;
-        try {
-            long out = inPlace ? tmp.address() : ptr(y);
-            Cudnn.check(Cudnn.cudnnSoftmaxForward(cudnn(), algo, Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(), seg(x),
-                    zero, d.handle(), seg(out)), "cudnnSoftmaxForward", op + " " + x.shape());
-            if (inPlace) {
-                CudaDriver.check(CudaDriver.cuMemcpyDtoDAsync(ptr(y), out, y.size() * 4L, stream.handle()),
-                        "cuMemcpyDtoDAsync_v2", op + " in place");
-            }
-        } finally {
-            if (tmp != null) {
-                allocator.release(tmp);
-            }
-        }
+        writeApart(y, x.sharesMemoryWith(y), op, out -> Cudnn.check(Cudnn.cudnnSoftmaxForward(cudnn(), algo,
+                Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(), seg(x), zero, d.handle(), seg(out)),
+                "cudnnSoftmaxForward", op + " " + x.shape()));
     }
 
     @Override
@@ -606,13 +595,24 @@ public final class CudaBackend implements Backend {
     private void softmaxGradient(int algo, String op, Tensor y, Tensor dy, Tensor dx) {
         TensorDescriptor d = descriptors.get(y.shape().dim(0), y.shape().dim(1), 1, 1);
         boolean aliased = dx.sharesMemoryWith(y) || dx.sharesMemoryWith(dy);
-        CachingAllocator.Block tmp = aliased ? allocator.allocate(dx.size() * 4L) : null;
+        writeApart(dx, aliased, op, out -> Cudnn.check(Cudnn.cudnnSoftmaxBackward(cudnn(), algo,
+                Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(), seg(y), d.handle(), seg(dy), zero, d.handle(),
+                seg(out)), "cudnnSoftmaxBackward", op + " " + y.shape()));
+    }
+
+    /**
+     * Runs {@code kernel}, which writes to the device address it is given, so that its result ends up
+     * in {@code out}. The Backend contract lets the softmax passes run in place; this backend never
+     * hands cuDNN an output that overlaps an input: when {@code aliased}, the kernel writes a
+     * temporary that is then copied into {@code out}.
+     */
+    private void writeApart(Tensor out, boolean aliased, String op, LongConsumer kernel) {
+        CachingAllocator.Block tmp = aliased ? allocator.allocate(out.size() * 4L) : null;
         try {
-            long out = aliased ? tmp.address() : ptr(dx);
-            Cudnn.check(Cudnn.cudnnSoftmaxBackward(cudnn(), algo, Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(),
-                    seg(y), d.handle(), seg(dy), zero, d.handle(), seg(out)), "cudnnSoftmaxBackward", op + " " + y.shape());
+            long address = aliased ? tmp.address() : ptr(out);
+            kernel.accept(address);
             if (aliased) {
-                CudaDriver.check(CudaDriver.cuMemcpyDtoDAsync(ptr(dx), out, dx.size() * 4L, stream.handle()),
+                CudaDriver.check(CudaDriver.cuMemcpyDtoDAsync(ptr(out), address, out.size() * 4L, stream.handle()),
                         "cuMemcpyDtoDAsync_v2", op + " in place");
             }
         } finally {
