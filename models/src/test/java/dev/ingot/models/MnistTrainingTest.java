@@ -3,6 +3,7 @@ package dev.ingot.models;
 import dev.ingot.core.Backend;
 import dev.ingot.data.Dataset;
 import dev.ingot.data.Datasets;
+import dev.ingot.data.SharedData;
 import dev.ingot.data.Split;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
@@ -10,7 +11,6 @@ import dev.ingot.nn.History;
 import dev.ingot.nn.Parameter;
 import dev.ingot.nn.Sequential;
 import dev.ingot.nn.TestBackend;
-import dev.ingot.nn.TestData;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.checkpoint.Checkpoint;
@@ -39,7 +39,7 @@ class MnistTrainingTest {
 
     @BeforeAll
     static void load() {
-        Path dir = TestData.dirWith("mnist");
+        Path dir = SharedData.require("mnist");
         train = Datasets.load("mnist", Split.TRAIN, dir, false);
         test = Datasets.load("mnist", Split.TEST, dir, false);
     }
