@@ -40,13 +40,14 @@ public final class AvgPool2d implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        return state.forward(x, mode, (b, y) -> b.avgPool2dForward(x, spec, y));
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.avgPool2dForward(x, spec, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        return state.inputGradient(dy, inputGradient, (b, x, y, dx) -> b.avgPool2dBackward(dy, spec, dx));
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient,
+                (b, x, y, dy, dx) -> b.avgPool2dBackward(dy, spec, dx));
     }
 
     @Override

@@ -74,8 +74,8 @@ public final class Conv2d implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        return state.forward(x, mode, (b, y) -> b.conv2dForward(x, weight.value(), bias.value(), spec, y));
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.conv2dForward(x, weight.value(), bias.value(), spec, y));
     }
 
     @Override

@@ -45,25 +45,31 @@ public final class Dropout implements Layer {
 
     @Override
     public Tensor forward(Tensor x, Mode mode) {
+        state.checkInput(x);
         if (!mode.training() || rate == 0) {
-            state.checkInput(x);
             mask = null;
             state.record(mode, x, x);
             return x;
         }
-        return state.forward(x, mode, (b, y) -> {
-            mask = state.cache.get("mask", x.shape());
-            b.dropoutForward(x, new DropoutSpec(rate, mode.seed()), y, mask);
-        });
+        Tensor y = state.cache.get("y", x.shape());
+        mask = state.cache.get("mask", x.shape());
+        state.backend().dropoutForward(x, new DropoutSpec(rate, mode.seed()), y, mask);
+        state.record(mode, x, y);
+        return y;
     }
 
     @Override
     public Tensor backward(Tensor dy, boolean inputGradient) {
-        if (mask == null) {
-            state.checkBackward(dy);
-            return inputGradient ? dy : null;
+        state.checkBackward(dy);
+        if (!inputGradient) {
+            return null;
         }
-        return state.inputGradient(dy, inputGradient, (b, x, y, dx) -> b.multiply(dy, mask, dx));
+        if (mask == null) {
+            return dy;
+        }
+        Tensor dx = state.cache.get("dx", dy.shape());
+        state.backend().multiply(dy, mask, dx);
+        return dx;
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>It also runs the part of a pass that is the same in every layer (check the argument, take
  * the buffer, record the tape), so that a layer's own {@code forward} and {@code backward} only
- * name the kernel: {@code state.forward(x, mode, (b, y) -> b.reluForward(x, y))}.
+ * name the kernel: {@code state.forward(input, mode, (b, x, y) -> b.reluForward(x, y))}.
  */
 final class LayerState implements AutoCloseable {
     private final String kind;
@@ -21,6 +21,8 @@ final class LayerState implements AutoCloseable {
     private Backend backend;
     private Shape inputShape;
     private Shape outputShape;
+    /** {@link #outputShape} for the last batch size, kept so that a steady batch size makes no new Shape. */
+    private Shape batchOutputShape;
     private Tensor input;
     private Tensor output;
     private boolean recorded;
@@ -88,26 +90,37 @@ final class LayerState implements AutoCloseable {
         return Shape.of(d);
     }
 
-    /** Writes a layer's output {@code y}; the input it reads is captured by the lambda. */
-    @FunctionalInterface
-    interface OutputKernel {
-        void run(Backend backend, Tensor y);
+    /** Checks a forward input {@code x} and returns the output buffer for its batch size. */
+    Tensor output(Tensor x) {
+        int n = checkInput(x);
+        if (batchOutputShape == null || batchOutputShape.dim(0) != n) {
+            batchOutputShape = batched(outputShape, n);
+        }
+        return cache.get("y", batchOutputShape);
     }
 
-    /** Writes a layer's input gradient {@code dx} from the recorded input {@code x} and output {@code y}. */
+    /**
+     * A layer's forward kernel: writes {@code y} from {@code x}. Everything else it needs comes
+     * from the layer; a lambda that captures nothing is made once, not per call.
+     */
     @FunctionalInterface
-    interface InputGradientKernel {
-        void run(Backend backend, Tensor x, Tensor y, Tensor dx);
+    interface ForwardKernel {
+        void run(Backend backend, Tensor x, Tensor y);
+    }
+
+    /** A layer's backward kernel: writes {@code dx} from the recorded {@code x} and {@code y}, and {@code dy}. */
+    @FunctionalInterface
+    interface BackwardKernel {
+        void run(Backend backend, Tensor x, Tensor y, Tensor dy, Tensor dx);
     }
 
     /**
      * The forward pass every computing layer shares: checks {@code x}, runs {@code kernel} into
      * the output buffer for x's batch size, and records the tape entry.
      */
-    Tensor forward(Tensor x, Mode mode, OutputKernel kernel) {
-        int n = checkInput(x);
-        Tensor y = cache.get("y", batched(outputShape, n));
-        kernel.run(backend, y);
+    Tensor forward(Tensor x, Mode mode, ForwardKernel kernel) {
+        Tensor y = output(x);
+        kernel.run(backend, x, y);
         record(mode, x, y);
         return y;
     }
@@ -116,13 +129,13 @@ final class LayerState implements AutoCloseable {
      * The backward pass of a layer without parameters: checks {@code dy} against the tape and, when
      * {@code wanted}, runs {@code kernel} into the input-gradient buffer; {@code null} otherwise.
      */
-    Tensor inputGradient(Tensor dy, boolean wanted, InputGradientKernel kernel) {
+    Tensor inputGradient(Tensor dy, boolean wanted, BackwardKernel kernel) {
         Tensor x = checkBackward(dy);
         if (!wanted) {
             return null;
         }
         Tensor dx = cache.get("dx", x.shape());
-        kernel.run(backend, x, output, dx);
+        kernel.run(backend, x, output, dy, dx);
         return dx;
     }
 

@@ -53,8 +53,8 @@ public final class Linear implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        return state.forward(x, mode, (b, y) -> {
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> {
             b.gemm(false, false, 1f, x, weight.value(), 0f, y);
             b.biasAdd(y, bias.value(), y);
         });

@@ -40,13 +40,14 @@ public final class MaxPool2d implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        return state.forward(x, mode, (b, y) -> b.maxPool2dForward(x, spec, y));
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.maxPool2dForward(x, spec, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        return state.inputGradient(dy, inputGradient, (b, x, y, dx) -> b.maxPool2dBackward(x, y, dy, spec, dx));
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient,
+                (b, x, y, dy, dx) -> b.maxPool2dBackward(x, y, dy, spec, dx));
     }
 
     @Override

@@ -25,14 +25,14 @@ public final class ReLU implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
+    public Tensor forward(Tensor input, Mode mode) {
         // A buffer of its own rather than in place: the layer before may need its output in backward.
-        return state.forward(x, mode, (b, y) -> b.reluForward(x, y));
+        return state.forward(input, mode, (b, x, y) -> b.reluForward(x, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        return state.inputGradient(dy, inputGradient, (b, x, y, dx) -> b.reluBackward(y, dy, dx));
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient, (b, x, y, dy, dx) -> b.reluBackward(y, dy, dx));
     }
 
     @Override

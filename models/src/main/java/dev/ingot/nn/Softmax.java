@@ -35,13 +35,14 @@ public final class Softmax implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        return state.forward(x, mode, (b, y) -> b.softmaxForward(x, y));
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.softmaxForward(x, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        return state.inputGradient(dy, inputGradient, (b, x, y, dx) -> b.softmaxBackward(y, dy, dx));
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient,
+                (b, x, y, dy, dx) -> b.softmaxBackward(y, dy, dx));
     }
 
     @Override
