@@ -91,7 +91,7 @@ final class LayerState implements AutoCloseable {
     }
 
     /** Checks a forward input {@code x} and returns the output buffer for its batch size. */
-    Tensor output(Tensor x) {
+    private Tensor outputBuffer(Tensor x) {
         int n = checkInput(x);
         if (batchOutputShape == null || batchOutputShape.dim(0) != n) {
             batchOutputShape = batched(outputShape, n);
@@ -119,7 +119,7 @@ final class LayerState implements AutoCloseable {
      * the output buffer for x's batch size, and records the tape entry.
      */
     Tensor forward(Tensor x, Mode mode, ForwardKernel kernel) {
-        Tensor y = output(x);
+        Tensor y = outputBuffer(x);
         kernel.run(backend, x, y);
         record(mode, x, y);
         return y;
