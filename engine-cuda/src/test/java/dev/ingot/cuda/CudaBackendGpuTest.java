@@ -508,10 +508,10 @@ class CudaBackendGpuTest {
             Tensor tm = cuda.zeros(Shape.of(n)), tv = cuda.zeros(Shape.of(n));
             for (int step = 1; step <= 5; step++) {
                 float a = adam.stepSize(step);
-                for (int i = 0; i < n; i++) {
-                    m[i] = adam.beta1() * m[i] + (1 - adam.beta1()) * g[i];
-                    v[i] = adam.beta2() * v[i] + (1 - adam.beta2()) * g[i] * g[i];
-                    p[i] = p[i] - a * m[i] / ((float) Math.sqrt(v[i]) + adam.epsilon());
+                for (int i = 0; i < n; i++) { // OptimizerKernels.adam's scalar tail, fused where it fuses
+                    m[i] = Math.fma(m[i], adam.beta1(), g[i] * (1 - adam.beta1()));
+                    v[i] = Math.fma(v[i], adam.beta2(), g[i] * (1 - adam.beta2()) * g[i]);
+                    p[i] = p[i] - m[i] * a / ((float) Math.sqrt(v[i]) + adam.epsilon());
                 }
                 cuda.adamStep(tp, tg, tm, tv, adam, step);
             }
@@ -526,12 +526,13 @@ class CudaBackendGpuTest {
                 Tensor tvel = spec.momentum() == 0 ? null : cuda.zeros(Shape.of(n));
                 for (int step = 0; step < 3; step++) {
                     for (int i = 0; i < n; i++) {
+                        // OptimizerKernels.sgd's scalar tail
+                        float lrG = g[i] * -spec.learningRate();
                         if (spec.momentum() == 0) {
-                            q[i] = q[i] - spec.learningRate() * g[i];
+                            q[i] = Math.fma(g[i], -spec.learningRate(), q[i]);
                         } else {
-                            vel[i] = spec.momentum() * vel[i] - spec.learningRate() * g[i];
-                            q[i] = spec.nesterov() ? q[i] + spec.momentum() * vel[i] - spec.learningRate() * g[i]
-                                    : q[i] + vel[i];
+                            vel[i] = Math.fma(vel[i], spec.momentum(), lrG);
+                            q[i] = q[i] + (spec.nesterov() ? Math.fma(vel[i], spec.momentum(), lrG) : vel[i]);
                         }
                     }
                     cuda.sgdStep(tq, tg, tvel, spec);
@@ -577,7 +578,7 @@ class CudaBackendGpuTest {
                 sum[i] = a[i] + b[i];
                 prod[i] = a[i] * b[i];
                 scaled[i] = 0.3f * a[i];
-                axpy[i] = b[i] + -1.5f * a[i];
+                axpy[i] = Math.fma(a[i], -1.5f, b[i]); // ElementwiseKernels.axpy: one rounding
                 biased[i] = a[i] + bias[(i / hw) % c];
             }
             cuda.add(ta, tb, out);
@@ -603,13 +604,15 @@ class CudaBackendGpuTest {
             }
             assertArrayEquals(expected, colSums.toFloatArray());
 
-            float[] logits = {1, 3, 3, 0, /**/ 5, 5, 5, 5, /**/ -1, -2, -3, -0.5f};
-            Tensor tl = cuda.fromHost(Shape.of(3, 4), logits);
-            Tensor idx = cuda.zeros(Shape.of(3), DType.INT32);
+            float nan = Float.NaN;
+            float[] logits = {1, 3, 3, 0, /**/ 5, 5, 5, 5, /**/ -1, -2, -3, -0.5f, /**/ 1, nan, 2, nan};
+            Tensor tl = cuda.fromHost(Shape.of(4, 4), logits);
+            Tensor idx = cuda.zeros(Shape.of(4), DType.INT32);
             cuda.argmax(tl, idx);
-            assertArrayEquals(new int[] {1, 0, 3}, idx.toIntArray(), "ties go to the first index");
-            assertEquals(2, cuda.countCorrect(tl, cuda.fromHost(Shape.of(3), new int[] {1, 2, 3})));
-            assertEquals(3, cuda.countCorrect(tl, idx), "argmax's own output: a bound the host knows, no device check");
+            assertArrayEquals(new int[] {1, 0, 3, 1}, idx.toIntArray(),
+                    "ties go to the first index; the first NaN beats every number (the CPU's rule)");
+            assertEquals(3, cuda.countCorrect(tl, cuda.fromHost(Shape.of(4), new int[] {1, 2, 3, 1})));
+            assertEquals(4, cuda.countCorrect(tl, idx), "argmax's own output: a bound the host knows, no device check");
         }
     }
 

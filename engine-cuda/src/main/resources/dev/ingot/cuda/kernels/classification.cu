@@ -2,7 +2,8 @@
 //
 // Kernels (launch: one thread per row, or per label, in 1-D grid-stride loops of 256-thread blocks):
 //   argmax_rows_f32             indices[n] = the first i with x[n,i] = max_i x[n,i]     mirrors ElementwiseKernels.argmax
-//                               (scan left to right, replace only on a strictly larger value: the first wins ties)
+//                               (scan left to right, replace only on a strictly larger value: the first wins ties;
+//                               a NaN counts as larger than any number, so the first NaN wins: ElementwiseKernels.beats)
 //   count_correct_f32           count[0] += 1 for each row whose argmax equals labels[n]  mirrors ElementwiseKernels.countCorrect
 //                               (the caller zeroes count[0]; integer atomics are exact, so the total is deterministic)
 //   first_label_out_of_range    firstBad[0] = min { n : labels[n] < 0 or labels[n] >= classes }
@@ -12,6 +13,9 @@
 // C (classes) is small in practice (10 here), so one thread per row reading its row is cheaper than a
 // reduction, and the sequential scan gives the CPU's tie rule exactly.
 
+// Whether v replaces the current maximum: strictly larger, or the first NaN (ElementwiseKernels.beats).
+__device__ __forceinline__ bool beats(float v, float best) { return v > best || (v != v && best == best); }
+
 extern "C" __global__ void argmax_rows_f32(int rows, int cols, const float* x, int* indices)
 {
     for (int n = blockIdx.x * blockDim.x + threadIdx.x; n < rows; n += gridDim.x * blockDim.x) {
@@ -19,7 +23,7 @@ extern "C" __global__ void argmax_rows_f32(int rows, int cols, const float* x, i
         float best = row[0];
         int bestIndex = 0;
         for (int i = 1; i < cols; i++) {
-            if (row[i] > best) {
+            if (beats(row[i], best)) {
                 best = row[i];
                 bestIndex = i;
             }
@@ -35,7 +39,7 @@ extern "C" __global__ void count_correct_f32(int rows, int cols, const float* x,
         float best = row[0];
         int bestIndex = 0;
         for (int i = 1; i < cols; i++) {
-            if (row[i] > best) {
+            if (beats(row[i], best)) {
                 best = row[i];
                 bestIndex = i;
             }

@@ -4,7 +4,7 @@
 //   add_f32            out[i] = a[i] + b[i]                                  mirrors ElementwiseKernels.add
 //   multiply_f32       out[i] = a[i] * b[i]                                  mirrors ElementwiseKernels.multiply
 //   scale_f32          out[i] = alpha * x[i]                                 mirrors ElementwiseKernels.scale
-//   axpy_f32           y[i]   = y[i] + alpha * x[i]                          mirrors ElementwiseKernels.axpy
+//   axpy_f32           y[i]   = fma(x[i], alpha, y[i])  (one rounding)       mirrors ElementwiseKernels.axpy
 //   bias_add_f32       out[i] = x[i] + bias[(i / inner) % channels]          mirrors ElementwiseKernels.biasAdd
 //   sum_over_batch_f32 out[f] = sum over n = 0..batch-1 of x[n * features + f]  mirrors ElementwiseKernels.sumOverBatch
 //                      (launch: one thread per feature f over the same grid-stride shape)
@@ -14,8 +14,8 @@
 // the grid-stride loop keeps the grid small (no tail block per element).
 // Element-wise outputs may alias their inputs (the Backend contract allows in-place), so no pointer
 // here is __restrict__.
-// Self-contained for NVRTC: no #include; compiled with --fmad=false so that y + alpha * x rounds
-// twice, as the Java float expression does.
+// Self-contained for NVRTC: no #include; compiled with --fmad=false so that no multiply-add is fused
+// behind our back; axpy's one fused multiply-add is written out (fmaf), as the CPU calls Math.fma.
 
 extern "C" __global__ void add_f32(long long n, const float* a, const float* b, float* out)
 {
@@ -41,7 +41,7 @@ extern "C" __global__ void scale_f32(long long n, const float* x, float alpha, f
 extern "C" __global__ void axpy_f32(long long n, float alpha, const float* x, float* y)
 {
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
-        y[i] = y[i] + alpha * x[i];
+        y[i] = fmaf(x[i], alpha, y[i]);
     }
 }
 

@@ -3,16 +3,17 @@
 // Kernels (launch: 1-D grid-stride loops, 256 threads per block, min(ceil(n / 256), 32 x SMs) blocks):
 //   adam_step_f32          AdamSpec's Keras update with the bias-corrected step size a_t computed on
 //                          the host (AdamSpec.stepSize, in double):
-//                            m = beta1 * m + (1 - beta1) * g
-//                            v = beta2 * v + (1 - beta2) * g * g
-//                            p = p - a_t * m / (sqrt(v) + epsilon)          mirrors OptimizerKernels.adam
-//   sgd_step_f32           p = p - lr * g                                   mirrors OptimizerKernels.sgd (momentum 0, no buffer)
-//   sgd_momentum_step_f32  v = momentum * v - lr * g;  p = p + v            mirrors OptimizerKernels.sgd
-//   sgd_nesterov_step_f32  v = momentum * v - lr * g;  p = p + momentum * v - lr * g
+//                            m = fma(m, beta1, g * (1 - beta1))
+//                            v = fma(v, beta2, g * (1 - beta2) * g)
+//                            p = p - m * a_t / (sqrt(v) + epsilon)          mirrors OptimizerKernels.adam
+//   sgd_step_f32           p = fma(g, -lr, p)                               mirrors OptimizerKernels.sgd (momentum 0, no buffer)
+//   sgd_momentum_step_f32  v = fma(v, momentum, g * -lr);  p = p + v        mirrors OptimizerKernels.sgd
+//   sgd_nesterov_step_f32  v = fma(v, momentum, g * -lr);  p = p + fma(v, momentum, g * -lr)
 //
 // Memory-bound: each element is read and written once (Adam: 4 loads, 3 stores), coalesced.
-// Compiled with --fmad=false and IEEE sqrtf/division (NVRTC's defaults -prec-sqrt=true, -prec-div=true),
-// so each step rounds like the same float expression in Java.
+// The fused multiply-adds are written out (fmaf rounds once, whatever --fmad says) exactly where the
+// CPU kernels call Math.fma / FloatVector.fma; everything else is compiled with --fmad=false and IEEE
+// sqrtf/division (NVRTC's defaults -prec-sqrt=true, -prec-div=true), so each step rounds as on the CPU.
 
 extern "C" __global__ void adam_step_f32(long long n, float* param, const float* grad, float* m, float* v,
                                          float beta1, float beta2, float epsilon, float stepSize)
@@ -21,18 +22,18 @@ extern "C" __global__ void adam_step_f32(long long n, float* param, const float*
     const float oneMinusBeta2 = 1.0f - beta2;
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
         const float g = grad[i];
-        const float mi = beta1 * m[i] + oneMinusBeta1 * g;
-        const float vi = beta2 * v[i] + oneMinusBeta2 * g * g;
+        const float mi = fmaf(m[i], beta1, g * oneMinusBeta1);
+        const float vi = fmaf(v[i], beta2, g * oneMinusBeta2 * g);
         m[i] = mi;
         v[i] = vi;
-        param[i] = param[i] - stepSize * mi / (sqrtf(vi) + epsilon);
+        param[i] = param[i] - mi * stepSize / (sqrtf(vi) + epsilon);
     }
 }
 
 extern "C" __global__ void sgd_step_f32(long long n, float* param, const float* grad, float learningRate)
 {
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
-        param[i] = param[i] - learningRate * grad[i];
+        param[i] = fmaf(grad[i], -learningRate, param[i]);
     }
 }
 
@@ -40,7 +41,8 @@ extern "C" __global__ void sgd_momentum_step_f32(long long n, float* param, cons
                                                  float learningRate, float momentum)
 {
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
-        const float vi = momentum * velocity[i] - learningRate * grad[i];
+        const float lrG = grad[i] * -learningRate;
+        const float vi = fmaf(velocity[i], momentum, lrG);
         velocity[i] = vi;
         param[i] = param[i] + vi;
     }
@@ -50,9 +52,9 @@ extern "C" __global__ void sgd_nesterov_step_f32(long long n, float* param, cons
                                                  float learningRate, float momentum)
 {
     for (long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
-        const float g = grad[i];
-        const float vi = momentum * velocity[i] - learningRate * g;
+        const float lrG = grad[i] * -learningRate;
+        const float vi = fmaf(velocity[i], momentum, lrG);
         velocity[i] = vi;
-        param[i] = param[i] + momentum * vi - learningRate * g;
+        param[i] = param[i] + fmaf(vi, momentum, lrG);
     }
 }

@@ -3,7 +3,8 @@
 // Kernels (launch: one thread per input element (n, c, h, w) of dx, 1-D grid-stride loop, 256-thread blocks):
 //   max_pool2d_backward_f32  dx[n,c,h,w] = sum of dy[n,c,p,q] over the windows (p, q) that contain (h, w) and whose
 //                            first maximum (row-major order over the window's real pixels, strict > so the first of
-//                            equal values wins; padding never wins) is at (h, w)      mirrors PoolKernels.maxBackward
+//                            equal values wins; a NaN counts as larger than any number, so the first NaN wins;
+//                            padding never wins) is at (h, w)                           mirrors PoolKernels.maxBackward
 //   avg_pool2d_backward_f32  dx[n,c,h,w] = sum of dy[n,c,p,q] / count(p,q) over the windows that contain (h, w), where
 //                            count is the number of real (unpadded) pixels in the window  mirrors PoolKernels.avgBackward
 //
@@ -17,6 +18,9 @@
 
 __device__ __forceinline__ int imin(int a, int b) { return a < b ? a : b; }
 __device__ __forceinline__ int imax(int a, int b) { return a > b ? a : b; }
+// Whether v replaces the window's current maximum: strictly larger, or the first NaN (PoolKernels' rule,
+// which also makes cuDNN's NaN-propagating forward value and this backward agree on where a NaN is).
+__device__ __forceinline__ bool beats(float v, float best) { return v > best || (v != v && best == best); }
 
 extern "C" __global__ void max_pool2d_backward_f32(long long total, int h, int w, int p, int q, int kernelH, int kernelW,
                                                    int strideH, int strideW, int padH, int padW, const float* x,
@@ -47,7 +51,7 @@ extern "C" __global__ void max_pool2d_backward_f32(long long total, int h, int w
                 for (int hh = hs; hh < he; hh++) {
                     for (int ww = ws; ww < we; ww++) {
                         const float v = xp[hh * w + ww];
-                        if (v > best) {
+                        if (beats(v, best)) {
                             best = v;
                             bestRow = hh;
                             bestCol = ww;
