@@ -111,9 +111,11 @@ public final class CudnnConvolution implements AutoCloseable {
     public void forward(MemorySegment handle, Workspace workspace, MemorySegment one, MemorySegment zero, long x, long w,
                         long b, long y) {
         if (forward == null) {
+            useMathTypeOf(null); // search with the descriptor's own math type
             chooseForward(handle, workspace, x, w, y);
         }
         long ws = workspace.ensure(forwardBytes);
+        useMathTypeOf(forward);
         check(Cudnn.cudnnConvolutionForward(handle, one, xDesc.handle(), ptr(x), wDesc, ptr(w), convDesc,
                 forward.perf().algo(), ptr(ws), forwardBytes, zero, yDesc.handle(), ptr(y)), "cudnnConvolutionForward",
                 describe("forward", forward, AlgorithmChoice.FORWARD, forwardBytes));
@@ -127,9 +129,11 @@ public final class CudnnConvolution implements AutoCloseable {
     public void backwardData(MemorySegment handle, Workspace workspace, MemorySegment one, MemorySegment zero, long dy,
                              long w, long dx) {
         if (backwardData == null) {
+            useMathTypeOf(null); // search with the descriptor's own math type
             chooseBackwardData(handle, workspace, dy, w, dx);
         }
         long ws = workspace.ensure(backwardDataBytes);
+        useMathTypeOf(backwardData);
         check(Cudnn.cudnnConvolutionBackwardData(handle, one, wDesc, ptr(w), yDesc.handle(), ptr(dy), convDesc,
                 backwardData.perf().algo(), ptr(ws), backwardDataBytes, zero, xDesc.handle(), ptr(dx)),
                 "cudnnConvolutionBackwardData",
@@ -140,13 +144,32 @@ public final class CudnnConvolution implements AutoCloseable {
     public void backwardFilter(MemorySegment handle, Workspace workspace, MemorySegment one, MemorySegment zero, long x,
                                long dy, long dw) {
         if (backwardFilter == null) {
+            useMathTypeOf(null); // search with the descriptor's own math type
             chooseBackwardFilter(handle, workspace, x, dy, dw);
         }
         long ws = workspace.ensure(backwardFilterBytes);
+        useMathTypeOf(backwardFilter);
         check(Cudnn.cudnnConvolutionBackwardFilter(handle, one, xDesc.handle(), ptr(x), yDesc.handle(), ptr(dy), convDesc,
                 backwardFilter.perf().algo(), ptr(ws), backwardFilterBytes, zero, wDesc, ptr(dw)),
                 "cudnnConvolutionBackwardFilter",
                 describe("backward filter", backwardFilter, AlgorithmChoice.BACKWARD_FILTER, backwardFilterBytes));
+    }
+
+    /**
+     * With TF32 allowed, cuDNN may rank a tensor-op algorithm first, and such an algorithm runs only
+     * with its math type set on the convolution descriptor (PyTorch does the same per call); the three
+     * directions share the descriptor, so it is set before each. With TF32 off the descriptor keeps
+     * CUDNN_FMA_MATH and {@link AlgorithmChoice} only takes FMA or default-math algorithms: setting a
+     * perf entry's CUDNN_DEFAULT_MATH there would let cuDNN use TF32 on Ampere and newer. A null
+     * choice restores CUDNN_DEFAULT_MATH for an algorithm search.
+     */
+    private void useMathTypeOf(AlgorithmChoice.Choice choice) {
+        if (tf32) {
+            int mathType = choice == null ? Cudnn.CUDNN_DEFAULT_MATH : choice.perf().mathType();
+            check(Cudnn.cudnnSetConvolutionMathType(convDesc, mathType), "cudnnSetConvolutionMathType",
+                    "math type " + mathType + (choice == null ? " for the algorithm search" : " of the chosen algorithm")
+                            + ", " + describeShape());
+        }
     }
 
     private void chooseForward(MemorySegment handle, Workspace workspace, long x, long w, long y) {
@@ -171,6 +194,7 @@ public final class CudnnConvolution implements AutoCloseable {
                 }
             }
             forward = AlgorithmChoice.choose(results, tf32, workspaceLimit, "forward", AlgorithmChoice.FORWARD);
+            useMathTypeOf(forward); // the workspace size depends on it
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             check(Cudnn.cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.handle(), wDesc, convDesc, yDesc.handle(),
                     forward.perf().algo(), size), "cudnnGetConvolutionForwardWorkspaceSize", describeShape());
@@ -199,6 +223,7 @@ public final class CudnnConvolution implements AutoCloseable {
             }
             backwardData = AlgorithmChoice.choose(results, tf32, workspaceLimit, "backward data",
                     AlgorithmChoice.BACKWARD_DATA);
+            useMathTypeOf(backwardData); // the workspace size depends on it
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             check(Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(handle, wDesc, yDesc.handle(), convDesc,
                     xDesc.handle(), backwardData.perf().algo(), size), "cudnnGetConvolutionBackwardDataWorkspaceSize",
@@ -228,6 +253,7 @@ public final class CudnnConvolution implements AutoCloseable {
             }
             backwardFilter = AlgorithmChoice.choose(results, tf32, workspaceLimit, "backward filter",
                     AlgorithmChoice.BACKWARD_FILTER);
+            useMathTypeOf(backwardFilter); // the workspace size depends on it
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             check(Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, xDesc.handle(), yDesc.handle(), convDesc,
                     wDesc, backwardFilter.perf().algo(), size), "cudnnGetConvolutionBackwardFilterWorkspaceSize",
