@@ -148,6 +148,25 @@ class KernelSourcesTest {
         }
     }
 
+    /**
+     * Every scan for a maximum (argmax, countCorrect, max-pool backward) uses the CPU kernels' rule
+     * ({@code ElementwiseKernels.beats}, {@code PoolKernels}): strictly larger, or the first NaN. A bare
+     * {@code > best} would let a NaN lose where the CPU lets it win.
+     */
+    @Test
+    void maximumScansLetTheFirstNanWinAsOnTheCpu() throws Exception {
+        Pattern bareCompare = Pattern.compile(">\\s*best\\b");
+        for (String file : List.of("classification.cu", "pooling.cu")) {
+            String text = cuFiles().get(file);
+            assertTrue(text.replaceAll("\\s+", " ").contains(
+                    "bool beats(float v, float best) { return v > best || (v != v && best == best); }"),
+                    file + " defines the CPU's beats rule");
+            String body = text.substring(text.indexOf("extern \"C\""));
+            assertFalse(bareCompare.matcher(body).find(), file + " compares with a bare '> best' instead of beats()");
+            assertTrue(body.contains("beats("), file + "'s kernels use beats()");
+        }
+    }
+
     @Test
     void sourcesAreReadableAsResources() {
         for (Kernel k : Kernel.values()) {
