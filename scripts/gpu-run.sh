@@ -59,7 +59,7 @@ fi
 start=$(date +%s)
 timeout --signal=TERM --kill-after=20 "$timeout_s" \
   java "${java_opts[@]}" -Dingot.parity.summary="$out/parity-summary.txt" -jar "$launcher" execute \
-  --class-path "$classpath" "${selectors[@]}" --reports-dir "$work/junit" --details=tree --disable-banner 2>&1 \
+  --class-path "$classpath" "${selectors[@]}" --reports-dir "$work/junit" --details=tree --disable-banner --disable-ansi-colors 2>&1 \
   | tee -a "$out/tests.txt"
 status=${PIPESTATUS[0]}
 (( status == 124 || status == 137 )) && echo "gpu-run: the tests ran past $timeout_s s and were stopped" | tee -a "$out/tests.txt"
