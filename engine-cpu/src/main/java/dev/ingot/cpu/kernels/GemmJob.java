@@ -45,6 +45,7 @@ final class GemmJob implements Parallel.RangeBody {
     private static final int SLICE_PANELS = 4;
     /** Spins before a waiting worker starts yielding its core. */
     private static final int SPINS = 1 << 14;
+    static final boolean PACKED_KERNEL = !Boolean.getBoolean("x.nopk");
 
     /** One thread's A panels and edge tile, grown on demand and then reused. */
     private static final class Scratch {
@@ -306,7 +307,9 @@ final class GemmJob implements Parallel.RangeBody {
                     }
                 }
                 int ci = cOff + (ic + ir) * ldc + jc + jr;
-                if (rows == MR && cols == NR) {
+                if (rows == MR && cols == NR && PACKED_KERNEL && aSrc != a && bSrc == bp) {
+                    GemmMicroKernel.multiply8x2Packed(kc, aSrc, ai, bSrc, bi, c, ci, ldc, betaNow);
+                } else if (rows == MR && cols == NR) {
                     GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
                             c, ci, ldc, betaNow);
                 } else {

@@ -194,18 +194,22 @@ public final class GemmKernels {
     }
 
     private static void checkMatrix(String arg, float[] x, int off, int ld, int rows, int cols, boolean transposed) {
-        String what = "sgemm: '" + arg + "' (" + rows + "x" + cols + (transposed ? ", stored transposed" : "") + ")";
         if (x == null) {
-            throw new IllegalArgumentException(what + " must not be null");
+            throw new IllegalArgumentException(describe(arg, rows, cols, transposed) + " must not be null");
         }
         if (off < 0 || ld < cols) {
-            throw new IllegalArgumentException(what + " has offset " + off + " and leading dimension " + ld
-                    + "; expected offset >= 0 and leading dimension >= " + cols);
+            throw new IllegalArgumentException(describe(arg, rows, cols, transposed) + " has offset " + off
+                    + " and leading dimension " + ld + "; expected offset >= 0 and leading dimension >= " + cols);
         }
         long end = off + (long) (rows - 1) * ld + cols;
         if (end > x.length) {
-            throw new IllegalArgumentException(what + " at offset " + off + " with leading dimension " + ld
-                    + " reaches element " + end + " but the array holds " + x.length);
+            throw new IllegalArgumentException(describe(arg, rows, cols, transposed) + " at offset " + off
+                    + " with leading dimension " + ld + " reaches element " + end + " but the array holds " + x.length);
         }
+    }
+
+    /** The start of an error message about a matrix argument; built only when there is an error. */
+    private static String describe(String arg, int rows, int cols, boolean transposed) {
+        return "sgemm: '" + arg + "' (" + rows + "x" + cols + (transposed ? ", stored transposed" : "") + ")";
     }
 }
