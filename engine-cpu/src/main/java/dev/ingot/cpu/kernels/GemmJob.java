@@ -45,7 +45,6 @@ final class GemmJob implements Parallel.RangeBody {
     private static final int SLICE_PANELS = 4;
     /** Spins before a waiting worker starts yielding its core. */
     private static final int SPINS = 1 << 14;
-    static final boolean PACKED_KERNEL = !Boolean.getBoolean("x.nopk");
 
     /** One thread's A panels and edge tile, grown on demand and then reused. */
     private static final class Scratch {
@@ -161,8 +160,9 @@ final class GemmJob implements Parallel.RangeBody {
         int unitBase = 0;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            int step = GemmKernels.kStep(k);
+            for (int pc = 0; pc < k; pc += step) {
+                int kc = Math.min(step, k - pc);
                 int packEnd = packBase + slices(nc, kc);
                 for (int i = claim(packNext, packEnd); i >= 0; i = claim(packNext, packEnd)) {
                     packSlice(i - packBase, jc, nc, pc, kc);
@@ -307,7 +307,7 @@ final class GemmJob implements Parallel.RangeBody {
                     }
                 }
                 int ci = cOff + (ic + ir) * ldc + jc + jr;
-                if (rows == MR && cols == NR && PACKED_KERNEL && aSrc != a && bSrc == bp) {
+                if (rows == MR && cols == NR && aSrc != a && bSrc == bp) {
                     GemmMicroKernel.multiply8x2Packed(kc, aSrc, ai, bSrc, bi, c, ci, ldc, betaNow);
                 } else if (rows == MR && cols == NR) {
                     GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -170,7 +171,8 @@ class GemmKernelsTest {
     @ParameterizedTest(name = "transA {0}, transB {1}")
     @MethodSource("transposes")
     void deepProductsCrossSeveralKBlocks(boolean transA, boolean transB) {
-        // K > 1024 runs several K blocks: the first applies beta, the later ones accumulate.
+        // K = 1500 runs three K blocks of 500: the first applies beta, the later ones accumulate.
+        assertTrue(GemmKernels.kStep(1500) < 1500, "K must span several K blocks");
         check(Problem.padded(transA, transB, 37, 45, 1500, 1f, 0.25f), TWO, false);
     }
 
@@ -186,6 +188,16 @@ class GemmKernelsTest {
         check(Problem.padded(transA, transB, 403, 45, 470, 1f, -1f), TWO, false);
         // Short and wide: B is read in place when untransposed, and C's columns are split too.
         check(Problem.padded(transA, transB, 100, 700, 300, 1f, 0.5f), TWO, false);
+    }
+
+    @Test
+    void kIsCutIntoTheFewestEqualBlocks() {
+        assertEquals(1, GemmKernels.kStep(1));
+        assertEquals(GemmKernels.KC, GemmKernels.kStep(GemmKernels.KC));
+        assertEquals(GemmKernels.KC / 2 + 1, GemmKernels.kStep(GemmKernels.KC + 1));
+        assertEquals(GemmKernels.KC, GemmKernels.kStep(4 * GemmKernels.KC));
+        assertEquals(500, GemmKernels.kStep(1500));
+        assertEquals(288, GemmKernels.kStep(576), "a 3x3 convolution over 64 channels: two blocks of 288");
     }
 
     @Test
