@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * The CUDA backend: tensors live in device memory from a {@link CachingAllocator}; convolution,
@@ -284,25 +285,23 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor fromHost(Shape shape, float[] data) {
         KernelChecks.hostArray("fromHost", data == null ? -1 : data.length, shape);
-        CudaStorage s = allocateTensor("fromHost", shape);
-        Tensor t = Tensor.create(this, shape, DType.FLOAT32, s);
-        try {
-            upload(data, s.address());
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
-        return t;
+        return uploadedTensor(shape, DType.FLOAT32, MemorySegment.ofArray(data));
     }
 
     @Override
     public Tensor fromHost(Shape shape, int[] data) {
         KernelChecks.hostArray("fromHost", data == null ? -1 : data.length, shape);
+        Tensor t = uploadedTensor(shape, DType.INT32, MemorySegment.ofArray(data));
+        storage(t).knowValues(data.clone());
+        return t;
+    }
+
+    /** A new tensor holding {@code values} (a heap segment over the caller's array). */
+    private Tensor uploadedTensor(Shape shape, DType dtype, MemorySegment values) {
         CudaStorage s = allocateTensor("fromHost", shape);
-        Tensor t = Tensor.create(this, shape, DType.INT32, s);
+        Tensor t = Tensor.create(this, shape, dtype, s);
         try {
-            upload(data, s.address());
-            s.knowValues(data.clone());
+            upload(values, s.address());
         } catch (RuntimeException e) {
             t.close();
             throw e;
@@ -314,7 +313,7 @@ public final class CudaBackend implements Backend {
     public void copyFromHost(float[] src, Tensor dst) {
         KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.FLOAT32, dst);
         enter("copyFromHost");
-        upload(src, ptr(dst));
+        upload(MemorySegment.ofArray(src), ptr(dst));
     }
 
     @Override
@@ -323,30 +322,20 @@ public final class CudaBackend implements Backend {
         enter("copyFromHost");
         CudaStorage s = storage(dst);
         s.knowBound(-1);
-        upload(src, s.address());
+        upload(MemorySegment.ofArray(src), s.address());
         s.knowValues(src.clone());
     }
 
-    /** Host array -> pinned chunk -> device, queued; the host does not wait for the copies. */
-    private void upload(float[] src, long dst) {
-        long total = src.length * 4L;
+    /**
+     * Host array (as a heap segment) -> pinned chunk -> device, queued; the host does not wait for
+     * the copies.
+     */
+    private void upload(MemorySegment src, long dst) {
+        long total = src.byteSize();
         for (long done = 0; done < total; ) {
             long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
             PinnedStaging.Buffer b = staging.acquire(bytes);
-            MemorySegment.copy(src, (int) (done / 4), b.host, ValueLayout.JAVA_FLOAT, 0, (int) (bytes / 4));
-            CudaDriver.check(CudaDriver.cuMemcpyHtoDAsync(dst + done, b.host, bytes, stream.handle()),
-                    "cuMemcpyHtoDAsync_v2", bytes + " bytes");
-            staging.releaseAfterQueuedWork(b);
-            done += bytes;
-        }
-    }
-
-    private void upload(int[] src, long dst) {
-        long total = src.length * 4L;
-        for (long done = 0; done < total; ) {
-            long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
-            PinnedStaging.Buffer b = staging.acquire(bytes);
-            MemorySegment.copy(src, (int) (done / 4), b.host, ValueLayout.JAVA_INT, 0, (int) (bytes / 4));
+            MemorySegment.copy(src, done, b.host, 0, bytes);
             CudaDriver.check(CudaDriver.cuMemcpyHtoDAsync(dst + done, b.host, bytes, stream.handle()),
                     "cuMemcpyHtoDAsync_v2", bytes + " bytes");
             staging.releaseAfterQueuedWork(b);
@@ -358,29 +347,20 @@ public final class CudaBackend implements Backend {
     public void copyToHost(Tensor src, float[] dst) {
         KernelChecks.copyToHost(this, src, DType.FLOAT32, dst == null ? -1 : dst.length);
         enter("copyToHost");
-        long base = ptr(src);
-        long total = dst.length * 4L;
-        for (long done = 0; done < total; ) {
-            long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
-            PinnedStaging.Buffer b = staging.acquire(bytes);
-            try {
-                CudaDriver.check(CudaDriver.cuMemcpyDtoHAsync(b.host, base + done, bytes, stream.handle()),
-                        "cuMemcpyDtoHAsync_v2", bytes + " bytes of " + src.describe());
-                stream.synchronize();
-                MemorySegment.copy(b.host, ValueLayout.JAVA_FLOAT, 0, dst, (int) (done / 4), (int) (bytes / 4));
-            } finally {
-                staging.releaseNow(b);
-            }
-            done += bytes;
-        }
+        download(src, MemorySegment.ofArray(dst));
     }
 
     @Override
     public void copyToHost(Tensor src, int[] dst) {
         KernelChecks.copyToHost(this, src, DType.INT32, dst == null ? -1 : dst.length);
         enter("copyToHost");
+        download(src, MemorySegment.ofArray(dst));
+    }
+
+    /** Device -> pinned chunk -> host array (as a heap segment), waiting for each chunk. */
+    private void download(Tensor src, MemorySegment dst) {
         long base = ptr(src);
-        long total = dst.length * 4L;
+        long total = dst.byteSize();
         for (long done = 0; done < total; ) {
             long bytes = Math.min(PinnedStaging.CHUNK_BYTES, total - done);
             PinnedStaging.Buffer b = staging.acquire(bytes);
@@ -388,7 +368,7 @@ public final class CudaBackend implements Backend {
                 CudaDriver.check(CudaDriver.cuMemcpyDtoHAsync(b.host, base + done, bytes, stream.handle()),
                         "cuMemcpyDtoHAsync_v2", bytes + " bytes of " + src.describe());
                 stream.synchronize();
-                MemorySegment.copy(b.host, ValueLayout.JAVA_INT, 0, dst, (int) (done / 4), (int) (bytes / 4));
+                MemorySegment.copy(b.host, 0, dst, done, bytes);
             } finally {
                 staging.releaseNow(b);
             }
@@ -515,9 +495,7 @@ public final class CudaBackend implements Backend {
         Pool2dGeometry g = KernelChecks.maxPool2dBackward(this, x, y, dy, spec, dx);
         enter("maxPool2dBackward");
         long total = x.size();
-        launcher.kernel(Kernel.MAX_POOL2D_BACKWARD).i64(total).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
-                .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH())
-                .i32(spec.padW()).ptr(ptr(x)).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+        poolBackward(Kernel.MAX_POOL2D_BACKWARD, total, g).ptr(ptr(x)).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
     }
 
     @Override
@@ -532,9 +510,18 @@ public final class CudaBackend implements Backend {
         Pool2dGeometry g = KernelChecks.avgPool2dBackward(this, dy, spec, dx);
         enter("avgPool2dBackward");
         long total = dx.size();
-        launcher.kernel(Kernel.AVG_POOL2D_BACKWARD).i64(total).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
+        poolBackward(Kernel.AVG_POOL2D_BACKWARD, total, g).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+    }
+
+    /**
+     * A pooling backward kernel's launch with the arguments both share, in the order pooling.cu
+     * declares them: the input elements, the plane sizes and the window; the tensors follow.
+     */
+    private KernelLauncher.Launch poolBackward(Kernel kernel, long inputElements, Pool2dGeometry g) {
+        Pool2dSpec spec = g.spec();
+        return launcher.kernel(kernel).i64(inputElements).i32(g.h()).i32(g.w()).i32(g.p()).i32(g.q())
                 .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH())
-                .i32(spec.padW()).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+                .i32(spec.padW());
     }
 
     // ---------------------------------------------------------------- activations
@@ -579,24 +566,12 @@ public final class CudaBackend implements Backend {
         softmax(Cudnn.CUDNN_SOFTMAX_LOG, "logSoftmaxForward", x, y);
     }
 
-    /** Row-wise softmax of (N, C) as cuDNN's per-channel softmax of (N, C, 1, 1); in place goes through a temporary. */
+    /** Row-wise softmax of (N, C) as cuDNN's per-channel softmax of (N, C, 1, 1). */
     private void softmax(int algo, String op, Tensor x, Tensor y) {
         TensorDescriptor d = descriptors.get(x.shape().dim(0), x.shape().dim(1), 1, 1);
-        boolean inPlace = x.sharesMemoryWith(y);
-        CachingAllocator.Block tmp = inPlace ? allocator.allocate(y.size() * 4L) : null;
-        try {
-            long out = inPlace ? tmp.address() : ptr(y);
-            Cudnn.check(Cudnn.cudnnSoftmaxForward(cudnn(), algo, Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(), seg(x),
-                    zero, d.handle(), seg(out)), "cudnnSoftmaxForward", op + " " + x.shape());
-            if (inPlace) {
-                CudaDriver.check(CudaDriver.cuMemcpyDtoDAsync(ptr(y), out, y.size() * 4L, stream.handle()),
-                        "cuMemcpyDtoDAsync_v2", op + " in place");
-            }
-        } finally {
-            if (tmp != null) {
-                allocator.release(tmp);
-            }
-        }
+        writeApart(y, x.sharesMemoryWith(y), op, out -> Cudnn.check(Cudnn.cudnnSoftmaxForward(cudnn(), algo,
+                Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(), seg(x), zero, d.handle(), seg(out)),
+                "cudnnSoftmaxForward", op + " " + x.shape()));
     }
 
     @Override
@@ -620,13 +595,24 @@ public final class CudaBackend implements Backend {
     private void softmaxGradient(int algo, String op, Tensor y, Tensor dy, Tensor dx) {
         TensorDescriptor d = descriptors.get(y.shape().dim(0), y.shape().dim(1), 1, 1);
         boolean aliased = dx.sharesMemoryWith(y) || dx.sharesMemoryWith(dy);
-        CachingAllocator.Block tmp = aliased ? allocator.allocate(dx.size() * 4L) : null;
+        writeApart(dx, aliased, op, out -> Cudnn.check(Cudnn.cudnnSoftmaxBackward(cudnn(), algo,
+                Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(), seg(y), d.handle(), seg(dy), zero, d.handle(),
+                seg(out)), "cudnnSoftmaxBackward", op + " " + y.shape()));
+    }
+
+    /**
+     * Runs {@code kernel}, which writes to the device address it is given, so that its result ends up
+     * in {@code out}. The Backend contract lets the softmax passes run in place; this backend never
+     * hands cuDNN an output that overlaps an input: when {@code aliased}, the kernel writes a
+     * temporary that is then copied into {@code out}.
+     */
+    private void writeApart(Tensor out, boolean aliased, String op, LongConsumer kernel) {
+        CachingAllocator.Block tmp = aliased ? allocator.allocate(out.size() * 4L) : null;
         try {
-            long out = aliased ? tmp.address() : ptr(dx);
-            Cudnn.check(Cudnn.cudnnSoftmaxBackward(cudnn(), algo, Cudnn.CUDNN_SOFTMAX_MODE_CHANNEL, one, d.handle(),
-                    seg(y), d.handle(), seg(dy), zero, d.handle(), seg(out)), "cudnnSoftmaxBackward", op + " " + y.shape());
+            long address = aliased ? tmp.address() : ptr(out);
+            kernel.accept(address);
             if (aliased) {
-                CudaDriver.check(CudaDriver.cuMemcpyDtoDAsync(ptr(dx), out, dx.size() * 4L, stream.handle()),
+                CudaDriver.check(CudaDriver.cuMemcpyDtoDAsync(ptr(out), address, out.size() * 4L, stream.handle()),
                         "cuMemcpyDtoDAsync_v2", op + " in place");
             }
         } finally {

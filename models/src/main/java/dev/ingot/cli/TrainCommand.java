@@ -16,6 +16,7 @@ import dev.ingot.nn.History;
 import dev.ingot.nn.Sequential;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
+import dev.ingot.nn.TrainingProgress;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -113,7 +114,8 @@ final class TrainCommand implements Callable<Integer> {
         Path checkpointFile = output.resolve(CHECKPOINT);
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
-        int runBatch = checkpoint != null && checkpoint.progress().batchSize() > 0 ? checkpoint.progress().batchSize()
+        TrainingProgress resumed = checkpoint != null ? checkpoint.progress() : null;
+        int runBatch = resumed != null && resumed.batchSize() > 0 ? resumed.batchSize()
                 : batchSize != null ? batchSize : 32;
         int runEpochs = epochs != null ? epochs : recipe.epochs();
         if (checkpoint != null) {
@@ -138,9 +140,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             train = train.subset(0, limitTrain);
         }
-        if (checkpoint != null && checkpoint.progress().trainImages() > 0
-                && checkpoint.progress().trainImages() != train.size()) {
-            throw new IllegalArgumentException("the checkpoint's run trained on " + checkpoint.progress().trainImages()
+        if (resumed != null && resumed.trainImages() > 0 && resumed.trainImages() != train.size()) {
+            throw new IllegalArgumentException("the checkpoint's run trained on " + resumed.trainImages()
                     + " images but this one has " + train.size() + " (use the same --limit-train)");
         }
 
@@ -157,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
                     : VALIDATION));
             if (checkpoint != null) {
                 out.printf(Locale.ROOT, "resuming %s at epoch %d, step %d%n", checkpointFile,
-                        checkpoint.progress().epoch() + 1, checkpoint.progress().step());
+                        resumed.epoch() + 1, resumed.step());
             }
             ObjectNode settings = MetricsFile.settings(recipe.name(), recipe.dataset(), b.name(), b.description(),
                     runSeed, runBatch, runEpochs, train.size(), test.size(), net.parameterCount(),

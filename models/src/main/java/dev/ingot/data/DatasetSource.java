@@ -75,9 +75,4 @@ public record DatasetSource(String dataset, String folder, List<URI> mirrors, Li
             "Instead of the tarball, its extracted batch files (data_batch_1.bin ... data_batch_5.bin, test_batch.bin,"
                     + " batches.meta.txt; each plain or gzipped as .bin.gz) may sit directly in this folder or in its "
                     + Cifar10Reader.EXTRACTED_FOLDER + "/ subfolder.");
-
-    /** The canonical address of {@code file} at the first mirror. */
-    public URI addressOf(RemoteFile file) {
-        return mirrors.getFirst().resolve(file.name());
-    }
 }

@@ -14,8 +14,7 @@ import java.util.Map;
  */
 public final class Adam implements Optimizer {
     private final AdamSpec spec;
-    private final OptimizerState state = new OptimizerState();
-    private long steps;
+    private final OptimizerState state = new OptimizerState("Adam");
 
     public Adam(AdamSpec spec) {
         if (spec == null) {
@@ -35,34 +34,26 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step(List<Parameter> parameters) {
-        long t = steps + 1;
+        long t = state.steps() + 1;
         for (Parameter p : parameters) {
             p.value().backend().adamStep(p.value(), p.grad(), state.get("m", p), state.get("v", p), spec, t);
         }
-        steps = t;
+        state.countStep();
     }
 
     @Override
     public long steps() {
-        return steps;
+        return state.steps();
     }
 
     @Override
     public void restoreSteps(long steps) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("Adam step count must be at least 0, got " + steps);
-        }
-        this.steps = steps;
+        state.restoreSteps(steps);
     }
 
     @Override
     public Map<String, Tensor> state(List<Parameter> parameters) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Parameter p : parameters) {
-            out.put("m." + p.name(), state.get("m", p));
-            out.put("v." + p.name(), state.get("v", p));
-        }
-        return out;
+        return state.buffers(parameters, "m", "v");
     }
 
     @Override

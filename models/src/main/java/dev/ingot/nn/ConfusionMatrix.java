@@ -76,7 +76,7 @@ public final class ConfusionMatrix {
 
     /** Of the images of class {@code c}, the fraction predicted as {@code c}; NaN if there were none. */
     public double recall(int c) {
-        long actual = Arrays.stream(counts[c]).sum();
+        long actual = support(c);
         return actual == 0 ? Double.NaN : (double) counts[c][c] / actual;
     }
 

@@ -67,20 +67,15 @@ public final class Conv2d implements Layer {
         state.build(backend, inputShape, out);
         long fanIn = (long) c * kernelH * kernelW;
         long fanOut = (long) filters * kernelH * kernelW;
-        weight = new Parameter("weight",
-                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), fanIn, fanOut)).detach(),
-                backend.zeros(w).detach());
-        bias = new Parameter("bias", backend.zeros(Shape.of(filters)).detach(), backend.zeros(Shape.of(filters)).detach());
+        weight = Parameter.withZeroGradient("weight",
+                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), fanIn, fanOut)));
+        bias = Parameter.withZeroGradient("bias", backend.zeros(Shape.of(filters)));
         return out;
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        int n = state.checkInput(x);
-        Tensor y = state.cache.get("y", state.batched(state.outputShape(), n));
-        state.backend().conv2dForward(x, weight.value(), bias.value(), spec, y);
-        state.record(mode, x, y);
-        return y;
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.conv2dForward(x, weight.value(), bias.value(), spec, y));
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class Flatten implements Layer {
     @Override
     public Tensor forward(Tensor x, Mode mode) {
         int n = state.checkInput(x);
-        Tensor y = x.view(state.batched(state.outputShape(), n));
+        Tensor y = x.view(LayerState.batched(state.outputShape(), n));
         state.record(mode, x, y);
         return y;
     }

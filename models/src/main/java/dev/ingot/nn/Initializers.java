@@ -20,7 +20,7 @@ public final class Initializers {
             throw new IllegalArgumentException("Glorot-uniform needs positive fans, got fanIn " + fanIn
                     + ", fanOut " + fanOut);
         }
-        double limit = Math.sqrt(6.0 / (fanIn + fanOut));
+        double limit = glorotLimit(fanIn, fanOut);
         float[] values = new float[count];
         for (int i = 0; i < count; i++) {
             values[i] = (float) random.nextDouble(-limit, limit);
@@ -28,7 +28,7 @@ public final class Initializers {
         return values;
     }
 
-    /** The Glorot-uniform limit {@code sqrt(6 / (fanIn + fanOut))}, for tests and summaries. */
+    /** The Glorot-uniform limit {@code sqrt(6 / (fanIn + fanOut))}. */
     public static double glorotLimit(long fanIn, long fanOut) {
         return Math.sqrt(6.0 / (fanIn + fanOut));
     }

@@ -10,6 +10,10 @@ import java.util.Arrays;
  * What every layer keeps besides its parameters: the backend it was built on, its per-sample
  * input and output shapes, its reusable buffers, and the tape entry (input and output of the last
  * training-mode forward) that its backward pass reads. One per layer, by composition.
+ *
+ * <p>It also runs the part of a pass that is the same in every layer (check the argument, take
+ * the buffer, record the tape), so that a layer's own {@code forward} and {@code backward} only
+ * name the kernel: {@code state.forward(input, mode, (b, x, y) -> b.reluForward(x, y))}.
  */
 final class LayerState implements AutoCloseable {
     private final String kind;
@@ -17,6 +21,8 @@ final class LayerState implements AutoCloseable {
     private Backend backend;
     private Shape inputShape;
     private Shape outputShape;
+    /** {@link #outputShape} for the last batch size, kept so that a steady batch size makes no new Shape. */
+    private Shape batchOutputShape;
     private Tensor input;
     private Tensor output;
     private boolean recorded;
@@ -44,10 +50,6 @@ final class LayerState implements AutoCloseable {
     Backend backend() {
         requireBuilt();
         return backend;
-    }
-
-    Shape inputShape() {
-        return inputShape;
     }
 
     Shape outputShape() {
@@ -80,12 +82,61 @@ final class LayerState implements AutoCloseable {
         return s.dim(0);
     }
 
-    /** Batched output shape for a batch of {@code n}. */
-    Shape batched(Shape perSample, int n) {
+    /** {@code perSample} with a batch dimension of {@code n} in front. */
+    static Shape batched(Shape perSample, int n) {
         int[] d = new int[perSample.rank() + 1];
         d[0] = n;
         System.arraycopy(perSample.dims(), 0, d, 1, perSample.rank());
         return Shape.of(d);
+    }
+
+    /** Checks a forward input {@code x} and returns the output buffer for its batch size. */
+    private Tensor outputBuffer(Tensor x) {
+        int n = checkInput(x);
+        if (batchOutputShape == null || batchOutputShape.dim(0) != n) {
+            batchOutputShape = batched(outputShape, n);
+        }
+        return cache.get("y", batchOutputShape);
+    }
+
+    /**
+     * A layer's forward kernel: writes {@code y} from {@code x}. Everything else it needs comes
+     * from the layer; a lambda that captures nothing is made once, not per call.
+     */
+    @FunctionalInterface
+    interface ForwardKernel {
+        void run(Backend backend, Tensor x, Tensor y);
+    }
+
+    /** A layer's backward kernel: writes {@code dx} from the recorded {@code x} and {@code y}, and {@code dy}. */
+    @FunctionalInterface
+    interface BackwardKernel {
+        void run(Backend backend, Tensor x, Tensor y, Tensor dy, Tensor dx);
+    }
+
+    /**
+     * The forward pass every computing layer shares: checks {@code x}, runs {@code kernel} into
+     * the output buffer for x's batch size, and records the tape entry.
+     */
+    Tensor forward(Tensor x, Mode mode, ForwardKernel kernel) {
+        Tensor y = outputBuffer(x);
+        kernel.run(backend, x, y);
+        record(mode, x, y);
+        return y;
+    }
+
+    /**
+     * The backward pass of a layer without parameters: checks {@code dy} against the tape and, when
+     * {@code wanted}, runs {@code kernel} into the input-gradient buffer; {@code null} otherwise.
+     */
+    Tensor inputGradient(Tensor dy, boolean wanted, BackwardKernel kernel) {
+        Tensor x = checkBackward(dy);
+        if (!wanted) {
+            return null;
+        }
+        Tensor dx = cache.get("dx", x.shape());
+        kernel.run(backend, x, output, dy, dx);
+        return dx;
     }
 
     /** Records the tape entry of a forward pass (or clears it, in inference mode). */
@@ -113,10 +164,6 @@ final class LayerState implements AutoCloseable {
         return input;
     }
 
-    Tensor recordedOutput() {
-        return output;
-    }
-
     private void requireBuilt() {
         if (closed) {
             throw new IllegalStateException(kind + ": layer is closed");
@@ -125,10 +172,6 @@ final class LayerState implements AutoCloseable {
             throw new IllegalStateException(kind + ": layer is not built; build the model first"
                     + " (Sequential.build(backend, inputShape, seed))");
         }
-    }
-
-    boolean isBuilt() {
-        return backend != null;
     }
 
     @Override

@@ -46,22 +46,18 @@ public final class Linear implements Layer {
         Shape out = Shape.of(units);
         state.build(backend, inputShape, out);
         Shape w = Shape.of(in, units);
-        weight = new Parameter("weight",
-                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)).detach(),
-                backend.zeros(w).detach());
-        bias = new Parameter("bias", backend.zeros(out).detach(), backend.zeros(out).detach());
+        weight = Parameter.withZeroGradient("weight",
+                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)));
+        bias = Parameter.withZeroGradient("bias", backend.zeros(out));
         return out;
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        int n = state.checkInput(x);
-        Backend b = state.backend();
-        Tensor y = state.cache.get("y", Shape.of(n, units));
-        b.gemm(false, false, 1f, x, weight.value(), 0f, y);
-        b.biasAdd(y, bias.value(), y);
-        state.record(mode, x, y);
-        return y;
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> {
+            b.gemm(false, false, 1f, x, weight.value(), 0f, y);
+            b.biasAdd(y, bias.value(), y);
+        });
     }
 
     @Override

@@ -40,23 +40,14 @@ public final class MaxPool2d implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        int n = state.checkInput(x);
-        Tensor y = state.cache.get("y", state.batched(state.outputShape(), n));
-        state.backend().maxPool2dForward(x, spec, y);
-        state.record(mode, x, y);
-        return y;
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.maxPool2dForward(x, spec, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        Tensor x = state.checkBackward(dy);
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = state.cache.get("dx", x.shape());
-        state.backend().maxPool2dBackward(x, state.recordedOutput(), dy, spec, dx);
-        return dx;
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient,
+                (b, x, y, dy, dx) -> b.maxPool2dBackward(x, y, dy, spec, dx));
     }
 
     @Override

@@ -25,6 +25,14 @@ public record Parameter(String name, Tensor value, Tensor grad) {
         }
     }
 
+    /**
+     * A new parameter holding {@code value} and a zero gradient of its shape on the same backend,
+     * both detached from any open {@link dev.ingot.core.TensorScope}: the layer that makes them owns them.
+     */
+    static Parameter withZeroGradient(String name, Tensor value) {
+        return new Parameter(name, value.detach(), value.backend().zeros(value.shape()).detach());
+    }
+
     /** The same tensors under another name (a model prefixes its layers' names with their index). */
     public Parameter named(String newName) {
         return new Parameter(newName, value, grad);

@@ -25,24 +25,14 @@ public final class ReLU implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        state.checkInput(x);
+    public Tensor forward(Tensor input, Mode mode) {
         // A buffer of its own rather than in place: the layer before may need its output in backward.
-        Tensor y = state.cache.get("y", x.shape());
-        state.backend().reluForward(x, y);
-        state.record(mode, x, y);
-        return y;
+        return state.forward(input, mode, (b, x, y) -> b.reluForward(x, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        state.checkBackward(dy);
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = state.cache.get("dx", dy.shape());
-        state.backend().reluBackward(state.recordedOutput(), dy, dx);
-        return dx;
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient, (b, x, y, dy, dx) -> b.reluBackward(y, dy, dx));
     }
 
     @Override

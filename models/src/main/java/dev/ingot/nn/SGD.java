@@ -14,8 +14,7 @@ import java.util.Map;
  */
 public final class SGD implements Optimizer {
     private final SgdSpec spec;
-    private final OptimizerState state = new OptimizerState();
-    private long steps;
+    private final OptimizerState state = new OptimizerState("SGD");
 
     public SGD(SgdSpec spec) {
         if (spec == null) {
@@ -34,31 +33,23 @@ public final class SGD implements Optimizer {
             Tensor velocity = spec.momentum() == 0 ? null : state.get("velocity", p);
             p.value().backend().sgdStep(p.value(), p.grad(), velocity, spec);
         }
-        steps++;
+        state.countStep();
     }
 
     @Override
     public long steps() {
-        return steps;
+        return state.steps();
     }
 
     @Override
     public void restoreSteps(long steps) {
-        if (steps < 0) {
-            throw new IllegalArgumentException("SGD step count must be at least 0, got " + steps);
-        }
-        this.steps = steps;
+        state.restoreSteps(steps);
     }
 
+    /** The velocity buffers; none without momentum. */
     @Override
     public Map<String, Tensor> state(List<Parameter> parameters) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        if (spec.momentum() != 0) {
-            for (Parameter p : parameters) {
-                out.put("velocity." + p.name(), state.get("velocity", p));
-            }
-        }
-        return out;
+        return spec.momentum() == 0 ? new LinkedHashMap<>() : state.buffers(parameters, "velocity");
     }
 
     @Override

@@ -37,7 +37,6 @@ public final class Sequential implements AutoCloseable {
     private final List<Shape> outputShapes = new ArrayList<>();
     private Backend backend;
     private Shape inputShape;
-    private Shape outputShape;
     private long seed;
     private boolean recorded;
     private boolean closed;
@@ -100,7 +99,6 @@ public final class Sequential implements AutoCloseable {
         }
         this.backend = backend;
         this.inputShape = inputShape;
-        this.outputShape = shape;
         this.seed = seed;
         return this;
     }
@@ -178,7 +176,7 @@ public final class Sequential implements AutoCloseable {
     /** Per-sample output shape: {@code (classes)} for a classifier. */
     public Shape outputShape() {
         requireBuilt();
-        return outputShape;
+        return outputShapes.getLast();
     }
 
     /** The seed the weights were initialised from. */

@@ -35,23 +35,14 @@ public final class Softmax implements Layer {
     }
 
     @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        state.checkInput(x);
-        Tensor y = state.cache.get("y", x.shape());
-        state.backend().softmaxForward(x, y);
-        state.record(mode, x, y);
-        return y;
+    public Tensor forward(Tensor input, Mode mode) {
+        return state.forward(input, mode, (b, x, y) -> b.softmaxForward(x, y));
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        state.checkBackward(dy);
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = state.cache.get("dx", dy.shape());
-        state.backend().softmaxBackward(state.recordedOutput(), dy, dx);
-        return dx;
+    public Tensor backward(Tensor outputGradient, boolean inputGradient) {
+        return state.inputGradient(outputGradient, inputGradient,
+                (b, x, y, dy, dx) -> b.softmaxBackward(y, dy, dx));
     }
 
     @Override

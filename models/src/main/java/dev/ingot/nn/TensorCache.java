@@ -53,20 +53,6 @@ public final class TensorCache implements AutoCloseable {
         return t;
     }
 
-    /** Number of tensors held (for tests that check buffers are reused). */
-    public int size() {
-        return tensors.size();
-    }
-
-    /** Bytes held. */
-    public long bytes() {
-        long b = 0;
-        for (Tensor t : tensors.values()) {
-            b += t.size() * t.dtype().byteSize();
-        }
-        return b;
-    }
-
     @Override
     public void close() {
         for (Tensor t : tensors.values()) {

@@ -265,11 +265,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Shape batchShape(int n) {
-        int[] d = model.inputShape().dims();
-        int[] s = new int[d.length + 1];
-        s[0] = n;
-        System.arraycopy(d, 0, s, 1, d.length);
-        return Shape.of(s);
+        return LayerState.batched(model.inputShape(), n);
     }
 
     private void checkData(String role, Dataset data) {

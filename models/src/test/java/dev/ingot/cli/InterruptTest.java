@@ -2,8 +2,8 @@ package dev.ingot.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ingot.data.SharedData;
 import dev.ingot.nn.TestBackend;
-import dev.ingot.nn.TestData;
 import dev.ingot.nn.TrainingProgress;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class InterruptTest {
 
     @Test
     void terminatedRunSavesMidEpochAndResumes(@TempDir Path dir) throws Exception {
-        Path data = TestData.dirWith("mnist");
+        Path data = SharedData.require("mnist");
         Path checkpoint = dir.resolve("checkpoint.safetensors");
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(javaBin, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",

@@ -2,8 +2,8 @@ package dev.ingot.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ingot.data.SharedData;
 import dev.ingot.nn.TestBackend;
-import dev.ingot.nn.TestData;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +62,7 @@ class TrainCommandTest {
 
     @Test
     void trainWritesCheckpointMetricsAndCurvesThenEvaluateReadsTheCheckpoint(@TempDir Path dir) throws IOException {
-        Path data = TestData.dirWith("mnist");
+        Path data = SharedData.require("mnist");
         Result r = run(train(dir, data, "--epochs", "2"));
         assertEquals(0, r.code(), show(r));
         assertTrue(r.out().contains("epoch 2/2: loss"), show(r));
@@ -106,7 +106,7 @@ class TrainCommandTest {
 
     @Test
     void resumeContinuesTheRunInTheOutputFolder(@TempDir Path dir) throws IOException {
-        Path data = TestData.dirWith("mnist");
+        Path data = SharedData.require("mnist");
         Result first = run(train(dir, data, "--epochs", "1", "--no-validation"));
         assertEquals(0, first.code(), show(first));
 

@@ -10,12 +10,12 @@ import java.nio.file.Path;
  * {@code ingot.test.dataDir} that models/pom.xml sets to {@code ../shared/data} beside the checkout.
  * A test whose data is absent is skipped, saying where it looked.
  */
-final class SharedData {
+public final class SharedData {
     private SharedData() {
     }
 
     /** The data folder holding {@code sub} (e.g. "mnist"); skips the test when it is absent. */
-    static Path require(String sub) {
+    public static Path require(String sub) {
         String env = System.getenv(DataDir.ENVIRONMENT_VARIABLE);
         String property = System.getProperty("ingot.test.dataDir");
         String chosen = env != null && !env.isBlank() ? env : property;

@@ -3,6 +3,7 @@ package dev.ingot.models;
 import dev.ingot.core.Backend;
 import dev.ingot.data.Dataset;
 import dev.ingot.data.Datasets;
+import dev.ingot.data.SharedData;
 import dev.ingot.data.Split;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
@@ -10,11 +11,9 @@ import dev.ingot.nn.History;
 import dev.ingot.nn.Parameter;
 import dev.ingot.nn.Sequential;
 import dev.ingot.nn.TestBackend;
-import dev.ingot.nn.TestData;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.checkpoint.Checkpoint;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,23 +33,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and an interrupted-and-resumed run ends bit for bit where the uninterrupted one does.
  */
 class MnistTrainingTest {
-    private static Backend backend;
+    private static final Backend backend = TestBackend.shared();
     private static Dataset train;
     private static Dataset test;
 
     @BeforeAll
     static void load() {
-        Path dir = TestData.dirWith("mnist");
+        Path dir = SharedData.require("mnist");
         train = Datasets.load("mnist", Split.TRAIN, dir, false);
         test = Datasets.load("mnist", Split.TEST, dir, false);
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
     }
 
     @Test

@@ -5,8 +5,6 @@ import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.SgdSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -20,19 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Initialisation, dropout, optimizer updates, buffer reuse and the errors of misuse. */
 class LayerBehaviourTest {
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    private static final Backend backend = TestBackend.shared();
 
     @Test
     void glorotUniformKernelsAndZeroBiases() {

@@ -5,8 +5,6 @@ import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.Pool2dSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -22,19 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LayerGradientTest {
     private static final double ATOL = 1e-3;
     private static final double RTOL = 2e-3;
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    private static final Backend backend = TestBackend.shared();
 
     private static float[] uniform(long seed, Shape s) {
         return GradientCheck.uniform(new SplittableRandom(seed), (int) s.size(), -1, 1);

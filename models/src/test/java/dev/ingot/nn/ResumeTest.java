@@ -5,8 +5,6 @@ import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.data.Dataset;
 import dev.ingot.nn.checkpoint.Checkpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,19 +30,7 @@ class ResumeTest {
     private static final int EPOCHS = 3;
     private static final int BATCH = 16; // 100 images: 6 full batches and a partial one of 4
     private static final long SEED = 2024;
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    private static final Backend backend = TestBackend.shared();
 
     private record Run(Map<String, float[]> state, History history) {
     }

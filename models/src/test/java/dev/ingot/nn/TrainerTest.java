@@ -5,8 +5,6 @@ import dev.ingot.core.Shape;
 import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.SgdSpec;
 import dev.ingot.data.Dataset;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,21 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link Trainer#fit} and {@link Trainer#evaluate} on small synthetic images. */
 class TrainerTest {
-    private static Backend backend;
+    private static final Backend backend = TestBackend.shared();
     private static final Dataset TRAIN = SyntheticData.bands("bands-train", 150, 1, 9, 8, 3, 1);
     private static final Dataset TEST = SyntheticData.bands("bands-test", 61, 1, 9, 8, 3, 2);
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
 
     static Sequential smallCnn() {
         return new Sequential(new Conv2d(4, 3), new ReLU(), new MaxPool2d(2), new Flatten(), new Dropout(0.1f),

@@ -1,6 +1,7 @@
 package dev.ingot.gradcheck;
 
 import dev.ingot.core.Shape;
+import dev.ingot.parity.ParityAssertions;
 import dev.ingot.parity.ParityLedger;
 
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ final class FiniteDifferences {
             double err = Math.abs(numeric - analytic[j]);
             double allowed = tol * (Math.abs(analytic[j]) + meanAbs);
             double ratio = allowed == 0 ? (err == 0 ? 0 : Double.POSITIVE_INFINITY) : err / allowed;
-            String at = index(shape, j) + ": numeric " + numeric + ", analytic " + analytic[j];
+            String at = ParityAssertions.index(shape, j) + ": numeric " + numeric + ", analytic " + analytic[j];
             if (ratio > worst) {
                 worst = ratio;
                 worstAt = at;
@@ -101,17 +102,6 @@ final class FiniteDifferences {
                     + String.join("\n", offenders) + "\n  tolerance: " + tol
                     + " * (|analytic| + mean |analytic| " + String.format("%.3g", meanAbs) + ") (" + why + ")");
         }
-    }
-
-    private static String index(Shape shape, int flat) {
-        int[] dims = shape.dims();
-        int[] idx = new int[dims.length];
-        long rest = flat;
-        for (int d = dims.length - 1; d >= 0; d--) {
-            idx[d] = (int) (rest % dims[d]);
-            rest /= dims[d];
-        }
-        return flat + " " + java.util.Arrays.toString(idx);
     }
 
     /** {@code sum_i r[i] * y[i]} in double. */

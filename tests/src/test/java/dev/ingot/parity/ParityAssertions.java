@@ -130,7 +130,7 @@ public final class ParityAssertions {
     }
 
     /** {@code 17 [0, 1, 2, 5]}: the flat index and the index per dimension. */
-    static String index(Shape shape, int flat) {
+    public static String index(Shape shape, int flat) {
         if (flat < 0) {
             return "-";
         }

@@ -102,10 +102,6 @@ public final class ParityLedger {
         return PASSED.isEmpty() && SKIPPED.isEmpty() && FAILED.isEmpty();
     }
 
-    public static synchronized int passedCount(Suite suite) {
-        return (int) PASSED.keySet().stream().filter(e -> e.suite() == suite).count();
-    }
-
     /** One line per suite that recorded anything, in {@link Suite} order. */
     public static synchronized List<String> summaryLines() {
         List<String> lines = new ArrayList<>();

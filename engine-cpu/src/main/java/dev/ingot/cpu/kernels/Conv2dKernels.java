@@ -344,19 +344,13 @@ public final class Conv2dKernels implements AutoCloseable {
         });
     }
 
-    /** Sum of dy[off .. off + len): vector partial sums, then the tail. */
+    /**
+     * Sum of dy[off .. off + len), in {@link RowPrimitives#sum}'s fixed lane order: the JDK's
+     * {@code reduceLanes(ADD)} gives different bits before and after C2 compiles the caller, which
+     * made a resumed training run differ from an uninterrupted one in the last bit.
+     */
     private static float planeSum(float[] dy, long offset, int len) {
-        int off = Math.toIntExact(offset);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int upper = S.loopBound(len); i < upper; i += S.length()) {
-            acc = acc.add(FloatVector.fromArray(S, dy, off + i));
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) {
-            sum += dy[off + i];
-        }
-        return sum;
+        return RowPrimitives.sum(dy, Math.toIntExact(offset), len);
     }
 
     // ---------------------------------------------------------------- im2col / col2im

@@ -61,9 +61,4 @@ public enum CudaLibrary {
             case CUDNN -> List.of("libcudnn_*.so." + major);
         };
     }
-
-    /** The first soname, e.g. "libcudnn.so.9", for messages. */
-    public String preferredSoname() {
-        return sonames.getFirst();
-    }
 }

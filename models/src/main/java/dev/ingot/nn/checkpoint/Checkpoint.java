@@ -155,8 +155,9 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
      * seed as the saved run.
      */
     public void restore(Trainer trainer) {
-        if (seed() != trainer.seed()) {
-            throw new IllegalArgumentException(file + ": the checkpoint's seed is " + seed() + " but the trainer's is "
+        long seed = seed();
+        if (seed != trainer.seed()) {
+            throw new IllegalArgumentException(file + ": the checkpoint's seed is " + seed + " but the trainer's is "
                     + trainer.seed() + "; a resumed run must use the seed of the run it continues");
         }
         Map<String, String> saved = optimizerConfig();

@@ -6,8 +6,6 @@ import dev.ingot.core.Backend;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.nn.TestBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,19 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The safetensors file format: layout, round trip, corruption detection and atomic replacement. */
 class SafeTensorsTest {
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackend.open();
-    }
-
-    @AfterAll
-    static void close() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    private static final Backend backend = TestBackend.shared();
 
     private static float[] values(int n, float start) {
         float[] v = new float[n];
