@@ -95,7 +95,9 @@ final class GemmMicroKernel {
      * {@link #multiply8x2} for packed panels (A at strides (1, 8), B rows NR = 2V apart), four K
      * steps per loop trip: the constant strides let C2 drop the bounds checks from the loop and
      * the unrolling halves the loop overhead per FMA (measured in cache: 280 against 275 GFLOP/s
-     * on one Zen 5 core, whose FMA peak is about 285).
+     * on one Zen 5 core, whose FMA peak is about 285). Its store of the tile repeats
+     * {@link #multiply8x2}'s on purpose: sixteen accumulators cannot go to a shared method without
+     * C2 boxing them (this package's rule), and a store through an array would cost a spill.
      */
     static void multiply8x2Packed(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
                                   float beta) {
