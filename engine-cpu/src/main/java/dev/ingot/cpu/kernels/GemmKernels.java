@@ -10,11 +10,11 @@ import dev.ingot.cpu.parallel.Parallel;
  * <h2>Loop order and blocking</h2>
  * <pre>
  *   for jc in [0, N) step NC                     B block: KC x NC, stays in L3
- *     for pc in [0, K) step KC
- *       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels          (bp)
- *       for ic in [0, M) step MC                 A block: MC x KC = 256 KiB, stays in L2
- *         pack alpha * op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (ap)
- *         for jr in [0, NC) step NR              B micro-panel: KC x NR = 32 KiB, stays in L1
+ *     for pc in [0, K) step kStep(K) <= KC     (equal K blocks)
+ *       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels          (bp, shared by the threads)
+ *       for ic in [0, M) step MC                 A block: MC x KC = 512 KiB, stays in L2
+ *         pack alpha * op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (ap, the thread's own)
+ *         for jr in [0, NC) step NR              B micro-panel: KC x NR = 64 KiB, from L1/L2
  *           for ir in [0, MC) step MR
  *             C[ic+ir : +MR, jc+jr : +NR]  (=|+=)  ap-panel . bp-panel   (micro-kernel)
  * </pre>
@@ -24,18 +24,22 @@ import dev.ingot.cpu.parallel.Parallel;
  * chains (more than the FMA latency x FMA ports, 4 x 2 on Zen 5) so the FMA units never wait.
  * Packing makes every load in the micro-kernel sequential, whatever the transposes, offsets and
  * leading dimensions, and pads edge panels with zeros so the micro-kernel never branches; only
- * the store of an edge tile goes through a small buffer. When C is only a few tiles wide (tall),
- * each A (B) panel would be used too few times to repay its copy, and an untransposed operand is
- * read in place instead (see {@link #block}). alpha is applied while packing A; beta on the first
- * K block only (later blocks add), and a zero beta never reads C, so NaNs in C vanish.
+ * the store of an edge tile goes through a small buffer ({@link GemmPacking} says how the copies
+ * are ordered for the memory system). When C is only a few tiles wide (tall), each A (B) panel
+ * would be used too few times to repay its copy, and an untransposed operand is read in place
+ * instead (see {@link GemmJob}). alpha is applied while packing A; beta on the first K block only
+ * (later blocks add), and a zero beta never reads C, so NaNs in C vanish.
  *
  * <h2>Threads</h2>
- * A product of at least {@link #PARALLEL_MACS} multiply-adds is split over the {@link Parallel}
- * pool by its longer output side, in whole register tiles, one contiguous share per thread; each
- * thread packs its own panels into its own buffers (thread-local, grown once, then reused), so
- * nothing is shared but the read-only inputs and disjoint parts of C. Every element of C is
- * computed by the same sequence of operations whatever the thread count, so results are
- * bit-identical for 1 and 2 threads.
+ * A product of at least {@link #PARALLEL_MACS} multiply-adds runs on all threads of the
+ * {@link Parallel} pool in one parallel region (one fork and join per product). The threads share
+ * the packing of each B block and then claim the block's rows of C, MC rows at a time, each
+ * packing its own A rows: B is packed once, not once per thread, and a thread slowed by another
+ * process simply claims less ({@link GemmJob} has the protocol). Every element of C is computed
+ * by the same sequence of operations whoever computes it, so results are bit-identical for any
+ * thread count. Buffers are per thread (A panels, edge tile) and per calling thread (the job with
+ * its B block), grown once, then reused: a product allocates nothing on our side (the pool's
+ * fork and join allocate their tasks).
  */
 public final class GemmKernels {
     static final int V = GemmMicroKernel.V;
@@ -43,45 +47,30 @@ public final class GemmKernels {
     static final int MR = 8;
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * V;
-    /** Depth of a K block: a KC x NR panel of B is 32 KiB with 16 lanes, within the 48 KiB L1. */
-    static final int KC = 256;
-    /** Rows of an A block: MC x KC floats = 256 KiB in the 1 MiB L2, beside the streaming B panels. */
+    /**
+     * Largest depth of a K block; K is cut into equal blocks no deeper than this ({@link #kStep}).
+     * Every K block re-reads and re-writes all of C, and a 2048 x 2048 C (16 MiB) no longer stays
+     * in the L3 beside B: 512 halves those passes against 256, which measured 4-6 % faster at 2048
+     * (and the same at 1024), although a KC x NR panel of B (64 KiB) then streams from L2 rather
+     * than staying in the 48 KiB L1: the micro-kernel's 16 FMAs per 2 loads of B hide that.
+     */
+    static final int KC = 512;
+    /** Rows of an A block: MC x KC floats = 512 KiB in the 1 MiB L2, beside the streaming B panels. */
     static final int MC = 256;
-    /** Columns of a B block: KC x NC floats = 4 MiB, within the shared L3. */
+    /** Columns of a B block: KC x NC floats = 8 MiB, within the shared L3. */
     static final int NC = 4096 / NR * NR;
     /**
      * Products smaller than this many multiply-adds run on the calling thread: about 80 us on one
      * Zen 5 core, against 5-40 us measured to wake a parked pool worker on these (virtual) machines.
      */
     static final long PARALLEL_MACS = 1L << 23;
-    /** C at most this many columns (rows) wide reads an untransposed A (B) in place; see {@link #block}. */
+    /** C at most this many columns (rows) wide reads an untransposed A (B) in place; see {@link GemmJob}. */
     static final int IN_PLACE_LIMIT = 4 * NR;
 
     private GemmKernels() {
     }
 
-    /** One thread's packing buffers, grown on demand and then reused by every product on that thread. */
-    private static final class Scratch {
-        float[] ap = new float[0];
-        float[] bp = new float[0];
-        final float[] tile = new float[MR * NR];
-
-        float[] ap(int size) {
-            if (ap.length < size) {
-                ap = new float[size];
-            }
-            return ap;
-        }
-
-        float[] bp(int size) {
-            if (bp.length < size) {
-                bp = new float[size];
-            }
-            return bp;
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<GemmJob> JOBS = ThreadLocal.withInitial(GemmJob::new);
 
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C}; A is (M, K) with row stride lda, or (K, M) when
@@ -102,23 +91,26 @@ public final class GemmKernels {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        boolean splitN = n >= m;
-        int tiles = splitN ? (n + NR - 1) / NR : (m + MR - 1) / MR;
-        int parts = (long) m * n * k < PARALLEL_MACS ? 1 : Math.min(parallel.threads(), tiles);
-        if (parts <= 1) {
-            block(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc);
-            return;
-        }
-        parallel.forEachPart(parts, (part, count) -> {
-            int t0 = (int) ((long) tiles * part / count), t1 = (int) ((long) tiles * (part + 1) / count);
-            if (splitN) {
-                block(transA, transB, 0, m, t0 * NR, Math.min(n, t1 * NR), k, alpha, a, aOff, lda, null,
-                        b, bOff, ldb, beta, c, cOff, ldc);
+        int parts = (long) m * n * k < PARALLEL_MACS ? 1 : parallel.threads();
+        run(parallel, transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc, parts);
+    }
+
+    /** Runs the product on this thread's {@link GemmJob}, over {@code parts} workers of {@code parallel}. */
+    private static void run(Parallel parallel, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] packedA, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc, int parts) {
+        GemmJob job = JOBS.get();
+        int workers = job.set(transA, transB, m, n, k, alpha, a, aOff, lda, packedA, b, bOff, ldb, beta, c, cOff, ldc,
+                parts);
+        try {
+            if (workers <= 1) {
+                job.run(0, 1);
             } else {
-                block(transA, transB, t0 * MR, Math.min(m, t1 * MR), 0, n, k, alpha, a, aOff, lda, null,
-                        b, bOff, ldb, beta, c, cOff, ldc);
+                parallel.forEachPart(workers, job);
             }
-        });
+        } finally {
+            job.clear();
+        }
     }
 
     /**
@@ -133,7 +125,7 @@ public final class GemmKernels {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        block(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc);
+        run(null, transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc, 1);
     }
 
     // ---------------------------------------------------------------- A packed once, used many times
@@ -144,19 +136,20 @@ public final class GemmKernels {
     }
 
     /**
-     * Packs all of {@code alpha * op(A)} (m, k) the way {@link #block} consumes it, K block by K block,
+     * Packs all of {@code alpha * op(A)} (m, k) the way {@link GemmJob} consumes it, K block by K block,
      * so that products with many different B (a convolution's weights against each image) pack A
      * once. The K block starting at pc holds {@code roundUp(m, MR) * kc} floats at offset
      * {@code pc * roundUp(m, MR)}; within it the MR-row panel at row ir starts at {@code ir * kc}.
      */
     static void packWholeA(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda, float[] packed) {
         int mPad = roundUp(m, MR);
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
+        int step = kStep(k);
+        for (int pc = 0; pc < k; pc += step) {
+            int kc = Math.min(step, k - pc);
             if (transA) {
-                packATransposed(a, aOff, lda, 0, m, pc, kc, alpha, packed, pc * mPad);
+                GemmPacking.packATransposed(a, aOff, lda, 0, m, pc, kc, alpha, packed, pc * mPad);
             } else {
-                packA(a, aOff, lda, 0, m, pc, kc, alpha, packed, pc * mPad);
+                GemmPacking.packA(a, aOff, lda, 0, m, pc, kc, alpha, packed, pc * mPad);
             }
         }
     }
@@ -173,236 +166,22 @@ public final class GemmKernels {
             throw new IllegalArgumentException("sgemm: packed A holds " + (packedA == null ? 0 : packedA.length)
                     + " floats, expected " + packedASize(m, k) + " for " + m + "x" + k);
         }
-        block(false, transB, 0, m, 0, n, k, 1f, null, 0, 0, packedA, b, bOff, ldb, beta, c, cOff, ldc);
-    }
-
-    // ---------------------------------------------------------------- the blocked product
-
-    /**
-     * C[m0:m1, n0:n1] of the product, on this thread, in the loop order of the class comment. With
-     * {@code packedA} non-null, A's panels are read from it (see {@link #packWholeA}) and a is unused.
-     *
-     * <p>Packing pays when each packed panel is used many times. When C is only a few tiles wide
-     * (at most {@link #IN_PLACE_LIMIT} columns), each A panel meets only those few B panels, so an
-     * untransposed A (with alpha 1) is read in place; likewise an untransposed B when C is only a
-     * few tiles tall. In place, rows are read with stride lda (ldb): this stays as fast as packed
-     * panels unless the stride is a multiple of 64 floats, where rows alias in the L1 cache sets,
-     * so those strides are packed. Edge panels (fewer than MR rows or NR columns) are always
-     * packed, zero-padded.
-     */
-    private static void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int k, float alpha,
-                              float[] a, int aOff, int lda, float[] packedA, float[] b, int bOff, int ldb,
-                              float beta, float[] c, int cOff, int ldc) {
-        Scratch scratch = SCRATCH.get();
-        float[] tile = scratch.tile;
-        int mPad = roundUp(m1, MR);
-        boolean aInPlace = packedA == null && !transA && alpha == 1f && n1 - n0 <= IN_PLACE_LIMIT && lda % 64 != 0;
-        boolean bInPlace = !transB && m1 - m0 <= IN_PLACE_LIMIT && ldb % 64 != 0;
-        for (int jc = n0; jc < n1; jc += NC) {
-            int nc = Math.min(NC, n1 - jc);
-            int ncFull = nc / NR * NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                float[] bp = scratch.bp(roundUp(nc, NR) * kc);
-                if (bInPlace) {
-                    if (ncFull < nc) {
-                        packB(b, bOff, ldb, pc, kc, jc + ncFull, nc - ncFull, bp);
-                    }
-                } else if (transB) {
-                    packBTransposed(b, bOff, ldb, pc, kc, jc, nc, bp);
-                } else {
-                    packB(b, bOff, ldb, pc, kc, jc, nc, bp);
-                }
-                float betaNow = pc == 0 ? beta : 1f;
-                for (int ic = m0; ic < m1; ic += MC) {
-                    int mc = Math.min(MC, m1 - ic);
-                    int mcFull = mc / MR * MR;
-                    float[] ap;
-                    int aBase;
-                    if (packedA != null) {
-                        ap = packedA;
-                        aBase = pc * mPad + ic * kc;
-                    } else {
-                        ap = scratch.ap(roundUp(mc, MR) * kc);
-                        aBase = 0;
-                        if (aInPlace) {
-                            if (mcFull < mc) {
-                                packA(a, aOff, lda, ic + mcFull, mc - mcFull, pc, kc, alpha, ap, 0);
-                            }
-                        } else if (transA) {
-                            packATransposed(a, aOff, lda, ic, mc, pc, kc, alpha, ap, 0);
-                        } else {
-                            packA(a, aOff, lda, ic, mc, pc, kc, alpha, ap, 0);
-                        }
-                    }
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int cols = Math.min(NR, nc - jr);
-                        float[] bSrc = bp;
-                        int bi = jr * kc, bStride = NR;
-                        if (bInPlace) {
-                            if (cols == NR) {
-                                bSrc = b;
-                                bi = bOff + pc * ldb + jc + jr;
-                                bStride = ldb;
-                            } else {
-                                bi = 0;
-                            }
-                        }
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir);
-                            float[] aSrc = ap;
-                            int ai = aBase + ir * kc, aRowStride = 1, aColStride = MR;
-                            if (aInPlace) {
-                                if (rows == MR) {
-                                    aSrc = a;
-                                    ai = aOff + (ic + ir) * lda + pc;
-                                    aRowStride = lda;
-                                    aColStride = 1;
-                                } else {
-                                    ai = 0;
-                                }
-                            }
-                            int ci = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == MR && cols == NR) {
-                                GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
-                                        c, ci, ldc, betaNow);
-                            } else {
-                                GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
-                                        tile, 0, NR, 0f);
-                                storeEdge(tile, rows, cols, c, ci, ldc, betaNow);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The rows x cols corner of an edge tile into C, with the same rounding as the full-tile store. */
-    private static void storeEdge(float[] tile, int rows, int cols, float[] c, int ci, int ldc, float beta) {
-        for (int i = 0; i < rows; i++) {
-            int row = ci + i * ldc;
-            for (int j = 0; j < cols; j++) {
-                float v = tile[i * NR + j];
-                c[row + j] = beta == 0f ? v : Math.fma(beta, c[row + j], v);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- packing
-
-    /** B (K, N) rows [pc, pc+kc), columns [jc, jc+nc) into NR-wide panels: bp[panel][p][0..NR), zero-padded. */
-    private static void packB(float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
-        int dst = 0;
-        for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr);
-            int src = bOff + pc * ldb + jc + jr;
-            if (cols == NR) {
-                for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-                    System.arraycopy(b, src, bp, dst, NR);
-                }
-            } else {
-                for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-                    System.arraycopy(b, src, bp, dst, cols);
-                    for (int j = cols; j < NR; j++) {
-                        bp[dst + j] = 0f;
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * op(B) = B^T with B stored (N, K): bp[panel][p][j] = b[(jc+jr+j)*ldb + pc+p]. Reads run along B's
-     * rows; each group of eight rows is interleaved into the panel with eight loads per step.
-     */
-    private static void packBTransposed(float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
-        int dst = 0;
-        for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr);
-            int j = 0;
-            for (; j + 8 <= cols; j += 8) {
-                int s = bOff + (jc + jr + j) * ldb + pc;
-                for (int p = 0, d = dst + j; p < kc; p++, s++, d += NR) {
-                    bp[d] = b[s];
-                    bp[d + 1] = b[s + ldb];
-                    bp[d + 2] = b[s + 2 * ldb];
-                    bp[d + 3] = b[s + 3 * ldb];
-                    bp[d + 4] = b[s + 4 * ldb];
-                    bp[d + 5] = b[s + 5 * ldb];
-                    bp[d + 6] = b[s + 6 * ldb];
-                    bp[d + 7] = b[s + 7 * ldb];
-                }
-            }
-            for (; j < cols; j++) {
-                int s = bOff + (jc + jr + j) * ldb + pc;
-                for (int p = 0, d = dst + j; p < kc; p++, d += NR) {
-                    bp[d] = b[s + p];
-                }
-            }
-            for (; j < NR; j++) {
-                for (int p = 0, d = dst + j; p < kc; p++, d += NR) {
-                    bp[d] = 0f;
-                }
-            }
-            dst += kc * NR;
-        }
-    }
-
-    /**
-     * alpha * A (M, K) rows [ic, ic+mc), columns [pc, pc+kc) into MR-tall panels from {@code dst}:
-     * ap[panel][p][0..MR), zero-padded. A full panel reads its eight rows side by side.
-     */
-    private static void packA(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float alpha,
-                              float[] ap, int dst) {
-        for (int ir = 0; ir < mc; ir += MR, dst += kc * MR) {
-            int rows = Math.min(MR, mc - ir);
-            int s = aOff + (ic + ir) * lda + pc;
-            if (rows == MR) {
-                for (int p = 0, d = dst; p < kc; p++, s++, d += MR) {
-                    ap[d] = alpha * a[s];
-                    ap[d + 1] = alpha * a[s + lda];
-                    ap[d + 2] = alpha * a[s + 2 * lda];
-                    ap[d + 3] = alpha * a[s + 3 * lda];
-                    ap[d + 4] = alpha * a[s + 4 * lda];
-                    ap[d + 5] = alpha * a[s + 5 * lda];
-                    ap[d + 6] = alpha * a[s + 6 * lda];
-                    ap[d + 7] = alpha * a[s + 7 * lda];
-                }
-            } else {
-                for (int p = 0, d = dst; p < kc; p++, s++, d += MR) {
-                    for (int i = 0; i < MR; i++) {
-                        ap[d + i] = i < rows ? alpha * a[s + i * lda] : 0f;
-                    }
-                }
-            }
-        }
-    }
-
-    /** op(A) = A^T with A stored (K, M): ap[panel][p][i] = alpha * a[(pc+p)*lda + ic+ir+i], from {@code dst}. */
-    private static void packATransposed(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float alpha,
-                                        float[] ap, int dst) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int rows = Math.min(MR, mc - ir);
-            int src = aOff + pc * lda + ic + ir;
-            if (rows == MR) {
-                for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-                    for (int i = 0; i < MR; i++) {
-                        ap[dst + i] = alpha * a[src + i];
-                    }
-                }
-            } else {
-                for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-                    for (int i = 0; i < MR; i++) {
-                        ap[dst + i] = i < rows ? alpha * a[src + i] : 0f;
-                    }
-                }
-            }
-        }
+        run(null, false, transB, m, n, k, 1f, null, 0, 0, packedA, b, bOff, ldb, beta, c, cOff, ldc, 1);
     }
 
     private static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * Depth of the K blocks of a product with inner dimension k: k cut into the fewest blocks of at
+     * most {@link #KC}, all of the same depth (the last may be shorter by less than the count), so
+     * that a convolution's K = 576 runs as 2 x 288, not as 512 + a 64-deep block that pays a whole
+     * pass over C for little work.
+     */
+    static int kStep(int k) {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
     }
 
     // ---------------------------------------------------------------- edge cases and checks
@@ -433,18 +212,22 @@ public final class GemmKernels {
     }
 
     private static void checkMatrix(String arg, float[] x, int off, int ld, int rows, int cols, boolean transposed) {
-        String what = "sgemm: '" + arg + "' (" + rows + "x" + cols + (transposed ? ", stored transposed" : "") + ")";
         if (x == null) {
-            throw new IllegalArgumentException(what + " must not be null");
+            throw new IllegalArgumentException(describe(arg, rows, cols, transposed) + " must not be null");
         }
         if (off < 0 || ld < cols) {
-            throw new IllegalArgumentException(what + " has offset " + off + " and leading dimension " + ld
-                    + "; expected offset >= 0 and leading dimension >= " + cols);
+            throw new IllegalArgumentException(describe(arg, rows, cols, transposed) + " has offset " + off
+                    + " and leading dimension " + ld + "; expected offset >= 0 and leading dimension >= " + cols);
         }
         long end = off + (long) (rows - 1) * ld + cols;
         if (end > x.length) {
-            throw new IllegalArgumentException(what + " at offset " + off + " with leading dimension " + ld
-                    + " reaches element " + end + " but the array holds " + x.length);
+            throw new IllegalArgumentException(describe(arg, rows, cols, transposed) + " at offset " + off
+                    + " with leading dimension " + ld + " reaches element " + end + " but the array holds " + x.length);
         }
+    }
+
+    /** The start of an error message about a matrix argument; built only when there is an error. */
+    private static String describe(String arg, int rows, int cols, boolean transposed) {
+        return "sgemm: '" + arg + "' (" + rows + "x" + cols + (transposed ? ", stored transposed" : "") + ")";
     }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -170,7 +171,8 @@ class GemmKernelsTest {
     @ParameterizedTest(name = "transA {0}, transB {1}")
     @MethodSource("transposes")
     void deepProductsCrossSeveralKBlocks(boolean transA, boolean transB) {
-        // K > 1024 runs several K blocks: the first applies beta, the later ones accumulate.
+        // K = 1500 runs three K blocks of 500: the first applies beta, the later ones accumulate.
+        assertTrue(GemmKernels.kStep(1500) < 1500, "K must span several K blocks");
         check(Problem.padded(transA, transB, 37, 45, 1500, 1f, 0.25f), TWO, false);
     }
 
@@ -179,10 +181,23 @@ class GemmKernelsTest {
     void largeProductsSplitOverThreadsWithTails(boolean transA, boolean transB) {
         // Big enough to be split over both threads, along N (wide C) and along M (tall C), with
         // tiles that are not multiples of the register block.
-        assertTrue(131L * 517 * 130 >= GemmKernels.PARALLEL_MACS && 403L * 45 * 470 >= GemmKernels.PARALLEL_MACS,
+        assertTrue(131L * 517 * 130 >= GemmKernels.PARALLEL_MACS && 403L * 45 * 470 >= GemmKernels.PARALLEL_MACS
+                        && 100L * 700 * 300 >= GemmKernels.PARALLEL_MACS,
                 "the products must be above the threading grain to test the split");
         check(Problem.padded(transA, transB, 131, 517, 130, 1f, 0f), TWO, false);
         check(Problem.padded(transA, transB, 403, 45, 470, 1f, -1f), TWO, false);
+        // Short and wide: B is read in place when untransposed, and C's columns are split too.
+        check(Problem.padded(transA, transB, 100, 700, 300, 1f, 0.5f), TWO, false);
+    }
+
+    @Test
+    void kIsCutIntoTheFewestEqualBlocks() {
+        assertEquals(1, GemmKernels.kStep(1));
+        assertEquals(GemmKernels.KC, GemmKernels.kStep(GemmKernels.KC));
+        assertEquals(GemmKernels.KC / 2 + 1, GemmKernels.kStep(GemmKernels.KC + 1));
+        assertEquals(GemmKernels.KC, GemmKernels.kStep(4 * GemmKernels.KC));
+        assertEquals(500, GemmKernels.kStep(1500));
+        assertEquals(288, GemmKernels.kStep(576), "a 3x3 convolution over 64 channels: two blocks of 288");
     }
 
     @Test
@@ -207,6 +222,59 @@ class GemmKernelsTest {
         GemmKernels.sgemm(ONE, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c1, 0, n);
         GemmKernels.sgemm(TWO, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c2, 0, n);
         assertTrue(Arrays.equals(c1, c2), "1 and 2 threads give different bits");
+    }
+
+    /** C = A . B for the (m, n, k) product of resultDoesNotDependOnTheThreadCount's data, on {@code parallel}. */
+    private static float[] product(Parallel parallel, float[] a, float[] b, int m, int n, int k) {
+        float[] c = new float[m * n];
+        GemmKernels.sgemm(parallel, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+        return c;
+    }
+
+    @Test
+    void productsStartedInsidePoolWorkersRunToTheEnd() throws Exception {
+        // Inside a pool worker the pool runs a product's parts one after the other on the same
+        // thread; the threads of a product must then not wait for each other.
+        SplittableRandom r = new SplittableRandom(11);
+        int m = 300, n = 280, k = 260;
+        float[] a = random(r, m * k), b = random(r, k * n);
+        float[] expected = product(ONE, a, b, m, n, k);
+        float[][] fromWorkers = new float[2][];
+        TWO.forEachPart(2, (part, count) -> fromWorkers[part] = product(TWO, a, b, m, n, k));
+        float[] fromCommonPool = java.util.concurrent.ForkJoinPool.commonPool()
+                .submit(() -> product(TWO, a, b, m, n, k)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(Arrays.equals(expected, fromWorkers[0]) && Arrays.equals(expected, fromWorkers[1]),
+                "products run inside pool workers differ from the one-thread product");
+        assertTrue(Arrays.equals(expected, fromCommonPool), "product run in the common pool differs");
+    }
+
+    @Test
+    void concurrentCallersShareThePoolWithoutMixingTheirProducts() throws Exception {
+        SplittableRandom r = new SplittableRandom(12);
+        int m = 256, n = 300, k = 200;
+        float[] a1 = random(r, m * k), b1 = random(r, k * n), a2 = random(r, m * k), b2 = random(r, k * n);
+        float[] expected1 = product(ONE, a1, b1, m, n, k), expected2 = product(ONE, a2, b2, m, n, k);
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread t1 = new Thread(() -> {
+            for (int i = 0; i < 20; i++) {
+                if (!Arrays.equals(expected1, product(TWO, a1, b1, m, n, k))) {
+                    failures.add("caller 1, round " + i);
+                }
+            }
+        });
+        Thread t2 = new Thread(() -> {
+            for (int i = 0; i < 20; i++) {
+                if (!Arrays.equals(expected2, product(TWO, a2, b2, m, n, k))) {
+                    failures.add("caller 2, round " + i);
+                }
+            }
+        });
+        t1.start();
+        t2.start();
+        t1.join(60_000);
+        t2.join(60_000);
+        assertTrue(!t1.isAlive() && !t2.isAlive(), "concurrent products did not finish within a minute");
+        assertTrue(failures.isEmpty(), "wrong products: " + failures);
     }
 
     @Test
