@@ -24,7 +24,10 @@ import java.util.Map;
  *   backward bias    db[k]          = sum_{n, p, q} dy[n, k, p, q]
  * </pre>
  * col2im is the transpose of im2col: it adds every column entry back onto the input pixel it came
- * from (taps overlap when the stride is smaller than the kernel). Images with small output planes
+ * from (taps overlap when the stride is smaller than the kernel). With stride 1 and no padding,
+ * backward data may compute each image's columns P*W wide instead of P*Q (dy widened with zero
+ * columns), which makes each tap's col2im one contiguous run of dx instead of P short rows (see
+ * {@link Conv2dPlan#wide}). Images with small output planes
  * (3x3, 4x4 pixels) go through the GEMMs a group at a time, their column matrices side by side,
  * (CRS, G*PQ) with G*PQ about {@link Conv2dPlan#TARGET_COLUMNS}: one image alone would fill a third
  * of each register tile. The weights are packed into GEMM panels once per call, not once per image.
@@ -219,8 +222,19 @@ public final class Conv2dKernels implements AutoCloseable {
 
     // ---------------------------------------------------------------- backward data
 
-    /** dx (N,C,H,W) from dy (N,K,P,Q) and w (K,C,R,S); dx overwritten. */
+    /**
+     * dx (N,C,H,W) from dy (N,K,P,Q) and w (K,C,R,S); dx overwritten: with wide column matrices
+     * where the plan chose them ({@link Conv2dPlan#wide}), else with P*Q-wide ones.
+     */
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
+        backwardData(g, dy, w, dx, plan(g).wide);
+    }
+
+    /**
+     * {@link #backwardData(Conv2dGeometry, float[], float[], float[])} with the column layout chosen
+     * by the caller ({@code wide} only where {@link Conv2dPlan#wideBackwardData} allows it).
+     */
+    void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx, boolean wide) {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
         Parallel inner = parts > 1 ? null : gemmParallel(g);
@@ -228,10 +242,52 @@ public final class Conv2dKernels implements AutoCloseable {
             GemmKernels.packWholeA(true, plan.crs, g.k(), 1f, w, 0, plan.crs, plan.packedWeightsTransposed());
         }
         if (parts > 1) {
-            parallel.forEachPart(parts, (part, count) -> backwardDataImages(g, plan, part, null, dy, w, dx,
-                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+            parallel.forEachPart(parts, (part, count) -> {
+                int n0 = firstImage(g.n(), part, count), n1 = firstImage(g.n(), part + 1, count);
+                if (wide) {
+                    backwardDataWideImages(g, plan, part, null, dy, w, dx, n0, n1);
+                } else {
+                    backwardDataImages(g, plan, part, null, dy, w, dx, n0, n1);
+                }
+            });
+        } else if (wide) {
+            backwardDataWideImages(g, plan, 0, inner, dy, w, dx, 0, g.n());
         } else {
             backwardDataImages(g, plan, 0, inner, dy, w, dx, 0, g.n());
+        }
+    }
+
+    /**
+     * Images [n0, n1) a group at a time, for stride 1 without padding, with the output gradients
+     * laid out at the input's row width: dY_g (K, G*P*W), zero in columns q >= Q. Then
+     * cols (CRS, G*P*W) = W^T . dY_g holds for tap (c, r, s) a P x W plane whose row p belongs on
+     * dx row p + r*dh from column s*dw on, and whose rows follow each other as dx's rows do: the
+     * whole tap is one contiguous run of dx_c at offset r*dh*W + s*dw. col2im becomes one long
+     * vector add per tap ({@link #col2imWide}) instead of P runs of Q floats (11 or 13 floats, a
+     * masked vector each, measured at about half of the col2im path's time); the zero columns add
+     * 0 to the pixels they wrap onto. The price: W/Q more GEMM columns (1.15 to 1.7 here).
+     */
+    private static void backwardDataWideImages(Conv2dGeometry g, Conv2dPlan plan, int part, Parallel inner,
+                                               float[] dy, float[] w, float[] dx, int n0, int n1) {
+        int k = g.k(), pq = plan.pq, pw = plan.pw, p = g.p(), q = g.q(), width = g.w();
+        int group = plan.groupFor(n1 - n0);
+        float[] src = plan.gathered(part);
+        float[] col = plan.columns(part);
+        for (int img = n0; img < n1; img += group) {
+            int count = Math.min(group, n1 - img);
+            int ld = plan.wideStride(count);
+            for (int j = 0; j < count; j++) {
+                for (int ch = 0; ch < k; ch++) {
+                    int from = (img + j) * plan.kpq + ch * pq, to = ch * ld + j * pw;
+                    for (int op = 0; op < p; op++, from += q, to += width) {
+                        copyRowWidened(dy, from, q, src, to, width);
+                    }
+                }
+            }
+            weightsTimes(plan, inner, true, k, count * pw, w, src, 0, ld, 0f, col, 0, ld);
+            for (int j = 0; j < count; j++) {
+                col2imWide(g, plan, col, j * pw, ld, dx, (img + j) * plan.chw);
+            }
         }
     }
 
@@ -443,6 +499,26 @@ public final class Conv2dKernels implements AutoCloseable {
     }
 
     /**
+     * col2im of wide columns (stride 1, no padding; see {@link #backwardDataWideImages}): dx_n is
+     * zeroed, then for each tap (c, r, s), dx_c[r*dh*W + s*dw + t] += col[(c, r, s)][t] for t in
+     * [0, P*W), cut at the plane's end, where only zero columns (q >= Q) fall.
+     */
+    static void col2imWide(Conv2dGeometry g, Conv2dPlan plan, float[] col, int colOff, int ldCol, float[] dx,
+                           int dxOff) {
+        int w = g.w(), hw = g.h() * w, dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        Arrays.fill(dx, dxOff, dxOff + g.c() * hw, 0f);
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int at = r * dh * w + s * dw;
+                    addRun(col, row, dx, dxOff + c * hw + at, Math.min(plan.pw, hw - at));
+                }
+            }
+        }
+    }
+
+    /**
      * im2col of an unpadded image whose P x Q output plane fits one vector (3x3 and 4x4 planes): each
      * column row (c, r, s) is one masked vector gather of the plane's taps from
      * {@code x[c][r*dh][s*dw] + planeOffsets}, stored with one masked store.
@@ -497,6 +573,20 @@ public final class Conv2dKernels implements AutoCloseable {
         if (i < len) {
             VectorMask<Float> tail = S.indexInRange(i, len);
             FloatVector.fromArray(S, src, s + i, tail).intoArray(dst, d + i, tail);
+        }
+    }
+
+    /**
+     * dst[d, d+q) = src[s, s+q) and dst[d+q, d+width) = 0: an output-gradient row widened to the
+     * input's width. A row that fits one vector is one masked load (zero past q) and one masked
+     * store of width lanes, instead of a copy and a fill call.
+     */
+    private static void copyRowWidened(float[] src, int s, int q, float[] dst, int d, int width) {
+        if (width <= S.length()) {
+            FloatVector.fromArray(S, src, s, S.indexInRange(0, q)).intoArray(dst, d, S.indexInRange(0, width));
+        } else {
+            copyRun(src, s, dst, d, q);
+            Arrays.fill(dst, d + q, d + width, 0f);
         }
     }
 

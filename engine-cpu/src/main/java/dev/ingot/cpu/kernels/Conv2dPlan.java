@@ -1,12 +1,14 @@
 package dev.ingot.cpu.kernels;
 
 import dev.ingot.core.spec.Conv2dGeometry;
+import dev.ingot.core.spec.Conv2dSpec;
 
 /**
  * The scratch memory of one convolution shape (batch size aside), made once and reused by every
  * call with that shape so that a training step allocates nothing: per worker, an im2col column
  * buffer (C*R*S, G*P*Q) and, when images are grouped, a (K, G*P*Q) buffer for a group's outputs or
- * output gradients; the weights packed as GEMM panels (both W and W^T); and, once the shape's
+ * output gradients (both G*P*W wide where backward data can use wide columns,
+ * {@link #wideBackwardData}); the weights packed as GEMM panels (both W and W^T); and, once the shape's
  * filter gradient has been asked for, one partial weight gradient per worker (transposed, (C*R*S, K)).
  *
  * <p>Used by one {@link Conv2dKernels} call at a time; within a call, worker {@code part} touches
@@ -50,6 +52,19 @@ final class Conv2dPlan {
     /** For lane t = p*Q + q of a small plane: the input offset {@code p*sh*W + q*sw} of tap (0, 0). */
     final int[] planeOffsets;
 
+    /**
+     * Backward data lays its column matrix out at the input's row width (see
+     * {@link #wideBackwardData}): one image's columns are P*W wide, not P*Q. Chosen where it was
+     * measured faster: planes larger than a vector (a small plane's col2im is already one vector
+     * per tap) and C*R*S >= 2K, where col2im's C*R*S*P short runs per image outweigh widening dy's
+     * K*P rows (measured at batch 64, 2 threads: mnist and cifar conv2, C*R*S = 288, K = 64, 20-25 %
+     * faster; conv1, C*R*S = 9 or 27, K = 32, 15-40 % slower; the factor 2 lies between those points
+     * and is not tuned further).
+     */
+    final boolean wide;
+    /** Columns of one image's wide column matrix: P*W. */
+    final int pw;
+
     private final float[][] columns;
     private final float[][] gathered;
     private float[][] filterPartials;
@@ -69,11 +84,14 @@ final class Conv2dPlan {
         for (int t = 0; t < (smallPlane ? pq : 0); t++) {
             planeOffsets[t] = (t / g.q()) * g.spec().strideH() * g.w() + (t % g.q()) * g.spec().strideW();
         }
+        this.wide = wideBackwardData(g) && !smallPlane && crs >= 2 * g.k();
+        this.pw = g.p() * g.w();
         int wanted = (TARGET_COLUMNS + pq - 1) / pq;
         int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
         this.group = Math.max(1, Math.min(wanted, fits));
-        long columnFloats = (long) crs * (pq * group + 16);
-        long gatheredFloats = (long) g.k() * (pq * group + 16);
+        int widest = wideBackwardData(g) ? Math.max(pw, pq) : pq;
+        long columnFloats = (long) crs * ((long) widest * group + 16);
+        long gatheredFloats = (long) g.k() * ((long) widest * group + 16);
         if (Math.max(columnFloats, gatheredFloats) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("conv2d: the im2col buffer of " + g + " would need " + columnFloats
                     + " floats, more than a Java array holds");
@@ -86,7 +104,7 @@ final class Conv2dPlan {
             if (!pointwise || group > 1) {
                 columns[i] = new float[(int) columnFloats];
             }
-            if (group > 1) {
+            if (group > 1 || wideBackwardData(g)) {
                 gathered[i] = new float[(int) gatheredFloats];
             }
         }
@@ -99,6 +117,25 @@ final class Conv2dPlan {
     int groupFor(int images) {
         int groups = (images + group - 1) / group;
         return Math.max(1, (images + groups - 1) / groups);
+    }
+
+    /**
+     * Whether g's backward data can go through wide column matrices (the plan then has buffers for
+     * them; {@link #wide} says whether it does): stride 1 and no padding, so that tap (r, s)'s
+     * P x W plane is one contiguous run of the input plane, and not pointwise (whose columns are
+     * dx itself).
+     */
+    static boolean wideBackwardData(Conv2dGeometry g) {
+        Conv2dSpec spec = g.spec();
+        boolean pointwise = g.r() == 1 && g.s() == 1 && spec.strideH() == 1 && spec.strideW() == 1
+                && spec.padH() == 0 && spec.padW() == 0;
+        return !pointwise && spec.strideH() == 1 && spec.strideW() == 1 && spec.padH() == 0 && spec.padW() == 0;
+    }
+
+    /** {@link #stride(int)} for {@code count} wide images side by side: count*P*W, plus 16 when that is a multiple of 64. */
+    int wideStride(int count) {
+        int cols = count * pw;
+        return cols % 64 == 0 ? cols + 16 : cols;
     }
 
     /**

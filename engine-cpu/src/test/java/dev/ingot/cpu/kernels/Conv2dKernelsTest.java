@@ -68,7 +68,14 @@ class Conv2dKernelsTest {
                 new Case("mnist conv2, batch 9, split by images", 9, 32, 13, 13, 64, 3, 3, Conv2dSpec.DEFAULT),
                 // ... and, for a single image, inside the GEMM.
                 new Case("batch 1, GEMM split over threads", 1, 64, 18, 18, 48, 3, 3, Conv2dSpec.of(1, 1)),
-                new Case("pointwise, batch 5, split by images", 5, 96, 20, 20, 64, 1, 1, Conv2dSpec.DEFAULT)
+                new Case("pointwise, batch 5, split by images", 5, 96, 20, 20, 64, 1, 1, Conv2dSpec.DEFAULT),
+                // Stride 1 with padding 0, 1 and 2, odd sizes, dilation (backward data's two column layouts).
+                new Case("padding 1, odd sizes, batch 9, split by images", 9, 24, 13, 11, 32, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case("padding 2, odd sizes, batch 1", 1, 5, 7, 9, 6, 3, 3, Conv2dSpec.of(1, 2)),
+                new Case("padding 2, odd sizes, batch 3", 3, 5, 9, 7, 11, 3, 3, Conv2dSpec.of(1, 2)),
+                new Case("padding 1, odd sizes, 3x5 kernel, batch 3", 3, 7, 9, 11, 5, 3, 5, Conv2dSpec.of(1, 1)),
+                new Case("dilation 2x3, no padding, 3x2 kernel, batch 3", 3, 4, 13, 10, 6, 3, 2,
+                        new Conv2dSpec(1, 1, 0, 0, 2, 3))
         ).flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, 2)));
     }
 
@@ -199,6 +206,15 @@ class Conv2dKernelsTest {
             float[] dx = nan(expected.length);
             conv.backwardData(g, dy, w, dx);
             assertWithin(cs + " backwardData", dx, expected, bound);
+            // Both column layouts, whichever backwardData chose.
+            dx = nan(expected.length);
+            conv.backwardData(g, dy, w, dx, false);
+            assertWithin(cs + " backwardData, P*Q-wide columns", dx, expected, bound);
+            if (Conv2dPlan.wideBackwardData(g)) {
+                dx = nan(expected.length);
+                conv.backwardData(g, dy, w, dx, true);
+                assertWithin(cs + " backwardData, P*W-wide columns", dx, expected, bound);
+            }
         }
     }
 
@@ -257,6 +273,7 @@ class Conv2dKernelsTest {
         assertTrue(9L * 64 * 121 * 288 >= GemmKernels.PARALLEL_MACS);
         assertTrue(48L * 576 * 18 * 18 >= GemmKernels.PARALLEL_MACS);
         assertTrue(5L * 64 * 96 * 400 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(9L * 32 * 143 * 24 * 9 >= GemmKernels.PARALLEL_MACS);
     }
 
     @Test
