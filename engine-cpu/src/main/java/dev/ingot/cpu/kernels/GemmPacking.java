@@ -20,20 +20,21 @@ final class GemmPacking {
 
     /**
      * B (K, N) rows [pc+p0, pc+p1) of the block whose columns are [jc, jc+nc) into the NR-wide
-     * panels of {@code bp}: bp[panel * kc*NR + p*NR + j] = b[(pc+p)*ldb + jc + panel*NR + j],
-     * zero-padded past nc.
+     * panels of {@code bp} from {@code bpOff}:
+     * bp[bpOff + panel * kc*NR + p*NR + j] = b[(pc+p)*ldb + jc + panel*NR + j], zero-padded past nc.
      *
      * <p>Row by row across all panels: each B row segment (nc floats, several KiB in a large
      * product) is one forward stream. Panel by panel instead (each panel reading 128 bytes of every
      * row, rows ldb apart) measured 4x slower on a 2048x2048 B that is not in cache: every read
      * was a cache and TLB miss the prefetchers did not see coming.
      */
-    static void packBRows(float[] b, int bOff, int ldb, int pc, int kc, int p0, int p1, int jc, int nc, float[] bp) {
+    static void packBRows(float[] b, int bOff, int ldb, int pc, int kc, int p0, int p1, int jc, int nc, float[] bp,
+                          int bpOff) {
         int ncFull = nc / NR * NR;
         int cols = nc - ncFull;
         for (int p = p0; p < p1; p++) {
             int src = bOff + (pc + p) * ldb + jc;
-            int dst = p * NR;
+            int dst = bpOff + p * NR;
             for (int jr = 0; jr < ncFull; jr += NR, dst += kc * NR) {
                 System.arraycopy(b, src + jr, bp, dst, NR);
             }
@@ -48,15 +49,15 @@ final class GemmPacking {
 
     /**
      * op(B) = B^T with B stored (N, K): panels [q0, q1) of the block with columns [jc, jc+nc),
-     * bp[panel][p][j] = b[(jc + panel*NR + j)*ldb + pc + p], zero-padded past nc. Reads run along
-     * B's rows (the K direction); each group of eight rows is interleaved into the panel with eight
+     * into {@code bp} from {@code bpOff}: bp[bpOff + (panel*kc + p)*NR + j] = b[(jc + panel*NR + j)*ldb + pc + p],
+     * zero-padded past nc. Reads run along B's rows (the K direction); each group of eight rows is interleaved into the panel with eight
      * loads per step.
      */
     static void packBTransposed(float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, int q0, int q1,
-                                float[] bp) {
+                                float[] bp, int bpOff) {
         for (int q = q0; q < q1; q++) {
             int jr = q * NR;
-            int dst = q * kc * NR;
+            int dst = bpOff + q * kc * NR;
             int cols = Math.min(NR, nc - jr);
             int j = 0;
             for (; j + 8 <= cols; j += 8) {
