@@ -178,10 +178,8 @@ public final class PoolKernels {
      * Per pair of input rows and L input columns (L/2 windows), in the input's own lane order:
      * rotating each pair of lanes ({@code k <-> k^1}) puts every window's max in both of its
      * lanes, so each pixel can test "do I hold my window's max" with one compare, and the winner
-     * (first in row-major order) follows from its partner's test. {@link #maxBackward2x2Top} writes
-     * the top row of dx, {@link #maxBackward2x2Bottom} the bottom row; each is about 20 vector
-     * operations and takes only ints and arrays (see package-info on why). Pixels beyond 2P rows
-     * or 2Q columns belong to no window and are set to 0.
+     * (first in row-major order) follows from its partner's test ({@link #maxBackward2x2Step}).
+     * Pixels beyond 2P rows or 2Q columns belong to no window and are set to 0.
      */
     private static void maxBackward2x2(float[] x, float[] dy, float[] dx, int xPlane, int yPlane, int h, int w,
                                        int p, int q) {
@@ -199,39 +197,22 @@ public final class PoolKernels {
             int grad = yPlane + row * q;
             for (int col = 0; col < q; col += windowsPerStep) {
                 int count = Math.min(windowsPerStep, q - col);
-                maxBackward2x2Top(x, dy, dx, top + 2 * col, w, grad + col, count);
-                maxBackward2x2Bottom(x, dy, dx, top + 2 * col, w, grad + col, count);
+                maxBackward2x2Step(x, dy, dx, top + 2 * col, w, grad + col, count);
             }
         }
     }
 
     /**
-     * The top row of {@code count} (at most L/2) windows starting at input index {@code at}: the
-     * top-left pixel wins if it holds the max; the top-right one if it does and top-left does not.
-     * "Holds the max" is {@code v == max}, or v is a NaN (then the max is a NaN and no number
-     * equals it; if the max is not a NaN, no pixel is one). NaN is tested as {@code v != v}:
-     * {@code test(IS_NAN)} is not intrinsified here.
+     * Both rows of {@code count} (at most L/2) windows starting at input index {@code at}, from one
+     * load of each input row and of dy. A pixel "holds the max" if {@code v == max}, or v is a NaN
+     * (then the max is a NaN and no number equals it; if the max is not a NaN, no pixel is one);
+     * NaN is tested as {@code v != v}: {@code test(IS_NAN)} is not intrinsified here. Winners, in
+     * row-major order: top-left if it holds the max; top-right if it does and top-left does not; a
+     * bottom pixel if it does, no top pixel of its window does, and (for bottom-right) bottom-left
+     * does not. About 25 vector operations for both rows, and only ints and arrays cross the call
+     * (see package-info on why).
      */
-    private static void maxBackward2x2Top(float[] x, float[] dy, float[] dx, int at, int w, int grad, int count) {
-        VectorMask<Float> pixels = SPECIES.indexInRange(0, 2 * count);
-        FloatVector top = FloatVector.fromArray(SPECIES, x, at, pixels);
-        FloatVector bottom = FloatVector.fromArray(SPECIES, x, at + w, pixels);
-        FloatVector topPartner = top.rearrange(SWAP_PAIRS);
-        FloatVector max = top.lanewise(VectorOperators.MAX, topPartner)
-                .lanewise(VectorOperators.MAX, bottom.lanewise(VectorOperators.MAX, bottom.rearrange(SWAP_PAIRS)));
-        VectorMask<Float> holds = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top));
-        VectorMask<Float> partnerHolds = topPartner.compare(VectorOperators.EQ, max)
-                .or(topPartner.compare(VectorOperators.NE, topPartner));
-        VectorMask<Float> wins = holds.andNot(partnerHolds.andNot(LEFT_LANES));
-        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, SPECIES.indexInRange(0, count)).rearrange(EACH_TWICE);
-        FloatVector.zero(SPECIES).blend(g, wins).intoArray(dx, at, pixels);
-    }
-
-    /**
-     * The bottom row of the same windows: a bottom pixel wins if it holds the max, no top pixel of
-     * its window does, and (for bottom-right) bottom-left does not.
-     */
-    private static void maxBackward2x2Bottom(float[] x, float[] dy, float[] dx, int at, int w, int grad, int count) {
+    private static void maxBackward2x2Step(float[] x, float[] dy, float[] dx, int at, int w, int grad, int count) {
         VectorMask<Float> pixels = SPECIES.indexInRange(0, 2 * count);
         FloatVector top = FloatVector.fromArray(SPECIES, x, at, pixels);
         FloatVector bottom = FloatVector.fromArray(SPECIES, x, at + w, pixels);
@@ -239,14 +220,20 @@ public final class PoolKernels {
         FloatVector bottomPartner = bottom.rearrange(SWAP_PAIRS);
         FloatVector max = top.lanewise(VectorOperators.MAX, topPartner)
                 .lanewise(VectorOperators.MAX, bottom.lanewise(VectorOperators.MAX, bottomPartner));
-        VectorMask<Float> topTaken = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top))
-                .or(topPartner.compare(VectorOperators.EQ, max)).or(topPartner.compare(VectorOperators.NE, topPartner));
-        VectorMask<Float> holds = bottom.compare(VectorOperators.EQ, max).or(bottom.compare(VectorOperators.NE, bottom));
-        VectorMask<Float> partnerHolds = bottomPartner.compare(VectorOperators.EQ, max)
+        VectorMask<Float> topHolds = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top));
+        VectorMask<Float> topPartnerHolds = topPartner.compare(VectorOperators.EQ, max)
+                .or(topPartner.compare(VectorOperators.NE, topPartner));
+        VectorMask<Float> bottomHolds = bottom.compare(VectorOperators.EQ, max)
+                .or(bottom.compare(VectorOperators.NE, bottom));
+        VectorMask<Float> bottomPartnerHolds = bottomPartner.compare(VectorOperators.EQ, max)
                 .or(bottomPartner.compare(VectorOperators.NE, bottomPartner));
-        VectorMask<Float> wins = holds.andNot(topTaken).andNot(partnerHolds.andNot(LEFT_LANES));
+        VectorMask<Float> topWins = topHolds.andNot(topPartnerHolds.andNot(LEFT_LANES));
+        VectorMask<Float> bottomWins = bottomHolds.andNot(topHolds.or(topPartnerHolds))
+                .andNot(bottomPartnerHolds.andNot(LEFT_LANES));
         FloatVector g = FloatVector.fromArray(SPECIES, dy, grad, SPECIES.indexInRange(0, count)).rearrange(EACH_TWICE);
-        FloatVector.zero(SPECIES).blend(g, wins).intoArray(dx, at + w, pixels);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        zero.blend(g, topWins).intoArray(dx, at, pixels);
+        zero.blend(g, bottomWins).intoArray(dx, at + w, pixels);
     }
 
     /** One plane, any window: zero dx, then per output pixel scan the clipped window for its winner. */
