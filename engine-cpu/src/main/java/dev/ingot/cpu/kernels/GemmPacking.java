@@ -49,9 +49,10 @@ final class GemmPacking {
 
     /**
      * op(B) = B^T with B stored (N, K): panels [q0, q1) of the block with columns [jc, jc+nc),
-     * into {@code bp} from {@code bpOff}: bp[bpOff + (panel*kc + p)*NR + j] = b[(jc + panel*NR + j)*ldb + pc + p],
-     * zero-padded past nc. Reads run along B's rows (the K direction); each group of eight rows is interleaved into the panel with eight
-     * loads per step.
+     * into {@code bp} from {@code bpOff}:
+     * bp[bpOff + (panel*kc + p)*NR + j] = b[(jc + panel*NR + j)*ldb + pc + p], zero-padded past nc.
+     * Reads run along B's rows (the K direction); each group of eight rows is interleaved into the
+     * panel with eight loads per step.
      */
     static void packBTransposed(float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, int q0, int q1,
                                 float[] bp, int bpOff) {
