@@ -1,10 +1,14 @@
 package dev.ingot.core;
 
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
+
+import java.util.List;
 
 /**
  * One device's memory and kernels. Get one by name from {@link Backends}; close it when done.
@@ -188,6 +192,83 @@ public interface Backend extends AutoCloseable {
      */
     void avgPool2dBackward(Tensor dy, Pool2dSpec spec, Tensor dx);
 
+    /**
+     * Global average pooling: {@code y[n,c] = 1/(H*W) sum_{h,w} x[n,c,h,w]} (Keras
+     * {@code GlobalAveragePooling2D}; PyTorch {@code AdaptiveAvgPool2d(1)} followed by flatten).
+     *
+     * @param x input (N, C, H, W)
+     * @param y output (N, C), overwritten
+     */
+    default void globalAvgPool2dForward(Tensor x, Tensor y) {
+        throw new UnsupportedOpException(name(), "globalAvgPool2dForward", "not implemented yet");
+    }
+
+    /**
+     * {@code dx[n,c,h,w] = dy[n,c] / (H*W)}.
+     *
+     * @param dy output gradient (N, C)
+     * @param dx input gradient (N, C, H, W), overwritten
+     */
+    default void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
+        throw new UnsupportedOpException(name(), "globalAvgPool2dBackward", "not implemented yet");
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    /**
+     * Batch normalisation in training mode (see {@link BatchNormSpec} for the formulas): normalises
+     * with the batch's own per-channel mean and biased variance, updates the running statistics in
+     * place, and saves what {@link #batchNorm2dBackward} needs.
+     *
+     * @param x           input (N, C, H, W); N*H*W at least 2
+     * @param gamma       scale (C)
+     * @param beta        shift (C)
+     * @param runningMean (C), updated: {@code (1 - momentum) * runningMean + momentum * mean}
+     * @param runningVar  (C), updated with the unbiased batch variance
+     * @param y           output (N, C, H, W), overwritten; must not share memory with x
+     * @param saveMean    (C), overwritten with the batch mean
+     * @param saveInvStd  (C), overwritten with {@code 1 / sqrt(var + epsilon)} of the biased batch variance
+     */
+    default void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        throw new UnsupportedOpException(name(), "batchNorm2dForwardTraining", "not implemented yet");
+    }
+
+    /**
+     * Batch normalisation in inference mode: {@code y = gamma * (x - runningMean) / sqrt(runningVar + epsilon) + beta}
+     * per channel; nothing is updated.
+     *
+     * @param x input (N, C, H, W)
+     * @param y output (N, C, H, W), overwritten; may be x
+     */
+    default void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, BatchNormSpec spec, Tensor y) {
+        throw new UnsupportedOpException(name(), "batchNorm2dForwardInference", "not implemented yet");
+    }
+
+    /**
+     * Backward pass of training-mode batch normalisation, fused (as cuDNN and oneDNN do), with
+     * {@code xhat = (x - saveMean) * saveInvStd} and M = N*H*W:
+     * <pre>
+     *   dbeta[c]  = sum_{n,h,w} dy
+     *   dgamma[c] = sum_{n,h,w} dy * xhat
+     *   dx        = gamma[c] * saveInvStd[c] / M * (M * dy - dbeta[c] - xhat * dgamma[c])
+     * </pre>
+     *
+     * @param x          the forward input (N, C, H, W)
+     * @param dy         output gradient (N, C, H, W)
+     * @param gamma      scale (C)
+     * @param saveMean   (C) as the forward pass saved it
+     * @param saveInvStd (C) as the forward pass saved it
+     * @param dx         input gradient (N, C, H, W), overwritten; or {@code null} when not needed
+     * @param dgamma     (C), overwritten
+     * @param dbeta      (C), overwritten
+     */
+    default void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+            Tensor dx, Tensor dgamma, Tensor dbeta) {
+        throw new UnsupportedOpException(name(), "batchNorm2dBackward", "not implemented yet");
+    }
+
     // ---------------------------------------------------------------- activations
 
     /** {@code y = max(x, 0)}; any shape; {@code y} may be {@code x}. */
@@ -199,6 +280,23 @@ public interface Backend extends AutoCloseable {
      * @param y the forward output
      */
     void reluBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /**
+     * GELU, {@code y = x * Phi(x)}, exact or with the tanh approximation (see {@link GeluApproximation});
+     * any shape; {@code y} may be {@code x}.
+     */
+    default void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
+        throw new UnsupportedOpException(name(), "geluForward", "not implemented yet");
+    }
+
+    /**
+     * {@code dx = dy * gelu'(x)} for the same form as the forward pass; any shape; {@code dx} may be {@code dy}.
+     *
+     * @param x the forward input
+     */
+    default void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
+        throw new UnsupportedOpException(name(), "geluBackward", "not implemented yet");
+    }
 
     /**
      * Row-wise softmax {@code y[n,i] = exp(x[n,i] - max_n) / sum_j exp(x[n,j] - max_n)}.
@@ -295,6 +393,30 @@ public interface Backend extends AutoCloseable {
 
     /** {@code y = y + alpha * x}; same shapes (gradient accumulation). */
     void axpy(float alpha, Tensor x, Tensor y);
+
+    /**
+     * Channel concatenation: {@code y = cat(inputs, dim=1)}; input i fills y's channels
+     * {@code [C_0 + ... + C_{i-1}, C_0 + ... + C_i)}. Inputs have rank 2 or more with equal
+     * dimensions apart from dimension 1; y's dimension 1 is their sum. y must not share memory with an input.
+     *
+     * @param inputs at least one tensor (N, C_i, ...)
+     * @param y      (N, sum C_i, ...), overwritten
+     */
+    default void concatChannels(List<Tensor> inputs, Tensor y) {
+        throw new UnsupportedOpException(name(), "concatChannels", "not implemented yet");
+    }
+
+    /**
+     * Backward pass of {@link #concatChannels}: splits {@code dy} back into the inputs' gradients,
+     * {@code dInputs.get(i)} receiving channels {@code [C_0 + ... + C_{i-1}, C_0 + ... + C_i)}.
+     * An element of {@code dInputs} may be {@code null} (that input needs no gradient).
+     *
+     * @param dy      (N, sum C_i, ...)
+     * @param dInputs one tensor (N, C_i, ...) or null per input, overwritten
+     */
+    default void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
+        throw new UnsupportedOpException(name(), "concatChannelsBackward", "not implemented yet");
+    }
 
     /**
      * Adds a per-channel bias: {@code out[n,c,...] = x[n,c,...] + bias[c]}, for {@code (N, C)}
