@@ -1,12 +1,15 @@
 package dev.ingot.core;
 
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -164,6 +167,54 @@ final class ArrayBackend implements Backend {
 
     @Override
     public void avgPool2dBackward(Tensor dy, Pool2dSpec spec, Tensor dx) {
+        throw noKernels();
+    }
+
+    @Override
+    public void globalAvgPool2dForward(Tensor x, Tensor y) {
+        throw noKernels();
+    }
+
+    @Override
+    public void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
+        throw noKernels();
+    }
+
+    @Override
+    public void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        throw noKernels();
+    }
+
+    @Override
+    public void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, BatchNormSpec spec, Tensor y) {
+        throw noKernels();
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+            Tensor dx, Tensor dgamma, Tensor dbeta) {
+        throw noKernels();
+    }
+
+    @Override
+    public void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
+        throw noKernels();
+    }
+
+    @Override
+    public void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
+        throw noKernels();
+    }
+
+    @Override
+    public void concatChannels(List<Tensor> inputs, Tensor y) {
+        throw noKernels();
+    }
+
+    @Override
+    public void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
         throw noKernels();
     }
 
