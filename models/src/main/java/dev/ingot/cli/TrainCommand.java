@@ -13,7 +13,7 @@ import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EpochMetrics;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.History;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.TrainingProgress;
@@ -146,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         try (Backend b = Backends.get(backend);
-             Sequential net = recipe.newModel().build(b, recipe.inputShape(), runSeed);
+             Model net = recipe.newModel().build(b, recipe.inputShape(), runSeed);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), runSeed)) {
             if (checkpoint != null) {
                 checkpoint.restore(trainer);

@@ -2,7 +2,7 @@ package dev.ingot.models;
 
 import dev.ingot.core.Shape;
 import dev.ingot.nn.Optimizer;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 
 import java.util.function.Supplier;
 
@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  * @param optimizer    makes the optimizer
  */
 public record ReferenceModel(String name, String dataset, Shape inputShape, String description, int epochs,
-                             Supplier<Sequential> architecture, Supplier<Optimizer> optimizer) {
+                             Supplier<? extends Model> architecture, Supplier<Optimizer> optimizer) {
 
     /** A new, unbuilt model with this architecture. */
-    public Sequential newModel() {
+    public Model newModel() {
         return architecture.get();
     }
 

@@ -2,7 +2,7 @@ package dev.ingot.models;
 
 import dev.ingot.core.Backend;
 import dev.ingot.core.Shape;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.TestBackend;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +32,7 @@ class ReferenceModelsTest {
     private static void assertBuild(Backend b, String name, long params, Shape out, List<Long> perLayer) {
         ReferenceModel recipe = ReferenceModels.get(name);
         long before = b.bytesInUse();
-        try (Sequential model = recipe.newModel().build(b, recipe.inputShape(), 1)) {
+        try (Model model = recipe.newModel().build(b, recipe.inputShape(), 1)) {
             assertEquals(params, model.parameterCount(), name);
             assertEquals(out, model.outputShape(), name);
             assertEquals(perLayer, model.layers().stream()

@@ -53,7 +53,7 @@ class ResumeTest {
 
     private static Run uninterrupted() {
         Trainer t = newTrainer();
-        try (Sequential model = t.model(); t) {
+        try (Model model = t.model(); t) {
             t.fit(TRAIN, EPOCHS, BATCH, TEST, null);
             return snapshot(t);
         }
@@ -62,7 +62,7 @@ class ResumeTest {
     /** Trains until {@code stopAtGlobalStep} steps are done, saves, and resumes in new objects. */
     private static Run interruptedAt(long stopAtGlobalStep, Path file) throws IOException {
         Trainer first = newTrainer();
-        try (Sequential model = first.model(); first) {
+        try (Model model = first.model(); first) {
             first.fit(TRAIN, EPOCHS, BATCH, TEST, new TrainingListener() {
                 @Override
                 public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
@@ -75,7 +75,7 @@ class ResumeTest {
             Checkpoint.save(file, first, Map.of("ingot.model", "small-cnn"));
         }
         Trainer second = newTrainer();
-        try (Sequential model = second.model(); second) {
+        try (Model model = second.model(); second) {
             Checkpoint checkpoint = Checkpoint.read(file);
             assertEquals("small-cnn", checkpoint.metadata().get("ingot.model"));
             checkpoint.restore(second);
@@ -116,7 +116,7 @@ class ResumeTest {
     void resumingWithAnotherSeedOrBatchSizeIsRefused(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("c.safetensors");
         Trainer first = newTrainer();
-        try (Sequential model = first.model(); first) {
+        try (Model model = first.model(); first) {
             first.fit(TRAIN, 1, BATCH, null, new TrainingListener() {
                 @Override
                 public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
