@@ -12,6 +12,10 @@ final class Freezing {
             throw new IllegalArgumentException((frozen ? "freeze" : "unfreeze")
                     + " needs at least one parameter-name prefix, e.g. \"0.\" or \"stem.\"");
         }
+        if (parameters.isEmpty()) {
+            throw new IllegalStateException((frozen ? "freeze" : "unfreeze") + ": the model has no parameters"
+                    + " (is it built? parameters exist once build(backend, inputShape, seed) has run)");
+        }
         int count = 0;
         for (String prefix : namePrefixes) {
             if (prefix == null) {

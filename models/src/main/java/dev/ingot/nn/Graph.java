@@ -458,15 +458,22 @@ public final class Graph implements Model {
                 case CONCAT -> {
                     List<Tensor> parts = concatGradients[i];
                     boolean any = false;
+                    boolean skipped = false;
+                    int n = dy.shape().dim(0);
                     for (int k = 0; k < in.length; k++) {
                         int j = in[k];
                         // A part is written straight into its node's gradient buffer when it is the
-                        // first contribution there; a later one goes through a scratch buffer and a sum.
-                        Tensor target = null;
+                        // first contribution there; a later one goes through a scratch buffer and a
+                        // sum. The kernel may skip one unwanted part; others land in scratch.
+                        Tensor target;
                         if (needsGradient[j]) {
-                            target = gradients[j] == null ? claim(j, dy.shape().dim(0))
-                                    : scratch(i, k, j, dy.shape().dim(0));
+                            target = gradients[j] == null ? claim(j, n) : scratch(i, k, j, n);
                             any = true;
+                        } else if (!skipped) {
+                            target = null;
+                            skipped = true;
+                        } else {
+                            target = scratch(i, k, j, n);
                         }
                         parts.set(k, target);
                     }
@@ -475,7 +482,7 @@ public final class Graph implements Model {
                         for (int k = 0; k < in.length; k++) {
                             Tensor t = parts.get(k);
                             int j = in[k];
-                            if (t != null && t != gradients[j]) {
+                            if (t != null && needsGradient[j] && t != gradients[j]) {
                                 accumulate(j, t);
                             }
                         }

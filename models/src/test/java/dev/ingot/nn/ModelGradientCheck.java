@@ -26,7 +26,9 @@ final class ModelGradientCheck {
     static void check(Backend b, Model model, Shape perSample, int batch, long seed, double eps, double atol,
                       double rtol) {
         try (model) {
-            model.build(b, perSample, seed);
+            if (!model.isBuilt()) {
+                model.build(b, perSample, seed);
+            }
             SplittableRandom r = new SplittableRandom(seed + 1);
             Shape xShape = LayerState.batched(perSample, batch);
             float[] input = GradientCheck.uniform(r, (int) xShape.size(), -1, 1);
