@@ -44,12 +44,52 @@ class ReferenceModelsTest {
 
     @Test
     void registryNamesModelsAndDatasets() {
-        assertEquals(List.of("mnist-mlp", "mnist-cnn", "cifar10-cnn"), ReferenceModels.names());
+        assertEquals(List.of("mnist-mlp", "mnist-cnn", "cifar10-cnn", "cifar10-resnet20"), ReferenceModels.names());
+        assertEquals(128, ReferenceModels.get("cifar10-resnet20").batchSize());
+        assertTrue(ReferenceModels.get("cifar10-resnet20").augmentation().randomCrop());
         assertEquals("mnist", ReferenceModels.get("MNIST-CNN").dataset());
         assertEquals("cifar10", ReferenceModels.get("cifar10-cnn").dataset());
         assertEquals(Shape.of(3, 32, 32), ReferenceModels.get("cifar10-cnn").inputShape());
         assertEquals(10, ReferenceModels.get("cifar10-cnn").epochs());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceModels.get("vgg"));
         assertTrue(e.getMessage().contains("mnist-mlp, mnist-cnn, cifar10-cnn"), e.getMessage());
+    }
+
+    /**
+     * ResNet-20 with projection shortcuts: 269,722 weights of He et al.'s option A (the paper's
+     * "0.27M") plus the two 1x1 projections and their BatchNorms, 16*32 + 64 + 32*64 + 128 = 2,752.
+     */
+    @Test
+    void resnet20HasTheCifarShapesAndParameterCount() {
+        ReferenceModel recipe = ReferenceModels.get("cifar10-resnet20");
+        try (Backend b = TestBackend.open(); Model model = recipe.newModel().build(b, recipe.inputShape(), 1)) {
+            assertEquals(272_474, model.parameterCount(), model.summary());
+            assertEquals(Shape.of(10), model.outputShape());
+            assertEquals(19, model.layers().stream().filter(l -> l instanceof dev.ingot.nn.Conv2d).count() - 2,
+                    "19 convolutions on the main path (+ 2 projections), + fc = 20 weighted layers");
+            assertEquals(2 * (1 + 9 * 2 + 2), model.buffers().size(), "running mean and variance of 21 BatchNorms");
+            assertTrue(model.parameters().stream().anyMatch(p -> p.name().equals("layer2.0.downsample.0.weight")));
+            assertTrue(model.summary().contains("layer3.2.add"), model.summary());
+        }
+    }
+
+    /** torchvision's counts: resnet18 11,689,512 and resnet50 25,557,032 at 1,000 classes (any input size). */
+    @Test
+    void torchvisionResNetsHaveTorchvisionsParameterCounts() {
+        try (Backend b = TestBackend.open()) {
+            try (Model r18 = ResNets.resnet18(1000).build(b, Shape.of(3, 224, 224), 1)) {
+                assertEquals(11_689_512, r18.parameterCount());
+                assertEquals(Shape.of(1000), r18.outputShape());
+                assertEquals(List.of("conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight"),
+                        r18.parameters().subList(0, 4).stream().map(p -> p.name()).toList());
+                assertTrue(r18.buffers().stream().anyMatch(x -> x.name().equals("layer4.1.bn2.running_var")));
+            }
+            try (Model small = ResNets.resnet18(7).build(b, Shape.of(1, 40, 56), 1)) {
+                assertEquals(Shape.of(7), small.outputShape(), "any input size, any class count");
+            }
+            try (Model r50 = ResNets.resnet50(1000).build(b, Shape.of(3, 64, 64), 1)) {
+                assertEquals(25_557_032, r50.parameterCount());
+            }
+        }
     }
 }
