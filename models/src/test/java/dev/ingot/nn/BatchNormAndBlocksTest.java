@@ -116,4 +116,16 @@ class BatchNormAndBlocksTest {
                 () -> new Conv2d(4, 3, 3, Conv2dSpec.of(1, 1)).samePadding());
         assertTrue(e.getMessage().contains("same"), e.getMessage());
     }
+
+    /** A basic block with a strided projection and a bottleneck, gradient-checked through the graph. */
+    @Test
+    void residualBlocksGradientsMatchFiniteDifferences() {
+        Graph.Builder g = Graph.builder();
+        Graph.Node x = g.input();
+        Graph.Node h = new BasicBlock(2, 3, 2).applyTo(g, "basic", x);
+        h = new Bottleneck(3, 2, 1).applyTo(g, "bottleneck", h);
+        Graph model = g.build(g.apply("fc", new Linear(2), g.apply("avgpool", new GlobalAvgPool2d(), h)));
+        // Inputs in [-1, 1], BatchNorm outputs ~N(0, 1): ReLU kinks are crossed by a 1e-3 step rarely.
+        ModelGradientCheck.check(backend, model, Shape.of(2, 6, 5), 4, 17, 1e-3, 3e-3, 2e-2);
+    }
 }
