@@ -10,7 +10,7 @@ import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
@@ -56,7 +56,7 @@ final class EvaluateCommand implements Callable<Integer> {
         ReferenceModel recipe = ReferenceModels.get(c.require("ingot.model"));
         Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.resolve(dataDir), !noDownload);
         try (Backend b = Backends.get(backend);
-             Sequential net = recipe.newModel().build(b, recipe.inputShape(), 0);
+             Model net = recipe.newModel().build(b, recipe.inputShape(), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {
             c.restoreWeights(net);
             long t0 = System.nanoTime();
