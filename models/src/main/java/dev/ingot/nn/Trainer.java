@@ -225,9 +225,23 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * The mean loss, accuracy, per-class precision/recall and confusion matrix of the model on
-     * {@code data}, in inference mode (no dropout), in batches of {@code batchSize}.
+     * {@code data}, in inference mode (no dropout), in batches of {@code batchSize}. When the
+     * optimizer is an {@link ExponentialMovingAverage} (not lookahead), on the averaged weights.
      */
     public EvaluationReport evaluate(Dataset data, int batchSize) {
+        if (optimizer instanceof ExponentialMovingAverage ema && !ema.lookahead()) {
+            try (AutoCloseable averaged = ema.averagedWeights(model.trainableParameters())) {
+                return evaluateCurrentWeights(data, batchSize);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("could not put the trained weights back after evaluation", e);
+            }
+        }
+        return evaluateCurrentWeights(data, batchSize);
+    }
+
+    private EvaluationReport evaluateCurrentWeights(Dataset data, int batchSize) {
         if (data == null) {
             throw new IllegalArgumentException("evaluate needs a dataset");
         }
