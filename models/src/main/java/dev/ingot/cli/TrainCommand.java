@@ -9,7 +9,6 @@ import dev.ingot.data.Datasets;
 import dev.ingot.data.Split;
 import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
-import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EpochMetrics;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.History;
@@ -19,6 +18,7 @@ import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.TrainingProgress;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -101,6 +101,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
     boolean noProgress;
 
+    @Mixin
+    RecipeOptions recipeOptions = new RecipeOptions();
+
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
@@ -150,8 +153,8 @@ final class TrainCommand implements Callable<Integer> {
 
         try (Backend b = Backends.get(backend);
              Model net = recipe.newModel().build(b, recipe.inputShape(), runSeed);
-             Trainer trainer = new Trainer(net, new CrossEntropyLoss(),
-                     recipe.newOptimizer((train.size() + runBatch - 1) / runBatch, runEpochs), runSeed)) {
+             Trainer trainer = new Trainer(net, recipeOptions.loss(train),
+                     recipeOptions.optimizer(recipe, (train.size() + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
