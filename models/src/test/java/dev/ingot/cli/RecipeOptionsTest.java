@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The recipe options of {@code ingot train} end to end on a slice of the real MNIST: a run with
- * every option, resumed; their {@code --help} text; and their bad values.
+ * every option, then resumed as a longer run (another schedule: refused); their {@code --help} text; and their bad values.
  */
 class RecipeOptionsTest {
 
@@ -57,7 +57,7 @@ class RecipeOptionsTest {
             "0.9", "--ema-every", "2", "--clip-grad-norm", "5"};
 
     @Test
-    void aRunWithEveryRecipeOptionTrainsAndResumes(@TempDir Path dir) throws IOException {
+    void aRunWithEveryRecipeOptionTrainsAndAnotherLengthIsRefusedOnResume(@TempDir Path dir) throws IOException {
         Path data = SharedData.require("mnist");
         List<String> first = train(dir, data, RECIPE);
         first.addAll(List.of("--epochs", "1"));
@@ -76,11 +76,14 @@ class RecipeOptionsTest {
         // Evaluated on the EMA, which after 5 updates of decay 0.9 still holds 59 % of the initial weights.
         assertTrue(accuracy > 0.15, "one epoch of 640 images beats chance (10 %): " + accuracy);
 
-        List<String> resumed = train(dir, data, RECIPE);
-        resumed.addAll(List.of("--epochs", "2", "--resume"));
-        Result again = run(resumed);
-        assertEquals(0, again.code(), again.show());
-        assertTrue(again.out().contains("resuming"), again.show());
+        // The triangle spans the run: a longer run is another schedule, which resuming refuses by name.
+        // (That a resumed run with schedule and EMA equals an uninterrupted one: ResumeTest.)
+        List<String> longer = train(dir, data, RECIPE);
+        longer.addAll(List.of("--epochs", "2", "--resume"));
+        Result again = run(longer);
+        assertEquals(1, again.code(), again.show());
+        assertTrue(again.err().contains("schedule_steps=[0, 2, 10]") && again.err().contains("[0, 5, 20]"),
+                again.show());
     }
 
     @Test
