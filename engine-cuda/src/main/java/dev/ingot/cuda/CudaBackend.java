@@ -205,6 +205,11 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("this CUDA backend is closed; create a new one with Backends.get(\"cuda\")");
         }
+        String fault = CudaException.firstContextFault();
+        if (fault != null) {
+            throw new IllegalStateException("'" + op + "' refused: the CUDA context of this process is unusable since "
+                    + "an earlier device fault (later failures are consequences; start a new process): " + fault);
+        }
         device.makeCurrent();
         if (options.debugSync() && lastOp != null) {
             try {
@@ -442,7 +447,7 @@ public final class CudaBackend implements Backend {
 
     private CudnnConvolution convolution(Conv2dGeometry g) {
         return convolutions.computeIfAbsent(g,
-                k -> new CudnnConvolution(k, options.tf32(), options.convSearch(), options.workspaceLimit()));
+                k -> new CudnnConvolution(options.device(), k, options.tf32(), options.convSearch(), options.workspaceLimit()));
     }
 
     @Override
