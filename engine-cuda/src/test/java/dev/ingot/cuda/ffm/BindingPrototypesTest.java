@@ -70,11 +70,47 @@ class BindingPrototypesTest {
         checkAgainst(CudaDriver.binder(), CPrototypes.parse(resource("cuda.prototypes.h")), "cuda.h (CUDA 13.0)");
     }
 
+    /**
+     * The installed copies of {@code names}, concatenated, from the folders in {@code INGOT_CUDA_HEADERS}
+     * (colon-separated; scripts/gpu-smoke.sh sets it to the toolkit's and the Python wheels' include
+     * folders), then {@code $CUDA_HOME/include}; skipped, saying where it looked, when one is missing.
+     */
+    private static String installed(String... names) throws IOException {
+        List<Path> folders = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("INGOT_CUDA_HEADERS", "").split(":")) {
+            if (!dir.isBlank()) {
+                folders.add(Path.of(dir));
+            }
+        }
+        folders.add(Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include"));
+        StringBuilder all = new StringBuilder();
+        for (String name : names) {
+            Path header = folders.stream().map(f -> f.resolve(name)).filter(Files::isRegularFile).findFirst().orElse(null);
+            assumeTrue(header != null, "no " + name + " in " + folders + " (set INGOT_CUDA_HEADERS to check against it)");
+            all.append(Files.readString(header)).append('\n');
+        }
+        return all.toString();
+    }
+
     @Test
     void driverBindingsMatchTheInstalledCudaH() throws IOException {
-        Path header = Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include", "cuda.h");
-        assumeTrue(Files.isRegularFile(header), "no cuda.h at " + header + " (set CUDA_HOME to check against it)");
-        checkAgainst(CudaDriver.binder(), CPrototypes.parse(Files.readString(header)), header.toString());
+        checkAgainst(CudaDriver.binder(), CPrototypes.parse(installed("cuda.h")), "the installed cuda.h");
+    }
+
+    @Test
+    void cudnnBindingsMatchTheInstalledCudnnHeaders() throws IOException {
+        checkAgainst(Cudnn.binder(), CPrototypes.parse(installed("cudnn_graph.h", "cudnn_ops.h", "cudnn_cnn.h")),
+                "the installed cuDNN headers");
+    }
+
+    @Test
+    void cublasBindingsMatchTheInstalledCublasApiH() throws IOException {
+        checkAgainst(Cublas.binder(), CPrototypes.parse(installed("cublas_api.h")), "the installed cublas_api.h");
+    }
+
+    @Test
+    void nvrtcBindingsMatchTheInstalledNvrtcH() throws IOException {
+        checkAgainst(Nvrtc.binder(), CPrototypes.parse(installed("nvrtc.h")), "the installed nvrtc.h");
     }
 
     @Test
