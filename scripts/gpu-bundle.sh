@@ -22,7 +22,9 @@ limit_mib=64
 
 jdk=${JDK25_HOME:-}
 if [[ -z $jdk ]]; then
-  for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25* "$HOME"/.sdkman/candidates/java/25*; do
+  # Where the build's toolchains plugin may have found it, too.
+  toolchain_homes=$(sed -n 's:.*<jdkHome>\(.*\)</jdkHome>.*:\1:p' "$HOME/.m2/toolchains.xml" 2>/dev/null || true)
+  for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25* "$HOME"/.sdkman/candidates/java/25* $toolchain_homes; do
     [[ -n $d && -x $d/bin/jlink ]] && "$d/bin/java" -version 2>&1 | grep -q '"25' && { jdk=$d; break; }
   done
 fi
@@ -71,7 +73,7 @@ if [[ ! -s $gpu/jre.txz ]]; then
   # per-resource zip, and the runtime starts without inflating every class.
   "$jdk/bin/jlink" --add-modules "$jre_modules" --strip-debug --no-man-pages --no-header-files \
     --compress=zip-0 --output "$tmp/jre" 2>/dev/null
-  tar cJf "$gpu/jre.txz.tmp" -C "$tmp" jre && mv "$gpu/jre.txz.tmp" "$gpu/jre.txz"
+  XZ_OPT=${XZ_OPT:--6 -T0} tar cJf "$gpu/jre.txz.tmp" -C "$tmp" jre && mv "$gpu/jre.txz.tmp" "$gpu/jre.txz"
   rm -rf "$tmp"
 fi
 

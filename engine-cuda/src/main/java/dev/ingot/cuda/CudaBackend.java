@@ -819,8 +819,8 @@ public final class CudaBackend implements Backend {
     /**
      * Waits for the device, then frees everything this backend owns, newest first: plans and
      * descriptors, modules, cuBLAS and cuDNN handles, pinned buffers, device memory (including blocks
-     * of tensors still open: closing them later does nothing), the stream, and the context
-     * reference. Idempotent.
+     * of tensors still open: closing them later does nothing) and the stream. The primary context
+     * stays retained for the process (see {@code CudaDevice}). Idempotent.
      */
     @Override
     public void close() {
