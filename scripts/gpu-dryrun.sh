@@ -19,7 +19,7 @@ t0=$SECONDS
 bundle_log=$(mktemp)
 scripts/gpu-bundle.sh "$@" 2>&1 | tee "$bundle_log" | sed 's/^/  /'
 (( PIPESTATUS[0] == 0 )) || fail "gpu-bundle.sh failed"
-travel=$(grep -o 'travel.*' "$bundle_log" | head -1)
+travel=$(grep -o 'holds .*MiB)' "$bundle_log" | head -1)
 
 check_out() { # check_out NAME DIR RC SECONDS BUDGET STAGES...
   local name=$1 dir=$2 rc=$3 took=$4 budget=$5; shift 5

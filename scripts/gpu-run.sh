@@ -42,7 +42,8 @@ stage train 75 "${J[@]}" -cp "$classpath" dev.ingot.cli.IngotCli train --model m
   --batch-size 32 --backend cuda --seed 42 --output "$work/train" --no-progress --no-download
 
 jvm jmh
-stage jmh 60 "${J[@]}" -jar .gpu/benchmarks.jar TrainingStepBenchmark -p model=mnist-cnn -p batchSize=32,128 \
+# jmh.ignoreLock: JMH refuses to start while another JMH holds /tmp/jmh.lock (a shared build machine)
+stage jmh 60 "${J[@]}" -Djmh.ignoreLock=true -jar .gpu/benchmarks.jar TrainingStepBenchmark -p model=mnist-cnn -p batchSize=32,128 \
   -p backend=cuda -foe true -f 1 -wi 3 -w 1s -i 3 -r 1s -jvmArgsPrepend "-XX:ErrorFile=$out/hs_err-jmh.log" \
   -rf json -rff "$work/jmh.json"
 

@@ -108,6 +108,9 @@ stage() {
   fi
   stages+=("$(printf '%-9s %-7s %4ss/%-4s %s' "$name" "$status" "$took" "$limit" "$detail")")
   echo "$script: stage $name: $status after ${took}s (limit ${limit}s) ${detail}"
+  if [[ $status == FAIL* || $status == CRASH ]]; then
+    grep -v '^WARNING' "$work/$name.out" | tail -6 | cut -c1-300 | sed "s/^/  $name| /"
+  fi
   eval "rc_$name=$rc"
   return 0
 }
