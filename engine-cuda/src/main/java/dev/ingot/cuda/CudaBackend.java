@@ -447,7 +447,8 @@ public final class CudaBackend implements Backend {
 
     private CudnnConvolution convolution(Conv2dGeometry g) {
         return convolutions.computeIfAbsent(g,
-                k -> new CudnnConvolution(options.device(), k, options.tf32(), options.convSearch(), options.workspaceLimit()));
+                k -> new CudnnConvolution(options.device(), k, options.tf32(), options.convSearch(),
+                        options.workspaceLimit()));
     }
 
     @Override
