@@ -129,6 +129,23 @@ class BindingPrototypesTest {
     }
 
     @Test
+    void theLegacyFindSearchIsOptionalSoACudnnWithoutItStillLoads() {
+        // cuDNN marks cudnnFind*AlgorithmEx for removal; without them the backend uses the heuristic
+        // (CudnnConvolution notes it) instead of the probe refusing the whole library.
+        List<String> find = List.of("cudnnFindConvolutionForwardAlgorithmEx", "cudnnFindConvolutionBackwardDataAlgorithmEx",
+                "cudnnFindConvolutionBackwardFilterAlgorithmEx");
+        for (String symbol : find) {
+            Binder.Binding b = Cudnn.binder().bindings().stream().filter(x -> x.symbol().equals(symbol)).findFirst()
+                    .orElseThrow(() -> new AssertionError(symbol + " is not bound"));
+            assertTrue(b.optional(), symbol + " must be bound with bindOptional");
+        }
+        assertTrue(Cudnn.binder().missingRequired().stream().noneMatch(find::contains));
+        if (Cudnn.binder().loaded() == null) {
+            assertFalse(Cudnn.hasFindEx(), "no cuDNN here, so no Find");
+        }
+    }
+
+    @Test
     void theReaderItselfMapsTypesAsTheAbiPassesThem() {
         Map<String, CPrototypes.Prototype> p = CPrototypes.parse("""
                 #define cuMemAlloc cuMemAlloc_v2
