@@ -101,6 +101,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
     boolean noProgress;
 
+    @Option(names = "--no-curves", description = "do not draw " + CURVES + " (metrics.json holds the same numbers)")
+    boolean noCurves;
+
+    /** Whether a curves warning was printed already (once per run is enough). */
+    private boolean curvesWarned;
+
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
@@ -207,16 +213,48 @@ final class TrainCommand implements Callable<Integer> {
                         : trainer.evaluate(test, runBatch);
                 Checkpoint.save(checkpointFile, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
-                TrainingCurves.write(output.resolve(CURVES), history, recipe.name());
+                boolean curves = writeCurves(output.resolve(CURVES), history, recipe.name());
                 out.println();
                 out.print("test set: " + report.format());
-                out.printf(Locale.ROOT, "%nwrote %s, %s and %s in %s (%.1f s)%n", CHECKPOINT, METRICS, CURVES, output,
+                out.printf(Locale.ROOT, "%nwrote %s in %s (%.1f s)%n", curves
+                        ? CHECKPOINT + ", " + METRICS + " and " + CURVES : CHECKPOINT + " and " + METRICS, output,
                         seconds(start));
                 return 0;
             } finally {
                 removeHook(stopper);
             }
         }
+    }
+
+    /**
+     * Draws the training curves unless {@code --no-curves}. A picture is never worth a training run:
+     * where it cannot be drawn (a Java runtime without {@code java.desktop}, as the small jlinked one
+     * for GPU machines; a full disk) the run goes on with a warning on stderr, printed once.
+     *
+     * @return whether the PNG was written
+     */
+    private boolean writeCurves(Path png, History history, String title) {
+        if (noCurves) {
+            return false;
+        }
+        String problem = null;
+        if (ModuleLayer.boot().findModule("java.desktop").isEmpty()) {
+            problem = "this Java runtime has no java.desktop module (AWT), which drawing needs";
+        } else {
+            try {
+                TrainingCurves.write(png, history, title);
+                return true;
+            } catch (IOException | RuntimeException | LinkageError e) {
+                // LinkageError: AWT classes that fail to load or link (a headless runtime missing its native part)
+                problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        if (!curvesWarned) {
+            curvesWarned = true;
+            System.err.println("ingot train: warning: " + png.getFileName() + " not written (" + problem
+                    + "); training goes on, metrics.json holds the same numbers; --no-curves skips the picture");
+        }
+        return false;
     }
 
     private static Checkpoint readForResume(Path file, ReferenceModel recipe) throws IOException {
@@ -309,7 +347,7 @@ final class TrainCommand implements Callable<Integer> {
                 Checkpoint.save(file, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, trainer.history(), null, seconds(start), false);
                 if (curves) {
-                    TrainingCurves.write(output.resolve(CURVES), trainer.history(), model);
+                    writeCurves(output.resolve(CURVES), trainer.history(), model);
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("cannot save the checkpoint to " + file + ": " + e.getMessage(), e);
