@@ -53,6 +53,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint: " + checkpoint + " is not a file");
         }
         Checkpoint c = Checkpoint.read(checkpoint);
+        TrainCommand.warnIfUnchecked(c);
         ReferenceModel recipe = ReferenceModels.get(c.require("ingot.model"));
         Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.resolve(dataDir), !noDownload);
         try (Backend b = Backends.get(backend);

@@ -224,7 +224,17 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: " + file + " is a checkpoint of " + saved + ", not of "
                     + recipe.name());
         }
+        warnIfUnchecked(c);
         return c;
+    }
+
+    /** One line on stderr for a checkpoint of an earlier version, whose metadata had no checksum. */
+    static void warnIfUnchecked(Checkpoint c) {
+        if (!c.headerChecked()) {
+            System.err.println("ingot: warning: " + c.file() + " is a " + Checkpoint.FORMAT_UNCHECKED_HEADER
+                    + " file from an earlier version: its weights are checksummed but its header (seed, progress,"
+                    + " history) is not; saving it again adds the header checksum");
+        }
     }
 
     private static void requireSame(String option, Long given, long saved) {

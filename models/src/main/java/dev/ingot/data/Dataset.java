@@ -32,7 +32,13 @@ public record Dataset(String name, int channels, int height, int width, float[] 
         if (classes.isEmpty()) {
             throw new IllegalArgumentException("Dataset '" + name + "': needs at least one class");
         }
-        long expected = (long) labels.length * channels * height * width;
+        long pixels = (long) channels * height * width;
+        if (pixels > Integer.MAX_VALUE) {
+            // imageSize() would overflow; an image that large could not be one array row anyway.
+            throw new IllegalArgumentException("Dataset '" + name + "': an image of " + channels + "x" + height + "x"
+                    + width + " = " + pixels + " values is larger than the " + Integer.MAX_VALUE + " values of an array");
+        }
+        long expected = labels.length * pixels;
         if (images.length != expected) {
             throw new IllegalArgumentException("Dataset '" + name + "': " + labels.length + " labels need "
                     + labels.length + "x" + channels + "x" + height + "x" + width + " = " + expected
