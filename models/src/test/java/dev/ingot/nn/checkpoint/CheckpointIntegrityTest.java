@@ -45,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CheckpointIntegrityTest {
     private static final Backend backend = TestBackend.shared();
     private static final long SEED = 7;
+    private static final boolean EXHAUSTIVE = Boolean.getBoolean("ingot.test.exhaustive");
 
     private static Dataset data() {
         SplittableRandom r = new SplittableRandom(3);
@@ -89,9 +90,14 @@ class CheckpointIntegrityTest {
         }
     }
 
-    private static void assertCorrupt(Path file, String what) {
+    /** Like {@link #readAndRestore} into one trainer reused across thousands of files. */
+    private static void readAndRestore(Path file, Trainer into) throws IOException {
+        Checkpoint.read(file).restore(into);
+    }
+
+    private static void assertCorrupt(Path file, Trainer into, String what) {
         try {
-            readAndRestore(file);
+            readAndRestore(file, into);
             fail(what + ": read and restored without complaint");
         } catch (CorruptCheckpointException e) {
             assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
@@ -120,16 +126,22 @@ class CheckpointIntegrityTest {
         int headerEnd = (int) (8 + headerLength(bytes));
         Path file = dir.resolve("flipped.safetensors");
         int flips = 0;
-        for (int i = 0; i < headerEnd; i++) {
-            for (int bit = 0; bit < 8; bit++) {
-                byte[] damaged = bytes.clone();
-                damaged[i] ^= (byte) (1 << bit);
-                Files.write(file, damaged);
-                assertCorrupt(file, "bit " + bit + " of header byte " + i);
-                flips++;
+        Trainer into = newTrainer();
+        try (Sequential m = into.model(); into) {
+            for (int i = 0; i < headerEnd; i++) {
+                // CI: all 8 bits of the length and the checksum's prefix, one bit (rotating) of every
+                // other byte; -Dingot.test.exhaustive=true flips every bit of every header byte.
+                boolean allBits = EXHAUSTIVE || i < 8 + 64;
+                for (int bit = allBits ? 0 : i % 8; bit < (allBits ? 8 : i % 8 + 1); bit++) {
+                    byte[] damaged = bytes.clone();
+                    damaged[i] ^= (byte) (1 << bit);
+                    Files.write(file, damaged);
+                    assertCorrupt(file, into, "bit " + bit + " of header byte " + i);
+                    flips++;
+                }
             }
         }
-        assertEquals(headerEnd * 8, flips);
+        assertTrue(flips >= headerEnd, "every header byte was damaged once at least");
         System.out.println("checkpoint integrity: " + flips + " single-bit header flips, all rejected");
     }
 
