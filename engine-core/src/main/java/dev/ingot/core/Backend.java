@@ -455,6 +455,14 @@ public interface Backend extends AutoCloseable {
      */
     long countCorrect(Tensor logits, Tensor labels);
 
+    /**
+     * Whether {@link #close} has been called. {@link KernelChecks} rejects every kernel of a closed
+     * backend with an {@link IllegalStateException}; a backend that tracks it overrides this.
+     */
+    default boolean isClosed() {
+        return false;
+    }
+
     /** Frees the backend's own resources (thread pools, handles, caches). Tensors should be closed first. */
     @Override
     void close();

@@ -68,7 +68,7 @@ public final class Conv2d implements Layer {
         long fanIn = (long) c * kernelH * kernelW;
         long fanOut = (long) filters * kernelH * kernelW;
         weight = Parameter.withZeroGradient("weight",
-                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), fanIn, fanOut)));
+                backend.fromHost(w, Initializers.glorotUniform(random, Initializers.hostCount("conv2d", w), fanIn, fanOut)));
         bias = Parameter.withZeroGradient("bias", backend.zeros(Shape.of(filters)));
         return out;
     }

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * other backend, first thing, so the reference also defines which inputs are rejected and how.
  */
 public final class ReferenceBackend implements Backend {
+    /** Set by {@link #close}; every later call is rejected (see {@link KernelChecks#open}). */
+    private volatile boolean closed;
     /** Largest array the JVM reliably allocates. */
     private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
@@ -58,6 +60,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor zeros(Shape shape, DType dtype) {
+        KernelChecks.open(this, "zeros");
         if (shape == null || dtype == null) {
             throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
         }
@@ -760,9 +763,15 @@ public final class ReferenceBackend implements Backend {
         return correct;
     }
 
-    /** Nothing to free: the arrays belong to the tensors and go with them. */
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Nothing to free: the arrays belong to the tensors and go with them; later calls are rejected. */
     @Override
     public void close() {
+        closed = true;
     }
 
     @Override

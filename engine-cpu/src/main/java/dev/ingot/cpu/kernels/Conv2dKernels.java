@@ -481,8 +481,8 @@ public final class Conv2dKernels implements AutoCloseable {
                     int src = row;
                     for (int op = 0; op < p; op++, src += q) {
                         int ih = op * sh - ph + r * dh;
-                        if (ih < 0 || ih >= h) {
-                            continue;
+                        if (ih < 0 || ih >= h || q0 >= q1) {
+                            continue; // no tap of this row lies inside the image
                         }
                         int dst = dxOff + (c * h + ih) * w + shift;
                         if (sw == 1) {
@@ -605,7 +605,8 @@ public final class Conv2dKernels implements AutoCloseable {
 
     /** Smallest output column q >= 0 whose input column q*stride + shift is >= 0 (at most q). */
     private static int firstInside(int shift, int stride, int width, int q) {
-        return shift >= 0 ? 0 : Math.min(q, (-shift + stride - 1) / stride);
+        // long: -shift + stride - 1 overflows int for strides near 2^31 (valid with a huge padding).
+        return shift >= 0 ? 0 : (int) Math.min(q, (-(long) shift + stride - 1) / stride);
     }
 
     /** One past the largest output column (at most q) whose input column q*stride + shift is < width. */
@@ -613,7 +614,7 @@ public final class Conv2dKernels implements AutoCloseable {
         if (shift >= width) {
             return 0;
         }
-        return Math.min(q, (width - shift + stride - 1) / stride);
+        return (int) Math.min(q, ((long) width - shift + stride - 1) / stride);
     }
 
     /** Drops cached plans and their buffers. */
