@@ -102,7 +102,7 @@ public final class KernelChecks {
         for (int i = 0; i < tensors.length; i++) {
             for (int j = i + 1; j < tensors.length; j++) {
                 if (tensors[i] != null && tensors[j] != null && tensors[i].sharesMemoryWith(tensors[j])) {
-                    throw new IllegalArgumentException(op + ": '" + args[i] + "' and '" + args[j] + "' share memory"
+                    throw new IllegalArgumentException(op + ": '" + args[j] + "' shares memory with '" + args[i] + "'"
                             + (tensors[i] == tensors[j] ? " (the same tensor)" : " (one is a view of the other)")
                             + "; " + op + " needs " + String.join(", ", args) + " to be separate tensors");
                 }

@@ -55,7 +55,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Checkpoint c = Checkpoint.read(checkpoint);
         TrainCommand.warnIfUnchecked(c);
         ReferenceModel recipe = ReferenceModels.get(c.require("ingot.model"));
-        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.resolve(dataDir), !noDownload);
+        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir"), !noDownload);
         try (Backend b = Backends.get(backend);
              Sequential net = recipe.newModel().build(b, recipe.inputShape(), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {

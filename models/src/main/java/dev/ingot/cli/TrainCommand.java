@@ -110,7 +110,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint-every must be 0 (off) or a number of steps, got "
                     + checkpointEvery);
         }
-        Files.createDirectories(output);
+        try {
+            Files.createDirectories(output);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--output " + output + " cannot be created: " + IngotCli.describe(e), e);
+        }
         Path checkpointFile = output.resolve(CHECKPOINT);
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
@@ -130,7 +134,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
                     + " another --output folder");
         }
-        Path data = DataDir.resolve(dataDir);
+        Path data = DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir");
         Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
         Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
         if (limitTrain != null) {

@@ -44,6 +44,16 @@ public record Dataset(String name, int channels, int height, int width, float[] 
                     + labels.length + "x" + channels + "x" + height + "x" + width + " = " + expected
                     + " image values, got " + images.length);
         }
+        // A NaN or infinite pixel would silently turn evaluation into NaN, and training into NaN
+        // weights before any check could see it: refuse it here, once, naming the image.
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                long n = i / pixels;
+                throw new IllegalArgumentException("Dataset '" + name + "': image " + n + " has the non-finite pixel "
+                        + images[i] + " at value " + (i - n * pixels) + " of " + pixels + "; pixels must be finite"
+                        + " numbers (scaled to [0, 1])");
+            }
+        }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes.size()) {
                 throw new IllegalArgumentException("Dataset '" + name + "': label " + labels[i] + " of image " + i
