@@ -60,7 +60,8 @@ public final class IngotCli {
             return cli.execute(args);
         } catch (OutOfMemoryError e) {
             // Thrown outside a command's call (picocli passes Errors through): still one line.
-            System.err.println("ingot: " + outOfMemoryMessage(e));
+            String name = args.length > 0 && !args[0].startsWith("-") ? "ingot " + args[0] : "ingot";
+            System.err.println(name + ": " + outOfMemoryMessage(e));
             return 1;
         } finally {
             root.finished.countDown();

@@ -58,7 +58,7 @@ class CliMessagesTest {
             assertTrue(r.errLines().get(1).matches("see 'ingot( \\w+)? --help'"), r.show());
             assertFalse(r.err().contains("Usage:"), r.show());
         }
-        Result r = run("train", "--bogus");
+        Result r = run("train", "--model", "mnist-mlp", "--output", "x", "--bogus");
         assertEquals("ingot train: Unknown option: '--bogus'", r.errLines().get(0), r.show());
         assertEquals("see 'ingot train --help'", r.errLines().get(1), r.show());
     }

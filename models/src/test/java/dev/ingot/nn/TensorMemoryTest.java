@@ -62,8 +62,9 @@ class TensorMemoryTest {
                 @Override
                 public void epochFinished(EpochMetrics metrics, EvaluationReport validation) {
                     sample(metrics.epoch());
-                    // An evaluation at a batch size no earlier call used.
-                    trainer.evaluate(test, 40 + metrics.epoch());
+                    // An evaluation at a batch size no earlier call used (40 in the first epoch, then
+                    // 39, 38, ...): a cache per batch size grows with every one.
+                    trainer.evaluate(test, 41 - metrics.epoch());
                     sample(metrics.epoch());
                 }
             };
