@@ -115,7 +115,7 @@ public final class Tensor implements AutoCloseable {
      * owner is closed.
      */
     public Tensor view(Shape newShape) {
-        requireOpen("tensor");
+        requireOpen("view: tensor");
         if (newShape == null) {
             throw new IllegalArgumentException("view: newShape must not be null (tensor " + describe() + ")");
         }
@@ -128,7 +128,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies the values to a new host array. */
     public float[] toFloatArray() {
-        requireOpen("tensor");
+        requireOpen("toFloatArray: tensor");
         float[] host = new float[hostLength("toFloatArray")];
         backend.copyToHost(this, host);
         return host;
@@ -136,7 +136,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies the values of an {@link DType#INT32} tensor to a new host array. */
     public int[] toIntArray() {
-        requireOpen("tensor");
+        requireOpen("toIntArray: tensor");
         int[] host = new int[hostLength("toIntArray")];
         backend.copyToHost(this, host);
         return host;
@@ -172,7 +172,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of this tensor on {@code target} (through host memory when the backends differ). */
     public Tensor to(Backend target) {
-        requireOpen("tensor");
+        requireOpen("to: tensor");
         if (target == null) {
             throw new IllegalArgumentException("to: target backend must not be null (tensor " + describe() + ")");
         }

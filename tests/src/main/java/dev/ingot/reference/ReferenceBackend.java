@@ -329,19 +329,22 @@ public final class ReferenceBackend implements Backend {
 
     /**
      * {@code dx[n,c,h,w] = sum of dy[n,c,p,q]} over the windows (p, q) whose first maximum (in
-     * row-major window order, the pixel holding {@code y[n,c,p,q]}) is (h, w); zero elsewhere.
+     * row-major window order, a NaN winning; the pixel {@link #maxPool2dForward} copied to
+     * {@code y[n,c,p,q]}) is (h, w); zero elsewhere.
      */
     @Override
     public void maxPool2dBackward(Tensor x, Tensor y, Tensor dy, Pool2dSpec spec, Tensor dx) {
         Pool2dGeometry g = KernelChecks.maxPool2dBackward(this, x, y, dy, spec, dx);
-        float[] xv = f(x), yv = f(y), dyv = f(dy), dxv = f(dx);
+        float[] xv = f(x), dyv = f(dy), dxv = f(dx);
         double[] sum = new double[dxv.length];
         for (int n = 0; n < g.n(); n++) {
             for (int c = 0; c < g.c(); c++) {
                 for (int p = 0; p < g.p(); p++) {
                     for (int q = 0; q < g.q(); q++) {
                         int out = at(n, c, p, q, g.c(), g.p(), g.q());
-                        int winner = firstPixelEqualTo(xv, yv[out], g, n, c, p, q);
+                        // The winner is found from x, as the contract says ("the position that held
+                        // its window's maximum"); y is only checked for its shape.
+                        int winner = firstMaxInWindow(xv, g, n, c, p, q);
                         if (winner >= 0) {
                             sum[winner] += dyv[out];
                         }
@@ -357,27 +360,6 @@ public final class ReferenceBackend implements Backend {
     /** Whether {@code v} replaces {@code best} as a maximum: strictly larger, or the first NaN (NaN wins). */
     private static boolean beats(float v, float best) {
         return v > best || (Float.isNaN(v) && !Float.isNaN(best));
-    }
-
-    /**
-     * Flat index of the first real pixel of window (p, q) in row-major order whose value is
-     * {@code value} (a NaN matches a NaN); -1 if none.
-     */
-    private static int firstPixelEqualTo(float[] xv, float value, Pool2dGeometry g, int n, int c, int p, int q) {
-        Pool2dSpec spec = g.spec();
-        for (int i = 0; i < spec.kernelH(); i++) {
-            for (int j = 0; j < spec.kernelW(); j++) {
-                int h = p * spec.strideH() - spec.padH() + i;
-                int w = q * spec.strideW() - spec.padW() + j;
-                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
-                    int idx = at(n, c, h, w, g.c(), g.h(), g.w());
-                    if (xv[idx] == value || (Float.isNaN(value) && Float.isNaN(xv[idx]))) {
-                        return idx;
-                    }
-                }
-            }
-        }
-        return -1;
     }
 
     /**
