@@ -50,8 +50,8 @@ import java.util.zip.CRC32;
  * <p>Why this layout: a checksum found by its key could be switched off by one flipped bit in the
  * key's name (the file would then look like one without checksums). Ours sits at a fixed place,
  * and a header whose prefix does not match is accepted as unchecked only if no metadata key is
- * one bit away from either of our keys, so no single flipped bit turns a checked file into an
- * unchecked one. Files without the header checksum (ours before it existed, other programs') are
+ * a near miss of either of our keys (up to two bytes changed, inserted or deleted), so no such
+ * damage turns a checked file into an unchecked one. Files without the header checksum (ours before it existed, other programs') are
  * read with {@link Contents#headerChecked()} false; the data CRCs are still checked when present.
  */
 public final class SafeTensors {
@@ -134,7 +134,7 @@ public final class SafeTensors {
             throws IOException {
         for (String reserved : List.of(CRC_KEY, HEADER_CRC_KEY)) {
             for (String key : metadata.keySet()) {
-                if (reserved.equals(key) || oneBitApart(reserved, String.valueOf(key))) {
+                if (reserved.equals(key) || nearMiss(String.valueOf(key), reserved)) {
                     throw new IllegalArgumentException("metadata key '" + key + "' is reserved (too close to '"
                             + reserved + "', which a reader would take for a damaged checksum key)");
                 }
@@ -444,18 +444,35 @@ public final class SafeTensors {
         return true;
     }
 
-    /** Whether {@code a} and {@code b} differ in exactly one bit of their UTF-8 bytes. */
-    private static boolean oneBitApart(String a, String b) {
-        byte[] x = a.getBytes(StandardCharsets.UTF_8);
-        byte[] y = b.getBytes(StandardCharsets.UTF_8);
-        if (x.length != y.length) {
-            return false;
+    /**
+     * Whether {@code key} could be one of our checksum keys damaged (one to {@value #NEAR_EDITS}
+     * bytes changed, inserted or deleted) without being it: a key that must not exist.
+     */
+    private static boolean nearMiss(String key, String ours) {
+        return !key.equals(ours) && Math.abs(key.length() - ours.length()) <= NEAR_EDITS
+                && editDistance(key, ours) <= NEAR_EDITS;
+    }
+
+    private static final int NEAR_EDITS = 2;
+
+    /** Levenshtein distance of two short strings. */
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
         }
-        int bits = 0;
-        for (int i = 0; i < x.length; i++) {
-            bits += Integer.bitCount((x[i] ^ y[i]) & 0xff);
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
         }
-        return bits == 1;
+        return prev[b.length()];
     }
 
     private static void readMetadata(Path file, JsonNode v, Map<String, String> metadata, boolean headerChecked) {
@@ -469,7 +486,7 @@ public final class SafeTensors {
             }
             String key = m.getKey();
             for (String ours : List.of(HEADER_CRC_KEY, CRC_KEY)) {
-                if (oneBitApart(key, ours) || (!headerChecked && key.equals(HEADER_CRC_KEY))) {
+                if (nearMiss(key, ours) || (!headerChecked && key.equals(HEADER_CRC_KEY))) {
                     // A damaged name (or a header checksum out of its place) would switch a check off.
                     throw new CorruptCheckpointException(file, 8, "metadata key '" + key + "' is a damaged '"
                             + ours + "' (a checksum key that is not where it belongs)");
