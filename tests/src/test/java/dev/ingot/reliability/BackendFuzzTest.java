@@ -98,6 +98,10 @@ class BackendFuzzTest {
             oneTry(only);
             return;
         }
+        // Seeds that found defects in longer runs, kept as regressions.
+        for (long seed : new long[] {-1948633191482821417L}) {
+            oneTry(seed);
+        }
         SplittableRandom seeds = new SplittableRandom(MASTER_SEED);
         for (int i = 0; i < TRIES; i++) {
             oneTry(seeds.nextLong());
@@ -135,8 +139,9 @@ class BackendFuzzTest {
 
     private static void sameValues(String where, float[] e, float[] a) {
         for (int i = 0; i < e.length; i++) {
-            boolean ok = !Float.isFinite(e[i]) ? !Float.isFinite(a[i]) && (Float.isNaN(e[i]) == Float.isNaN(a[i])
-                    || true) // past float's range only finiteness is promised (docs/reliability.md)
+            // Where the reference is not finite only non-finiteness is promised: past float32's
+            // range the order of an accumulation decides between +-Inf and NaN (docs/reliability.md).
+            boolean ok = !Float.isFinite(e[i]) ? !Float.isFinite(a[i])
                     : Float.isFinite(a[i]) && Math.abs(a[i] - e[i]) <= 2e-3 * Math.max(1, Math.abs(e[i]));
             if (!ok) {
                 fail(where + ": element " + i + " is " + a[i] + ", the reference says " + e[i]);

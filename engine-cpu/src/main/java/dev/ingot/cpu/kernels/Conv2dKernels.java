@@ -227,7 +227,24 @@ public final class Conv2dKernels implements AutoCloseable {
      * where the plan chose them ({@link Conv2dPlan#wide}), else with P*Q-wide ones.
      */
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        backwardData(g, dy, w, dx, plan(g).wide);
+        // The wide layout multiplies w by the zero columns q >= Q, which fall on real pixels: with
+        // an infinite or NaN weight, 0 * w is NaN where the math has no such term (issue 19).
+        backwardData(g, dy, w, dx, plan(g).wide && allFinite(w));
+    }
+
+    /** Whether every value is finite: 0 * v is 0 for each, NaN as soon as one is NaN or infinite. */
+    static boolean allFinite(float[] v) {
+        FloatVector zeros = FloatVector.zero(S);
+        FloatVector acc = zeros;
+        int i = 0;
+        for (; i <= v.length - S.length(); i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, v, i).mul(zeros));
+        }
+        float tail = 0f;
+        for (; i < v.length; i++) {
+            tail += v[i] * 0f;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail == 0f;
     }
 
     /**
