@@ -119,7 +119,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint-every must be 0 (off) or a number of steps, got "
                     + checkpointEvery);
         }
-        Files.createDirectories(output);
+        try {
+            Files.createDirectories(output);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--output " + output + " cannot be created: " + IngotCli.describe(e), e);
+        }
         Path checkpointFile = output.resolve(CHECKPOINT);
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
@@ -139,7 +143,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
                     + " another --output folder");
         }
-        Path data = DataDir.resolve(dataDir);
+        Path data = DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir");
         Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
         Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
         if (limitTrain != null) {
@@ -267,7 +271,17 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: " + file + " is a checkpoint of " + saved + ", not of "
                     + recipe.name());
         }
+        warnIfUnchecked(c);
         return c;
+    }
+
+    /** One line on stderr for a checkpoint of an earlier version, whose metadata had no checksum. */
+    static void warnIfUnchecked(Checkpoint c) {
+        if (!c.headerChecked()) {
+            System.err.println("ingot: warning: " + c.file() + " is a " + Checkpoint.FORMAT_UNCHECKED_HEADER
+                    + " file from an earlier version: its weights are checksummed but its header (seed, progress,"
+                    + " history) is not; saving it again adds the header checksum");
+        }
     }
 
     private static void requireSame(String option, Long given, long saved) {
