@@ -208,6 +208,11 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("this CUDA backend is closed; create a new one with Backends.get(\"cuda\")");
         }
+        String fault = CudaException.firstContextFault();
+        if (fault != null) {
+            throw new IllegalStateException("'" + op + "' refused: the CUDA context of this process is unusable since "
+                    + "an earlier device fault (later failures are consequences; start a new process): " + fault);
+        }
         device.makeCurrent();
         if (options.debugSync() && lastOp != null) {
             try {
@@ -445,7 +450,8 @@ public final class CudaBackend implements Backend {
 
     private CudnnConvolution convolution(Conv2dGeometry g) {
         return convolutions.computeIfAbsent(g,
-                k -> new CudnnConvolution(k, options.tf32(), options.convSearch(), options.workspaceLimit()));
+                k -> new CudnnConvolution(options.device(), k, options.tf32(), options.convSearch(),
+                        options.workspaceLimit()));
     }
 
     @Override
@@ -1025,8 +1031,8 @@ public final class CudaBackend implements Backend {
     /**
      * Waits for the device, then frees everything this backend owns, newest first: plans and
      * descriptors, modules, cuBLAS and cuDNN handles, pinned buffers, device memory (including blocks
-     * of tensors still open: closing them later does nothing), the stream, and the context
-     * reference. Idempotent.
+     * of tensors still open: closing them later does nothing) and the stream. The primary context
+     * stays retained for the process (see {@code CudaDevice}). Idempotent.
      */
     @Override
     public void close() {

@@ -128,6 +128,9 @@ class CudaBackendGpuTest {
      * allocator's cache, so the driver is never asked for memory again and the device's free memory
      * does not move.
      */
+    /** How far the device's free memory may fall in steady state for reasons not ours (lazy module loading). */
+    static final long FREE_MEMORY_SLACK = 64L << 20;
+
     @Test
     void thousandsOfTrainingStepsLeaveDeviceMemoryFlat() {
         Conv2dSpec conv = Conv2dSpec.DEFAULT;
@@ -206,7 +209,13 @@ class CudaBackendGpuTest {
             System.out.println("[cuda] after " + steps + " steps: " + stats + ", loss " + firstLoss + " -> " + lastLoss);
             assertEquals(driverCallsAfterWarmup, stats.driverAllocations(),
                     "steady-state steps must not call cuMemAlloc");
-            assertEquals(freeAfterWarmup, cuda.deviceMemory()[0], "device free memory moved during steady state");
+            // Our allocator is held exactly (no cuMemAlloc above). The device's free memory gets a slack:
+            // with lazy module loading (CUDA 12.2+ default) the driver loads a cuDNN or cuBLAS kernel image
+            // the first time that kernel runs, and cuBLAS may size its workspace late, none of which is ours.
+            long drop = freeAfterWarmup - cuda.deviceMemory()[0];
+            assertTrue(drop <= FREE_MEMORY_SLACK, "device free memory fell by " + drop
+                    + " bytes during steady state (more than the " + (FREE_MEMORY_SLACK >> 20)
+                    + " MiB that lazily loaded library kernels may take)");
             assertTrue(lastLoss < firstLoss, "memorising one batch must lower the loss: " + firstLoss + " -> " + lastLoss);
         }
     }

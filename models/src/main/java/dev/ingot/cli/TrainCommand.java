@@ -101,6 +101,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
     boolean noProgress;
 
+    @Option(names = "--no-curves", description = "do not draw " + CURVES + " (metrics.json holds the same numbers)")
+    boolean noCurves;
+
+    /** Whether a curves warning was printed already (once per run is enough). */
+    private boolean curvesWarned;
+
     @Mixin
     RecipeOptions recipeOptions = new RecipeOptions();
 
@@ -116,7 +122,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint-every must be 0 (off) or a number of steps, got "
                     + checkpointEvery);
         }
-        Files.createDirectories(output);
+        try {
+            Files.createDirectories(output);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--output " + output + " cannot be created: " + IngotCli.describe(e), e);
+        }
         Path checkpointFile = output.resolve(CHECKPOINT);
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
@@ -136,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
                     + " another --output folder");
         }
-        Path data = DataDir.resolve(dataDir);
+        Path data = DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir");
         Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
         Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
         if (limitTrain != null) {
@@ -210,16 +220,48 @@ final class TrainCommand implements Callable<Integer> {
                         : trainer.evaluate(test, runBatch);
                 Checkpoint.save(checkpointFile, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
-                TrainingCurves.write(output.resolve(CURVES), history, recipe.name());
+                boolean curves = writeCurves(output.resolve(CURVES), history, recipe.name());
                 out.println();
                 out.print("test set: " + report.format());
-                out.printf(Locale.ROOT, "%nwrote %s, %s and %s in %s (%.1f s)%n", CHECKPOINT, METRICS, CURVES, output,
+                out.printf(Locale.ROOT, "%nwrote %s in %s (%.1f s)%n", curves
+                        ? CHECKPOINT + ", " + METRICS + " and " + CURVES : CHECKPOINT + " and " + METRICS, output,
                         seconds(start));
                 return 0;
             } finally {
                 removeHook(stopper);
             }
         }
+    }
+
+    /**
+     * Draws the training curves unless {@code --no-curves}. A picture is never worth a training run:
+     * where it cannot be drawn (a Java runtime without {@code java.desktop}, as the small jlinked one
+     * for GPU machines; a full disk) the run goes on with a warning on stderr, printed once.
+     *
+     * @return whether the PNG was written
+     */
+    private boolean writeCurves(Path png, History history, String title) {
+        if (noCurves) {
+            return false;
+        }
+        String problem = null;
+        if (ModuleLayer.boot().findModule("java.desktop").isEmpty()) {
+            problem = "this Java runtime has no java.desktop module (AWT), which drawing needs";
+        } else {
+            try {
+                TrainingCurves.write(png, history, title);
+                return true;
+            } catch (IOException | RuntimeException | LinkageError e) {
+                // LinkageError: AWT classes that fail to load or link (a headless runtime missing its native part)
+                problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        if (!curvesWarned) {
+            curvesWarned = true;
+            System.err.println("ingot train: warning: " + png.getFileName() + " not written (" + problem
+                    + "); training goes on, metrics.json holds the same numbers; --no-curves skips the picture");
+        }
+        return false;
     }
 
     private static Checkpoint readForResume(Path file, ReferenceModel recipe) throws IOException {
@@ -232,7 +274,17 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: " + file + " is a checkpoint of " + saved + ", not of "
                     + recipe.name());
         }
+        warnIfUnchecked(c);
         return c;
+    }
+
+    /** One line on stderr for a checkpoint of an earlier version, whose metadata had no checksum. */
+    static void warnIfUnchecked(Checkpoint c) {
+        if (!c.headerChecked()) {
+            System.err.println("ingot: warning: " + c.file() + " is a " + Checkpoint.FORMAT_UNCHECKED_HEADER
+                    + " file from an earlier version: its weights are checksummed but its header (seed, progress,"
+                    + " history) is not; saving it again adds the header checksum");
+        }
     }
 
     private static void requireSame(String option, Long given, long saved) {
@@ -312,7 +364,7 @@ final class TrainCommand implements Callable<Integer> {
                 Checkpoint.save(file, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, trainer.history(), null, seconds(start), false);
                 if (curves) {
-                    TrainingCurves.write(output.resolve(CURVES), trainer.history(), model);
+                    writeCurves(output.resolve(CURVES), trainer.history(), model);
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("cannot save the checkpoint to " + file + ": " + e.getMessage(), e);

@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * other backend, first thing, so the reference also defines which inputs are rejected and how.
  */
 public final class ReferenceBackend implements Backend {
+    /** Set by {@link #close}; every later call is rejected (see {@link KernelChecks#open}). */
+    private volatile boolean closed;
     /** Largest array the JVM reliably allocates. */
     private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
@@ -62,6 +64,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor zeros(Shape shape, DType dtype) {
+        KernelChecks.open(this, "zeros");
         if (shape == null || dtype == null) {
             throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
         }
@@ -138,13 +141,16 @@ public final class ReferenceBackend implements Backend {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double sum = 0;
-                for (int l = 0; l < k; l++) {
-                    double ail = transA ? av[l * lda + i] : av[i * lda + l];
+                // alpha == 0: A and B are not read (BLAS), so their NaNs and infinities do not matter.
+                for (int l = 0; alpha != 0 && l < k; l++) {
+                    // alpha scales op(A), rounded to float, as BLAS implementations pack it: an
+                    // alpha * a beyond float's range is infinite even where alpha * (A.B) is not.
+                    double ail = (float) (alpha * (transA ? av[l * lda + i] : av[i * lda + l]));
                     double blj = transB ? bv[j * ldb + l] : bv[l * ldb + j];
                     sum += ail * blj;
                 }
                 double old = beta == 0 ? 0 : (double) beta * cv[i * n + j];
-                cv[i * n + j] = (float) ((double) alpha * sum + old);
+                cv[i * n + j] = (float) (sum + old);
             }
         }
     }
@@ -175,10 +181,11 @@ public final class ReferenceBackend implements Backend {
                                 for (int s = 0; s < g.s(); s++) {
                                     int h = p * spec.strideH() - spec.padH() + r * spec.dilationH();
                                     int wi = q * spec.strideW() - spec.padW() + s * spec.dilationW();
-                                    if (h >= 0 && h < g.h() && wi >= 0 && wi < g.w()) {
-                                        sum += (double) xv[at(n, c, h, wi, g.c(), g.h(), g.w())]
-                                                * wv[at(k, c, r, s, g.c(), g.r(), g.s())];
-                                    }
+                                    // Padding is zeros that multiply: 0 * inf is NaN, as in
+                                    // im2col and in PyTorch's conv of an explicitly padded input.
+                                    double pixel = h >= 0 && h < g.h() && wi >= 0 && wi < g.w()
+                                            ? xv[at(n, c, h, wi, g.c(), g.h(), g.w())] : 0.0;
+                                    sum += pixel * wv[at(k, c, r, s, g.c(), g.r(), g.s())];
                                 }
                             }
                         }
@@ -245,10 +252,10 @@ public final class ReferenceBackend implements Backend {
                                 for (int q = 0; q < g.q(); q++) {
                                     int h = p * spec.strideH() - spec.padH() + r * spec.dilationH();
                                     int wi = q * spec.strideW() - spec.padW() + s * spec.dilationW();
-                                    if (h >= 0 && h < g.h() && wi >= 0 && wi < g.w()) {
-                                        sum += (double) dyv[at(n, k, p, q, g.k(), g.p(), g.q())]
-                                                * xv[at(n, c, h, wi, g.c(), g.h(), g.w())];
-                                    }
+                                    // Padding is zeros that multiply (see conv2dForward).
+                                    double pixel = h >= 0 && h < g.h() && wi >= 0 && wi < g.w()
+                                            ? xv[at(n, c, h, wi, g.c(), g.h(), g.w())] : 0.0;
+                                    sum += dyv[at(n, k, p, q, g.k(), g.p(), g.q())] * pixel;
                                 }
                             }
                         }
@@ -303,7 +310,8 @@ public final class ReferenceBackend implements Backend {
 
     /**
      * Flat index into x of the first maximum of window (p, q) of plane (n, c), scanning the window
-     * in row-major order and taking a later pixel only if it is strictly larger.
+     * in row-major order and taking a later pixel only if it is strictly larger or the window's first
+     * NaN (a NaN wins, as in PyTorch, so it propagates to y and receives the gradient).
      */
     private static int firstMaxInWindow(float[] xv, Pool2dGeometry g, int n, int c, int p, int q) {
         Pool2dSpec spec = g.spec();
@@ -314,7 +322,7 @@ public final class ReferenceBackend implements Backend {
                 int w = q * spec.strideW() - spec.padW() + j;
                 if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
                     int idx = at(n, c, h, w, g.c(), g.h(), g.w());
-                    if (best < 0 || xv[idx] > xv[best]) {
+                    if (best < 0 || beats(xv[idx], xv[best])) {
                         best = idx;
                     }
                 }
@@ -325,19 +333,22 @@ public final class ReferenceBackend implements Backend {
 
     /**
      * {@code dx[n,c,h,w] = sum of dy[n,c,p,q]} over the windows (p, q) whose first maximum (in
-     * row-major window order, the pixel holding {@code y[n,c,p,q]}) is (h, w); zero elsewhere.
+     * row-major window order, a NaN winning; the pixel {@link #maxPool2dForward} copied to
+     * {@code y[n,c,p,q]}) is (h, w); zero elsewhere.
      */
     @Override
     public void maxPool2dBackward(Tensor x, Tensor y, Tensor dy, Pool2dSpec spec, Tensor dx) {
         Pool2dGeometry g = KernelChecks.maxPool2dBackward(this, x, y, dy, spec, dx);
-        float[] xv = f(x), yv = f(y), dyv = f(dy), dxv = f(dx);
+        float[] xv = f(x), dyv = f(dy), dxv = f(dx);
         double[] sum = new double[dxv.length];
         for (int n = 0; n < g.n(); n++) {
             for (int c = 0; c < g.c(); c++) {
                 for (int p = 0; p < g.p(); p++) {
                     for (int q = 0; q < g.q(); q++) {
                         int out = at(n, c, p, q, g.c(), g.p(), g.q());
-                        int winner = firstPixelEqualTo(xv, yv[out], g, n, c, p, q);
+                        // The winner is found from x, as the contract says ("the position that held
+                        // its window's maximum"); y is only checked for its shape.
+                        int winner = firstMaxInWindow(xv, g, n, c, p, q);
                         if (winner >= 0) {
                             sum[winner] += dyv[out];
                         }
@@ -350,22 +361,9 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
-    /** Flat index of the first real pixel of window (p, q) in row-major order whose value is {@code value}; -1 if none. */
-    private static int firstPixelEqualTo(float[] xv, float value, Pool2dGeometry g, int n, int c, int p, int q) {
-        Pool2dSpec spec = g.spec();
-        for (int i = 0; i < spec.kernelH(); i++) {
-            for (int j = 0; j < spec.kernelW(); j++) {
-                int h = p * spec.strideH() - spec.padH() + i;
-                int w = q * spec.strideW() - spec.padW() + j;
-                if (h >= 0 && h < g.h() && w >= 0 && w < g.w()) {
-                    int idx = at(n, c, h, w, g.c(), g.h(), g.w());
-                    if (xv[idx] == value) {
-                        return idx;
-                    }
-                }
-            }
-        }
-        return -1;
+    /** Whether {@code v} replaces {@code best} as a maximum: strictly larger, or the first NaN (NaN wins). */
+    private static boolean beats(float v, float best) {
+        return v > best || (Float.isNaN(v) && !Float.isNaN(best));
     }
 
     /**
@@ -597,13 +595,13 @@ public final class ReferenceBackend implements Backend {
 
     // ---------------------------------------------------------------- activations
 
-    /** {@code y = x > 0 ? x : 0}. */
+    /** {@code y = x > 0 ? x : 0}, and NaN stays NaN (as in PyTorch). */
     @Override
     public void reluForward(Tensor x, Tensor y) {
         KernelChecks.elementwise(this, "reluForward", new String[] {"x", "y"}, x, y);
         float[] xv = f(x), yv = f(y);
         for (int i = 0; i < xv.length; i++) {
-            yv[i] = xv[i] > 0 ? xv[i] : 0f;
+            yv[i] = xv[i] > 0 || Float.isNaN(xv[i]) ? xv[i] : 0f;
         }
     }
 
@@ -1018,7 +1016,7 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
-    /** {@code indices[n] = the smallest i with x[n,i] = max_j x[n,j]}. */
+    /** {@code indices[n] = the smallest i with x[n,i] = max_j x[n,j]}; a NaN counts as the maximum. */
     @Override
     public void argmax(Tensor x, Tensor indices) {
         KernelChecks.argmax(this, x, indices);
@@ -1033,7 +1031,7 @@ public final class ReferenceBackend implements Backend {
     private static int rowArgmax(float[] xv, int row, int cols) {
         int best = 0;
         for (int j = 1; j < cols; j++) {
-            if (xv[row * cols + j] > xv[row * cols + best]) {
+            if (beats(xv[row * cols + j], xv[row * cols + best])) {
                 best = j;
             }
         }
@@ -1057,9 +1055,15 @@ public final class ReferenceBackend implements Backend {
         return correct;
     }
 
-    /** Nothing to free: the arrays belong to the tensors and go with them. */
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Nothing to free: the arrays belong to the tensors and go with them; later calls are rejected. */
     @Override
     public void close() {
+        closed = true;
     }
 
     @Override
