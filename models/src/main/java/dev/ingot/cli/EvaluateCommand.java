@@ -11,6 +11,7 @@ import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.Model;
+import dev.ingot.nn.TestTimeAugmentation;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
@@ -47,6 +48,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--no-download", description = "fail instead of downloading a missing dataset")
     boolean noDownload;
 
+    @Option(names = "--tta", paramLabel = "KIND", defaultValue = "none",
+            description = "test-time augmentation: none, mirror, or mirror-translate (airbench: + 1-pixel shifts,"
+                    + " reflect padding) (default ${DEFAULT-VALUE})")
+    String tta;
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(checkpoint)) {
@@ -60,6 +66,7 @@ final class EvaluateCommand implements Callable<Integer> {
              Model net = recipe.newModel().build(b, recipe.inputShape(), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {
             c.restoreWeights(net);
+            trainer.testTimeAugmentation(TestTimeAugmentation.named(tta));
             long t0 = System.nanoTime();
             EvaluationReport report = trainer.evaluate(test, batchSize);
             double s = (System.nanoTime() - t0) / 1e9;

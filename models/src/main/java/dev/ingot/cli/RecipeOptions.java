@@ -13,6 +13,7 @@ import dev.ingot.nn.LearningRateSchedule;
 import dev.ingot.nn.Optimizer;
 import dev.ingot.nn.ParameterGroups;
 import dev.ingot.nn.SGD;
+import dev.ingot.nn.TestTimeAugmentation;
 import dev.ingot.nn.WeightDecay;
 import picocli.CommandLine.Option;
 
@@ -20,7 +21,7 @@ import java.util.Locale;
 
 /**
  * The training-recipe options of {@code ingot train} (a picocli mixin): optimizer, schedule, weight
- * decay, label smoothing, class weights, EMA and gradient clipping. Left out, the model's own recipe
+ * decay, label smoothing, class weights, EMA, gradient clipping and test-time augmentation. Left out, the model's own recipe
  * applies; a resumed run must be given the same options (the checkpoint's optimizer state and
  * configuration must match).
  */
@@ -74,6 +75,20 @@ final class RecipeOptions {
     @Option(names = "--clip-grad-norm", paramLabel = "MAX", defaultValue = "0",
             description = "clip the gradients to this global L2 norm (default 0: off)")
     float clipGradNorm;
+
+    @Option(names = "--tta", paramLabel = "KIND", defaultValue = "none",
+            description = "test-time augmentation of validation and the final test score: none, mirror, or"
+                    + " mirror-translate (airbench: + 1-pixel shifts, reflect padding) (default ${DEFAULT-VALUE})")
+    String tta;
+
+    /** The test-time augmentation {@code --tta} names. */
+    TestTimeAugmentation testTimeAugmentation() {
+        try {
+            return TestTimeAugmentation.named(tta.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tta must be none, mirror or mirror-translate, got '" + tta + "'");
+        }
+    }
 
     /** Whether any option changes the model's own optimizer. */
     private boolean customOptimizer() {

@@ -166,6 +166,7 @@ final class TrainCommand implements Callable<Integer> {
              Trainer trainer = new Trainer(net, recipeOptions.loss(train),
                      recipeOptions.optimizer(recipe, (train.size() + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
+            trainer.testTimeAugmentation(recipeOptions.testTimeAugmentation());
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
             }

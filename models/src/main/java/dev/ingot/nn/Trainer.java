@@ -44,6 +44,8 @@ public final class Trainer implements AutoCloseable {
     private final long seed;
     private final TensorCache inputs = new TensorCache();
     private Augmentation augmentation = Augmentation.none();
+    private TestTimeAugmentation tta = TestTimeAugmentation.none();
+    private float[] viewImages = new float[0];
     private TrainingProgress progress = TrainingProgress.START;
     private History history = History.empty();
     private volatile boolean stopRequested;
@@ -78,6 +80,22 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("augmentation must not be null; use Augmentation.none()");
         }
         this.augmentation = augmentation;
+        return this;
+    }
+
+    /**
+     * Test-time augmentation for {@link #evaluate} (default none): each image scored as the weighted
+     * sum of the logits of its views.
+     */
+    public Trainer testTimeAugmentation(TestTimeAugmentation tta) {
+        if (tta == null) {
+            throw new IllegalArgumentException("test-time augmentation must not be null; use TestTimeAugmentation.none()");
+        }
+        if (!tta.isNone() && model.inputShape().rank() != 3) {
+            throw new IllegalArgumentException("test-time augmentation needs images (C, H, W) but the model takes "
+                    + model.inputShape());
+        }
+        this.tta = tta;
         return this;
     }
 
@@ -262,7 +280,7 @@ public final class Trainer implements AutoCloseable {
                 Tensor predicted = inputs.get("predictions", Shape.of(n), DType.INT32);
                 b.copyFromHost(batch.images(), x);
                 b.copyFromHost(batch.labels(), y);
-                Tensor logits = model.forward(x, Mode.INFERENCE);
+                Tensor logits = tta.isNone() ? model.forward(x, Mode.INFERENCE) : augmentedLogits(batch.images(), x, n);
                 lossSum += (double) loss.forward(logits, y, false).item() * n;
                 b.argmax(logits, predicted);
                 if (predictions.length != n) {
@@ -276,6 +294,30 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return new EvaluationReport(seen, lossSum / seen, confusion.accuracy(), confusion);
+    }
+
+    /** The weighted sum of the logits of {@link #tta}'s views of the batch, in a buffer of the trainer. */
+    private Tensor augmentedLogits(float[] images, Tensor x, int n) {
+        Backend b = model.backend();
+        Shape in = model.inputShape();
+        int c = in.dim(0), h = in.dim(1), w = in.dim(2);
+        int size = n * c * h * w;
+        if (viewImages.length != size) {
+            viewImages = new float[size];
+        }
+        Tensor sum = null;
+        for (TestTimeAugmentation.View v : tta.views()) {
+            TestTimeAugmentation.render(v, images, viewImages, n, c, h, w);
+            b.copyFromHost(viewImages, x);
+            Tensor logits = model.forward(x, Mode.INFERENCE);
+            if (sum == null) {
+                sum = inputs.get("tta_logits", logits.shape());
+                b.scale(logits, v.weight(), sum);
+            } else {
+                b.axpy(v.weight(), logits, sum);
+            }
+        }
+        return sum;
     }
 
     private Shape batchShape(int n) {
