@@ -40,6 +40,8 @@ public final class Adam implements Optimizer {
     private final ParameterGroups groups;
     private final WeightDecay decayForm;
     private final OptimizerState state = new OptimizerState("Adam");
+    /** The spec each group used last, remade only when its rate or epsilon changes. */
+    private final AdamSpec[] current;
 
     public Adam(AdamSpec spec) {
         this(spec, Form.KERAS, null, ParameterGroups.single(0f), WeightDecay.COUPLED);
@@ -67,6 +69,7 @@ public final class Adam implements Optimizer {
         this.schedule = schedule;
         this.groups = groups;
         this.decayForm = decayForm;
+        this.current = new AdamSpec[groups.groups().size()];
     }
 
     /**
@@ -95,24 +98,29 @@ public final class Adam implements Optimizer {
     public void step(List<Parameter> parameters) {
         long t = state.steps() + 1;
         float lr = learningRate();
+        // PyTorch's form is Keras' kernel with epsilon * sqrt(1 - beta2^t) (see the class comment).
         float epsilon = form == Form.KERAS ? spec.epsilon()
                 : (float) (spec.epsilon() * Math.sqrt(1 - Math.pow(spec.beta2(), t)));
-        AdamSpec base = lr == spec.learningRate() && epsilon == spec.epsilon() ? spec
-                : new AdamSpec(Math.max(lr, Float.MIN_NORMAL), spec.beta1(), spec.beta2(), epsilon);
         for (Parameter p : parameters) {
-            ParameterGroup group = groups.groupOf(p);
+            int gi = groups.indexOf(p);
+            ParameterGroup group = groups.groups().get(gi);
             if (group.learningRateScale() == 0) {
                 continue;
             }
-            AdamSpec s = group.learningRateScale() == 1 ? base
-                    : new AdamSpec(Math.max(base.learningRate() * group.learningRateScale(), Float.MIN_NORMAL),
-                            spec.beta1(), spec.beta2(), epsilon);
+            // A schedule may reach 0, which AdamSpec refuses; the smallest normal float is a no-op step.
+            float groupLr = Math.max(lr * group.learningRateScale(), Float.MIN_NORMAL);
+            AdamSpec s = current[gi];
+            if (s == null || s.learningRate() != groupLr || s.epsilon() != epsilon) {
+                s = groupLr == spec.learningRate() && epsilon == spec.epsilon() ? spec
+                        : new AdamSpec(groupLr, spec.beta1(), spec.beta2(), epsilon);
+                current[gi] = s;
+            }
             float wd = group.weightDecay();
             if (wd > 0) {
                 if (decayForm == WeightDecay.COUPLED) {
                     p.value().backend().axpy(wd, p.value(), p.grad());
                 } else {
-                    p.value().backend().scale(p.value(), 1f - s.learningRate() * wd, p.value());
+                    p.value().backend().scale(p.value(), 1f - groupLr * wd, p.value());
                 }
             }
             p.value().backend().adamStep(p.value(), p.grad(), state.get("m", p), state.get("v", p), s, t);

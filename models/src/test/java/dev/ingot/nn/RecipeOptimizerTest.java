@@ -124,6 +124,33 @@ class RecipeOptimizerTest {
         }
     }
 
+    /** AdamW with no decay on biases, at a scheduled rate: the bias follows plain Adam, the weight AdamW. */
+    @Test
+    void adamWGroupsAndScheduleFollowPyTorch() {
+        LearningRateSchedule schedule = LearningRateSchedule.stepDecay(0.01f, 2, 0.5f);
+        try (Params ps = Params.make(); Adam adam = new Adam(new AdamSpec(0.01f, 0.9f, 0.999f, 1e-8f),
+                Adam.Form.PYTORCH, schedule, ParameterGroups.noDecayOnBiasesAndNorms(0.1f), WeightDecay.DECOUPLED)) {
+            double[] w = toDouble(P0), b = toDouble(P0), mm = new double[4], vv = new double[4];
+            for (int t = 1; t <= 4; t++) {
+                ps.resetGrads();
+                adam.step(ps.list());
+                double lr = schedule.learningRate(t - 1);
+                for (int i = 0; i < 4; i++) {
+                    mm[i] = 0.9 * mm[i] + 0.1 * G[i];
+                    vv[i] = 0.999 * vv[i] + 0.001 * G[i] * G[i];
+                    double update = lr * (mm[i] / (1 - Math.pow(0.9, t)))
+                            / (Math.sqrt(vv[i] / (1 - Math.pow(0.999, t))) + 1e-8);
+                    w[i] = w[i] * (1 - lr * 0.1) - update;
+                    b[i] -= update;
+                }
+            }
+            assertClose(w, ps.w().toFloatArray(), 2e-6, "decayed weight");
+            assertClose(b, ps.b().toFloatArray(), 2e-6, "undecayed bias");
+            assertEquals("adamw", adam.config().get("type"));
+            assertEquals("step", adam.config().get("schedule"));
+        }
+    }
+
     /**
      * The forms differ measurably where epsilon is not small beside sqrt(v): with a gradient of
      * 1e-6 and epsilon 1e-7, the first step of Keras' form is ~40 % shorter than PyTorch's.
