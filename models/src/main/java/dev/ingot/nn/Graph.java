@@ -602,7 +602,7 @@ public final class Graph implements Model {
     @Override
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-24s %-44s %-22s %-15s %9s%n", "node", "layer", "inputs", "output shape", "params"));
+        sb.append(String.format("%-22s %-62s %-36s %-14s %9s%n", "node", "layer", "inputs", "output shape", "params"));
         for (int i = 0; i < names.length; i++) {
             String what = switch (kinds[i]) {
                 case INPUT -> "Input";
@@ -615,7 +615,7 @@ public final class Graph implements Model {
                 in.append(in.isEmpty() ? "" : ", ").append(names[j]);
             }
             long count = kinds[i] == Kind.LAYER ? layers[i].parameters().stream().mapToLong(Parameter::size).sum() : 0;
-            sb.append(String.format("%-24s %-44s %-22s %-15s %9d%n", names[i], what, in,
+            sb.append(String.format("%-22s %-62s %-36s %-14s %9d%n", names[i], what, in,
                     shapes == null || shapes[i] == null ? "?" : shapes[i], count));
         }
         sb.append("input ").append(inputShape == null ? "?" : inputShape).append(", ")
