@@ -27,10 +27,12 @@ public final class DistributedTraining implements AutoCloseable {
     private final String mode;
     private final MpiCollective mpi;
     private final LaunchEnvironment launch;
+    private final double timeoutSeconds;
     private Collective device;
     private DataParallel parallel;
 
-    private DistributedTraining(String mode, MpiCollective mpi, LaunchEnvironment launch) {
+    private DistributedTraining(String mode, MpiCollective mpi, LaunchEnvironment launch, double timeoutSeconds) {
+        this.timeoutSeconds = timeoutSeconds;
         this.mode = mode;
         this.mpi = mpi;
         this.launch = launch;
@@ -51,7 +53,7 @@ public final class DistributedTraining implements AutoCloseable {
         } catch (RuntimeException e) {
             mpi.abort(2, e.getMessage());
         }
-        return new DistributedTraining(mode, mpi, launch);
+        return new DistributedTraining(mode, mpi, launch, timeoutSeconds);
     }
 
     public int rank() {
@@ -79,7 +81,7 @@ public final class DistributedTraining implements AutoCloseable {
     public DataParallel attach(Trainer trainer, Model model) {
         Collective collective = mpi;
         if (mode.equals("nccl")) {
-            device = deviceCollective("nccl", model.backend(), mpi);
+            device = deviceCollective("nccl", model.backend(), mpi, timeoutSeconds);
             collective = device;
         }
         parallel = new DataParallel(collective);
@@ -111,13 +113,13 @@ public final class DistributedTraining implements AutoCloseable {
         }
     }
 
-    static Collective deviceCollective(String name, Backend backend, Collective bootstrap) {
+    static Collective deviceCollective(String name, Backend backend, Collective bootstrap, double timeoutSeconds) {
         List<String> reasons = new ArrayList<>();
         for (DeviceCollectiveProvider p : ServiceLoader.load(DeviceCollectiveProvider.class)) {
             if (p.name().equals(name)) {
                 String why = p.unavailableReason();
                 if (why == null) {
-                    return p.create(backend, bootstrap);
+                    return p.create(backend, bootstrap, timeoutSeconds);
                 }
                 reasons.add(why);
             }

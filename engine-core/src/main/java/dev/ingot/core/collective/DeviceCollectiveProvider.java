@@ -16,7 +16,8 @@ public interface DeviceCollectiveProvider {
     /**
      * A collective over the same ranks as {@code bootstrap} (an MPI job), reducing tensors of
      * {@code backend} in place on the device; {@code bootstrap} carries the setup (e.g. NCCL's unique
-     * id, broadcast from rank 0) and the small host-side reductions.
+     * id, broadcast from rank 0) and the small host-side reductions. A device operation that has not
+     * finished after {@code timeoutSeconds} aborts the communicator and the job.
      */
-    Collective create(Backend backend, Collective bootstrap);
+    Collective create(Backend backend, Collective bootstrap, double timeoutSeconds);
 }
