@@ -113,6 +113,34 @@ public final class DistributedTraining implements AutoCloseable {
         }
     }
 
+    /** For {@code doctor}: whether --distributed mpi and nccl can run here, with versions or reasons. */
+    public static String report() {
+        StringBuilder sb = new StringBuilder("distributed (train --distributed):\n");
+        String mpi = MpiCollective.availability();
+        if (OpenMpi.LIBRARY.ok()) {
+            String version;
+            try {
+                version = MpiCollective.libraryVersion();
+            } catch (RuntimeException e) {
+                version = "MPI_Get_library_version failed: " + e.getMessage();
+            }
+            sb.append("  mpi: available: ").append(version).append(" (").append(mpi).append(")\n");
+        } else {
+            sb.append("  mpi: unavailable: ").append(mpi).append("\n");
+        }
+        boolean nccl = false;
+        for (DeviceCollectiveProvider p : ServiceLoader.load(DeviceCollectiveProvider.class)) {
+            String why = p.unavailableReason();
+            sb.append("  ").append(p.name()).append(": ").append(why == null ? "library found" : "unavailable: " + why)
+                    .append("\n");
+            nccl |= p.name().equals("nccl");
+        }
+        if (!nccl) {
+            sb.append("  nccl: unavailable: no NCCL collective on the class path\n");
+        }
+        return sb.toString();
+    }
+
     static Collective deviceCollective(String name, Backend backend, Collective bootstrap, double timeoutSeconds) {
         List<String> reasons = new ArrayList<>();
         for (DeviceCollectiveProvider p : ServiceLoader.load(DeviceCollectiveProvider.class)) {
