@@ -373,6 +373,7 @@ public final class Graph implements Model {
             throw new IllegalArgumentException("graph input must not be null");
         }
         x.requireOpen("graph input");
+        requireInputShape(x.shape());
         recorded = false;
         outputs[inputNode] = x;
         for (int i = 0; i < names.length; i++) {
@@ -403,6 +404,17 @@ public final class Graph implements Model {
         }
         recorded = mode.training();
         return outputs[outputNode];
+    }
+
+    private void requireInputShape(Shape s) {
+        boolean ok = s.rank() == inputShape.rank() + 1;
+        for (int d = 0; ok && d < inputShape.rank(); d++) {
+            ok = s.dim(d + 1) == inputShape.dim(d);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("graph input has shape " + s + ", expected a batch of " + inputShape
+                    + " (N first)");
+        }
     }
 
     /** Node i's cached tensor for {@code role} at batch size {@code n}. */

@@ -138,11 +138,25 @@ public final class Sequential implements Model {
             throw new IllegalStateException("backward needs a forward pass in training mode first"
                     + " (Mode.training(seed)); the last forward was in inference mode, or there was none");
         }
+        // Layers before the first one with a trainable parameter need no backward pass at all (a
+        // frozen stem), and the first one that runs needs no input gradient.
+        int first = firstTrainableLayer();
         Tensor g = dOutput;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backward(g, i > 0);
+        for (int i = layers.size() - 1; i >= first; i--) {
+            g = layers.get(i).backward(g, i > first);
         }
         recorded = false;
+    }
+
+    private int firstTrainableLayer() {
+        for (int i = 0; i < layers.size(); i++) {
+            for (Parameter p : layers.get(i).parameters()) {
+                if (!p.frozen()) {
+                    return i;
+                }
+            }
+        }
+        return layers.size();
     }
 
     /** Every parameter, named {@code "<layer index>.<kind>.<name>"}, in layer order. */

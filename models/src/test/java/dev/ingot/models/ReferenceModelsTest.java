@@ -73,6 +73,24 @@ class ReferenceModelsTest {
         }
     }
 
+    /** The recipe's optimizer for 50 epochs of 391 steps (50,000 images at batch 128). */
+    @Test
+    void resnet20RecipeIsSgdWithWeightDecayWarmupAndCosine() {
+        try (dev.ingot.nn.Optimizer o = ReferenceModels.get("cifar10-resnet20").newOptimizer(391, 50)) {
+            dev.ingot.nn.SGD sgd = (dev.ingot.nn.SGD) o;
+            assertEquals("0.9", sgd.config().get("momentum"));
+            assertEquals("5.0E-4", sgd.config().get("weight_decay"));
+            assertEquals("391", sgd.config().get("warmup_steps"));
+            assertEquals("cosine", sgd.config().get("schedule"));
+            assertEquals(String.valueOf(50 * 391 - 391), sgd.config().get("schedule_steps"));
+            assertEquals(0.1f / 391, sgd.learningRate(), 1e-9f);
+            sgd.restoreSteps(390);
+            assertEquals(0.1f, sgd.learningRate());
+            sgd.restoreSteps(50 * 391 - 1);
+            assertTrue(sgd.learningRate() < 1e-5f, "cosine ends near 0: " + sgd.learningRate());
+        }
+    }
+
     /** torchvision's counts: resnet18 11,689,512 and resnet50 25,557,032 at 1,000 classes (any input size). */
     @Test
     void torchvisionResNetsHaveTorchvisionsParameterCounts() {

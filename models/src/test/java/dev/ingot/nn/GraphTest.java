@@ -159,6 +159,11 @@ class GraphTest {
                 && e.getMessage().contains("b [3, 6, 6]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Graph.builder().add("s", x2));
         assertTrue(e.getMessage().contains("at least 2"), e.getMessage());
+        try (Graph ok = fanOutGraph().build(backend, Shape.of(2, 5, 4), 1);
+             Tensor wrong = backend.zeros(Shape.of(3, 2, 4, 5))) {
+            e = assertThrows(IllegalArgumentException.class, () -> ok.forward(wrong, Mode.INFERENCE));
+            assertTrue(e.getMessage().contains("[3, 2, 4, 5]") && e.getMessage().contains("[2, 5, 4]"), e.getMessage());
+        }
         Graph.Builder g3 = Graph.builder();
         e = assertThrows(IllegalArgumentException.class, () -> g3.apply("a", new ReLU(), x2));
         assertTrue(e.getMessage().contains("another graph builder"), e.getMessage());

@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       relative error; the parity suite's tolerance says so.</li>
  *   <li>exp is Cephes' expf as in RowPrimitives (1.5 ulp); tanh never appears: the tanh form is
  *       rewritten without cancellation, {@code x/2 * (1 + tanh u) = x / (1 + exp(-2u))}, with the
- *       exponent clamped to [-86.9, 88.7] so that 1 + e stays finite and y tends to 0 (not NaN)
- *       as x goes to -infinity.</li>
+ *       exponent clamped to [-86.9, 88.7] so that 1 + e stays finite; at the clamps (|x| above
+ *       about 9.9) y and the derivative take their limits (0 and 0, or x and 1), exact to float
+ *       precision there, so huge inputs give neither NaN nor overflowed garbage.</li>
  * </ul>
  * Built from add, mul, fma, div, min, max, compare, blend and shifts only, so interpreted and
  * compiled code agree bit for bit. A NaN input gives a NaN output (min/max propagate NaN).
@@ -139,7 +140,8 @@ public final class GeluKernels {
         p = p.fma(r.mul(r), r).add(1f);
         FloatVector halfScale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector e = p.mul(halfScale).mul(2f);
-        xv.div(e.add(1f)).intoArray(y, i, live);
+        // past the clamp (x below about -9.9) the true y is under 4e-37 in magnitude: 0, also for huge |x|
+        xv.div(e.add(1f)).blend(0f, arg.compare(VectorOperators.GE, TANH_EXP_MAX)).intoArray(y, i, live);
     }
 
     /** {@code dx = dy * fma(x, phi(x), Phi(x))}, {@code phi(x) = exp(-x^2/2) / sqrt(2 pi)}. */
@@ -200,7 +202,10 @@ public final class GeluKernels {
         FloatVector e = p.mul(halfScale).mul(2f);
         FloatVector s = FloatVector.broadcast(SPECIES, 1f).div(e.add(1f));
         FloatVector slope = x2.fma(3 * CUBIC, 1f).mul(2 * K);
-        FloatVector derivative = xv.mul(e.mul(s).mul(s)).fma(slope, s);
+        // past the clamps the derivative is 0 (x below about -9.9) or 1 (above about 9.9) to float precision
+        FloatVector derivative = xv.mul(e.mul(s).mul(s)).fma(slope, s)
+                .blend(0f, arg.compare(VectorOperators.GE, TANH_EXP_MAX))
+                .blend(1f, arg.compare(VectorOperators.LE, TANH_EXP_MIN));
         FloatVector.fromArray(SPECIES, dy, i, live).mul(derivative).intoArray(dx, i, live);
     }
 }
