@@ -283,6 +283,7 @@ public final class Trainer implements AutoCloseable {
         replicas.sumTotals(stepTotals);
         if (stepTotals[2] > 0) {
             stopRequested = true; // some replica was asked to stop: all stop after this step
+            stopAsked = false;
         }
         progress = progress.afterStep((double) stepTotals[0] / n, (long) stepTotals[1], n);
     }
