@@ -23,6 +23,10 @@ public final class InProcessCollective implements Collective {
     private final Group group;
     private final int rank;
     private final HostStaging staging = new HostStaging();
+    // Made once: a capturing lambda per call would allocate on every training step.
+    private final HostStaging.FloatOp sumOp = (d, o, n) -> allReduce(d, o, n, Reduction.SUM);
+    private final HostStaging.FloatOp averageOp = (d, o, n) -> allReduce(d, o, n, Reduction.AVERAGE);
+    private final HostStaging.FloatOp broadcastFromZero = (d, o, n) -> broadcast(d, o, n, 0);
     private float[] scratch = new float[0];
 
     private static final class Group {
@@ -101,7 +105,7 @@ public final class InProcessCollective implements Collective {
 
     @Override
     public void allReduce(List<Tensor> tensors, Reduction reduction) {
-        staging.run(tensors, (d, o, n) -> allReduce(d, o, n, reduction), true);
+        staging.run(tensors, reduction == Reduction.AVERAGE ? averageOp : sumOp, true);
     }
 
     @Override
@@ -135,7 +139,7 @@ public final class InProcessCollective implements Collective {
 
     @Override
     public void broadcast(List<Tensor> tensors, int root) {
-        staging.run(tensors, (d, o, n) -> broadcast(d, o, n, root), rank != root);
+        staging.run(tensors, root == 0 ? broadcastFromZero : (d, o, n) -> broadcast(d, o, n, root), rank != root);
     }
 
     @Override

@@ -40,6 +40,10 @@ public final class MpiCollective implements Collective {
     private final MemorySegment sum;
     private final CollectiveWatchdog watchdog;
     private final HostStaging staging = new HostStaging();
+    // Made once: a capturing lambda per call would allocate on every training step.
+    private final HostStaging.FloatOp sumOp = (d, o, n) -> allReduce(d, o, n, Reduction.SUM);
+    private final HostStaging.FloatOp averageOp = (d, o, n) -> allReduce(d, o, n, Reduction.AVERAGE);
+    private final HostStaging.FloatOp broadcastFromZero = (d, o, n) -> broadcast(d, o, n, 0);
     private final Arena arena = Arena.ofShared();
     private MemorySegment buffer;
     private boolean closed;
@@ -163,7 +167,7 @@ public final class MpiCollective implements Collective {
 
     @Override
     public void allReduce(List<Tensor> tensors, Reduction reduction) {
-        staging.run(tensors, (d, o, n) -> allReduce(d, o, n, reduction), true);
+        staging.run(tensors, reduction == Reduction.AVERAGE ? averageOp : sumOp, true);
     }
 
     @Override
@@ -190,7 +194,7 @@ public final class MpiCollective implements Collective {
 
     @Override
     public void broadcast(List<Tensor> tensors, int root) {
-        staging.run(tensors, (d, o, n) -> broadcast(d, o, n, root), rank != root);
+        staging.run(tensors, root == 0 ? broadcastFromZero : (d, o, n) -> broadcast(d, o, n, root), rank != root);
     }
 
     private void bcast(MemorySegment b, int count, MemorySegment type, int root) {
