@@ -74,9 +74,10 @@ final class CollectiveWatchdog implements AutoCloseable {
     }
 
     private void expire() {
-        err.printf(Locale.ROOT, "ingot: %s: %s of %,d elements did not complete within %.0f s: another rank has died,"
-                + " hangs or stopped calling collectives; stopping every rank%n", who, operation, elements,
-                timeoutSeconds());
+        // One write of the whole line: mpirun forwards each write separately, between its own messages.
+        err.print(String.format(Locale.ROOT, "ingot: %s: %s of %,d elements did not complete within %.0f s: another"
+                + " rank has died, hangs or stopped calling collectives; stopping every rank%n", who, operation, elements,
+                timeoutSeconds()));
         err.flush();
         try {
             onExpiry.run();
