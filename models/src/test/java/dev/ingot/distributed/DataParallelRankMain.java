@@ -26,8 +26,8 @@ public final class DataParallelRankMain {
                         dp[0].synchronise(trainer.model(), trainer.optimizer());
                         return dp[0];
                     });
-            System.out.printf("rank %d of %d: %d steps, gradient all-reduce %.1f ms per step%n", mpi.rank(), mpi.size(),
-                    dp[0].reducedSteps(), dp[0].reduceSeconds() * 1e3 / dp[0].reducedSteps());
+            System.out.print(String.format("rank %d of %d: %d steps, gradient all-reduce %.1f ms per step%n", // one write
+                    mpi.rank(), mpi.size(), dp[0].reducedSteps(), dp[0].reduceSeconds() * 1e3 / dp[0].reducedSteps()));
             if (mpi.rank() == 0) {
                 ByteBuffer bytes = ByteBuffer.allocate(4 * w.length).order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(w);
