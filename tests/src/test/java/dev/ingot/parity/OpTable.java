@@ -1,0 +1,20 @@
+package dev.ingot.parity;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every kernel the generic suites check, one {@link OpInfo} record each, grouped by family (one
+ * class per family holds the records and the shape cases they share). A new kernel is a new record
+ * in its family's list; a new family is one more line here.
+ */
+public final class OpTable {
+    private OpTable() {
+    }
+
+    public static List<OpInfo<?>> all() {
+        List<OpInfo<?>> all = new ArrayList<>();
+        all.addAll(ConvOps.records());
+        return all;
+    }
+}
