@@ -116,15 +116,6 @@ class BadInputTest {
 
     @ParameterizedTest(name = "[{0}]")
     @MethodSource("all")
-    void poolWrongOutputShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "maxPool2dForward: 'y' of the wrong shape", "x (1,2,6,6) y (1,2,2,2)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.maxPool2dForward(floats(be, 1, 2, 6, 6), Pool2dSpec.of(2), floats(be, 1, 2, 2, 2)),
-                "maxPool2dForward", "'y'", "[1, 2, 2, 2]", "expected [1, 2, 3, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
     void lossLabelsShape(BackendUnderTest target) {
         Backend be = backends.open(target, "softmaxCrossEntropy: 'labels' of the wrong shape", "logits (4,10) labels (3)");
         assertRejects(IllegalArgumentException.class,
@@ -197,15 +188,6 @@ class BadInputTest {
     }
 
     // ---------------------------------------------------------------- geometry
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void poolWindowLargerThanPaddedInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "avgPool2dForward: window larger than the padded input", "x (1,1,2,2) 3x3");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.avgPool2dForward(floats(be, 1, 1, 2, 2), Pool2dSpec.of(3), floats(be, 1, 1, 1, 1)),
-                "avgPool2dForward", "window 3x3", "larger than the padded input 2x2", "[1, 1, 2, 2]");
-    }
 
     // ---------------------------------------------------------------- values
 
@@ -359,15 +341,6 @@ class BadInputTest {
         Tensor a = floats(be, 3, 3);
         assertRejects(IllegalArgumentException.class, () -> be.gemm(false, false, 1, a, floats(be, 3, 3), 0, a),
                 "gemm", "'c'", "shares memory", "'a'");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void poolOutputAliasesInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "maxPool2dForward: y is x", "x (1,2,4,4) 1x1 window");
-        Tensor x = floats(be, 1, 2, 4, 4);
-        assertRejects(IllegalArgumentException.class, () -> be.maxPool2dForward(x, Pool2dSpec.of(1), x),
-                "maxPool2dForward", "'y'", "shares memory", "'x'");
     }
 
     @ParameterizedTest(name = "[{0}]")

@@ -15,6 +15,7 @@ public final class OpTable {
     public static List<OpInfo<?>> all() {
         List<OpInfo<?>> all = new ArrayList<>();
         all.addAll(ConvOps.records());
+        all.addAll(PoolOps.records());
         return all;
     }
 }
