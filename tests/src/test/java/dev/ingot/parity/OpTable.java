@@ -16,6 +16,8 @@ public final class OpTable {
         List<OpInfo<?>> all = new ArrayList<>();
         all.addAll(ConvOps.records());
         all.addAll(PoolOps.records());
+        all.addAll(ActivationOps.records());
+        all.addAll(LossOps.records());
         return all;
     }
 }
