@@ -18,6 +18,9 @@ public final class OpTable {
         all.addAll(PoolOps.records());
         all.addAll(ActivationOps.records());
         all.addAll(LossOps.records());
+        all.addAll(GemmOps.records());
+        all.addAll(ElementwiseOps.records());
+        all.addAll(DropoutOps.records());
         return all;
     }
 }
