@@ -127,24 +127,6 @@ class BadInputTest {
 
     // ---------------------------------------------------------------- values
 
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void adamStepZero(BackendUnderTest target) {
-        Backend be = backends.open(target, "adamStep: step 0", "step 0");
-        Tensor p = floats(be, 3), g = floats(be, 3), m = floats(be, 3), v = floats(be, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.adamStep(p, g, m, v, AdamSpec.keras(), 0),
-                "adamStep", "step", "got 0");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void sgdMomentumWithoutVelocity(BackendUnderTest target) {
-        Backend be = backends.open(target, "sgdStep: momentum without a velocity buffer", "momentum 0.9, velocity null");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.sgdStep(floats(be, 3), floats(be, 3), null, new SgdSpec(0.1f, 0.9f, false)),
-                "sgdStep", "'velocity'", "momentum is 0.9", "[3]");
-    }
-
     // ---------------------------------------------------------------- null arguments
 
     @ParameterizedTest(name = "[{0}]")
@@ -200,15 +182,6 @@ class BadInputTest {
     }
 
     // ---------------------------------------------------------------- aliasing
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void adamMomentsAlias(BackendUnderTest target) {
-        Backend be = backends.open(target, "adamStep: m is v", "(3)");
-        Tensor p = floats(be, 3), g = floats(be, 3), m = floats(be, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.adamStep(p, g, m, m, AdamSpec.keras(), 1),
-                "adamStep", "'m'", "shares memory", "'v'");
-    }
 
     // ---------------------------------------------------------------- host arrays
 

@@ -21,6 +21,7 @@ public final class OpTable {
         all.addAll(GemmOps.records());
         all.addAll(ElementwiseOps.records());
         all.addAll(DropoutOps.records());
+        all.addAll(OptimizerOps.records());
         return all;
     }
 }
