@@ -4,7 +4,7 @@
 #   .gpu/jre.tgz           a jlinked Java 25 runtime (about 28 MB)
 #   .gpu/gpu-env.sh        sourced there: unpacks the runtime, finds the CUDA libraries
 #   .gpu/ingot.jar         the command line (./ingot doctor, training)
-#   .gpu/jars/             the module jars (engine-core, engine-cpu, engine-cuda, models, tests)
+#   .gpu/jars/             the module jars (engine-core, testkit, engine-cpu, engine-cuda, models, tests)
 #   .gpu/test-classes/M/   each module's compiled tests and test resources
 #   .gpu/lib/              third-party dependency jars (test scope, JUnit itself excluded) and the
 #                          JUnit console launcher (junit-platform-console-standalone, same JUnit version)
@@ -27,7 +27,7 @@ if [[ -z $jdk ]]; then
 fi
 [[ -n $jdk ]] || { echo "gpu-bundle: no JDK 25 with jlink found (set JDK25_HOME)" >&2; exit 1; }
 
-modules=(engine-core engine-cpu engine-cuda models tests)
+modules=(engine-core testkit engine-cpu engine-cuda models tests)
 junit_version=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml | head -1)
 [[ -n $junit_version ]] || { echo "gpu-bundle: no <junit.version> in pom.xml" >&2; exit 1; }
 
