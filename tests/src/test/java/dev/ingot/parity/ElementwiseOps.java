@@ -17,10 +17,13 @@ import static dev.ingot.parity.Values.stale;
 import static dev.ingot.parity.Values.zeros;
 
 /**
- * The element-wise kernels and reductions: add, multiply, scale, axpy, biasAdd (dense and
- * convolution layouts), sumOverBatch, argmax (first index on ties) and countCorrect, on sizes around
- * the vector widths (tails), in place where the contract allows it, and on the reference models'
- * activations; biasAdd's and sumOverBatch's gradients against central differences.
+ * The element-wise kernels, reductions and copies: add, multiply, scale, axpy, biasAdd (dense and
+ * convolution layouts), sumOverBatch, argmax (first index on ties), countCorrect, and channel
+ * concatenation with its backward split, on sizes around the vector widths (tails), in place where
+ * the contract allows it, and on the reference models' activations; biasAdd's, sumOverBatch's and
+ * concat's gradients against central differences. Concatenation: one input, two, three of unequal
+ * widths, rank 2 (dense activations) and rank 4, and a backward pass with one gradient not wanted
+ * (null); pure copies, so bit for bit.
  */
 final class ElementwiseOps {
     private ElementwiseOps() {
@@ -209,6 +212,91 @@ final class ElementwiseOps {
         return new Values().put("count", Shape.of(1), new int[] {Math.toIntExact(count)});
     }
 
+    // ---------------------------------------------------------------- channel concatenation
+
+    /** {@code skip}: the input whose gradient is null in the backward pass, or -1. */
+    record ConcatCase(int batch, int[] channels, int[] spatial, int skip) {
+        Shape input(int i) {
+            return shape(channels[i]);
+        }
+
+        Shape output() {
+            return shape(Arrays.stream(channels).sum());
+        }
+
+        private Shape shape(int c) {
+            int[] dims = new int[2 + spatial.length];
+            dims[0] = batch;
+            dims[1] = c;
+            System.arraycopy(spatial, 0, dims, 2, spatial.length);
+            return Shape.of(dims);
+        }
+
+        @Override
+        public String toString() {
+            return "N=" + batch + " C=" + Arrays.toString(channels) + " spatial " + Arrays.toString(spatial)
+                    + (skip >= 0 ? " no gradient for " + skip : "");
+        }
+    }
+
+    static List<ConcatCase> concatCases() {
+        return List.of(new ConcatCase(2, new int[] {3}, new int[] {4, 5}, -1),
+                new ConcatCase(3, new int[] {2, 5}, new int[] {3, 3}, -1),
+                new ConcatCase(3, new int[] {2, 1, 4}, new int[] {1, 17}, 1),
+                new ConcatCase(4, new int[] {7, 9}, new int[] {}, 0),
+                new ConcatCase(8, new int[] {16, 32}, new int[] {16, 16}, -1));
+    }
+
+    /** Inputs x0, x1, ... uniform in [-2, 2). */
+    private static Values concatInputs(ConcatCase c, SplittableRandom rnd, Backend reference) {
+        Values in = new Values();
+        for (int i = 0; i < c.channels().length; i++) {
+            in.put("x" + i, c.input(i), uniform(rnd, (int) c.input(i).size(), -2, 2));
+        }
+        return in;
+    }
+
+    private static Values concat(Backend b, ConcatCase c, Values in) {
+        List<Tensor> inputs = new ArrayList<>();
+        for (int i = 0; i < c.channels().length; i++) {
+            inputs.add(in.upload(b, "x" + i));
+        }
+        Tensor y = stale(b, c.output());
+        b.concatChannels(inputs, y);
+        return new Values().read("y", y);
+    }
+
+    /** Every dInputs[i] but the skipped one (null: no gradient wanted). */
+    private static Values concatBackward(Backend b, ConcatCase c, Values in) {
+        List<Tensor> grads = new ArrayList<>();
+        for (int i = 0; i < c.channels().length; i++) {
+            grads.add(i == c.skip() ? null : stale(b, c.input(i)));
+        }
+        b.concatChannelsBackward(in.upload(b, "dy"), grads);
+        Values out = new Values();
+        for (int i = 0; i < grads.size(); i++) {
+            if (grads.get(i) != null) {
+                out.read("dInputs[" + i + "]", grads.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** {@code L = sum(r * concat(x0, x1, ...))} on (2, C_i, 3, 2) inputs; input {@code which}'s gradient. */
+    private static OpInfo.Gradient<ConcatCase> concatGradient(int which, List<ConcatCase> cases) {
+        return new OpInfo.Gradient<>("concatChannelsBackward dInputs[" + which + "]", cases,
+                (c, rnd, ref) -> concatInputs(c, rnd, ref).put("r", c.output(),
+                        uniform(rnd, (int) c.output().size(), -1, 1)),
+                "x" + which, ElementwiseOps::concat,
+                (b, c, in) -> {
+                    Values all = concatBackward(b, c, in.alias("r", "dy"));
+                    return new Values().put("dx", c.input(which), all.f("dInputs[" + which + "]"));
+                }, c -> Steps.LINEAR);
+    }
+
+    private static final ConcatCase CONCAT_TWO = new ConcatCase(2, new int[] {2, 3}, new int[] {3, 2}, -1);
+    private static final ConcatCase CONCAT_THREE = new ConcatCase(2, new int[] {1, 4, 2}, new int[] {3, 2}, -1);
+
     // ---------------------------------------------------------------- gradient relations
 
     /** {@code L = sum(r * biasAdd(x, b))}: x, b uniform in [-2, 2), r in [-1, 1). */
@@ -294,6 +382,42 @@ final class ElementwiseOps {
                                 c -> Tolerances.sumOverBatch(c.shape().dim(0)))
                         .scaledBy(OpInfo.Scale.absoluteTerms())
                         .gradient(SUM_GRADIENT),
+                OpInfo.of("concatChannels", ElementwiseOps::concatCases, ElementwiseOps::concatInputs,
+                                ElementwiseOps::concat, (c, output) -> OpInfo.Rule.bits())
+                        .rejects(
+                                OpInfo.ErrorInput.of("concatChannels: no inputs", "inputs []",
+                                        b -> b.concatChannels(List.of(), zeros(b, 2, 8, 4, 4)),
+                                        "concatChannels", "'inputs'", "at least one"),
+                                OpInfo.ErrorInput.of("concatChannels: spatial sizes differ", "inputs (2,3,4,4), (2,5,4,3)",
+                                        b -> b.concatChannels(List.of(zeros(b, 2, 3, 4, 4), zeros(b, 2, 5, 4, 3)),
+                                                zeros(b, 2, 8, 4, 4)),
+                                        "concatChannels", "'inputs[1]'", "[2, 5, 4, 3]", "expected [2, 5, 4, 4]"),
+                                OpInfo.ErrorInput.of("concatChannels: y's channels are not the sum", "inputs (2,3,4,4), (2,5,4,4) y (2,9,4,4)",
+                                        b -> b.concatChannels(List.of(zeros(b, 2, 3, 4, 4), zeros(b, 2, 5, 4, 4)),
+                                                zeros(b, 2, 9, 4, 4)),
+                                        "concatChannels", "'y'", "[2, 9, 4, 4]", "expected 8 channels"),
+                                OpInfo.ErrorInput.of("concatChannels: a null input", "inputs (2,3,4,4), null",
+                                        b -> b.concatChannels(Arrays.asList(zeros(b, 2, 3, 4, 4), null), zeros(b, 2, 8, 4, 4)),
+                                        "concatChannels", "'inputs[1]'", "null")),
+                OpInfo.of("concatChannelsBackward", ElementwiseOps::concatCases,
+                                (c, rnd, ref) -> new Values().put("dy", c.output(), uniform(rnd, (int) c.output().size(), -2, 2)),
+                                ElementwiseOps::concatBackward, (c, output) -> OpInfo.Rule.bits())
+                        .gradient(concatGradient(0, List.of(CONCAT_TWO, CONCAT_THREE)))
+                        .gradient(concatGradient(1, List.of(CONCAT_TWO, CONCAT_THREE)))
+                        .gradient(concatGradient(2, List.of(CONCAT_THREE)))
+                        .rejects(
+                                OpInfo.ErrorInput.of("concatChannelsBackward: every gradient null", "dy (2,8,4,4)",
+                                        b -> b.concatChannelsBackward(zeros(b, 2, 8, 4, 4), Arrays.asList(null, null)),
+                                        "concatChannelsBackward", "at most one entry may be null"),
+                                OpInfo.ErrorInput.of("concatChannelsBackward: dy's channels are not the sum",
+                                        "dy (2,8,4,4) dInputs (2,3,4,4), (2,4,4,4)",
+                                        b -> b.concatChannelsBackward(zeros(b, 2, 8, 4, 4),
+                                                List.of(zeros(b, 2, 3, 4, 4), zeros(b, 2, 4, 4, 4))),
+                                        "concatChannelsBackward", "'dy'", "[2, 8, 4, 4]", "expected 7 channels"),
+                                OpInfo.ErrorInput.of("concatChannelsBackward: two gradients share memory", "dInputs a, a", b -> {
+                                    Tensor a = zeros(b, 2, 3, 4, 4);
+                                    b.concatChannelsBackward(zeros(b, 2, 8, 4, 4), List.of(a, a));
+                                }, "concatChannelsBackward", "'dInputs[1]'", "'dInputs[0]'", "shares memory")),
                 OpInfo.of("argmax", ElementwiseOps::argmaxCases,
                         (c, rnd, ref) -> new Values().put("x", c.shape(), argmaxInput(c, rnd)), ElementwiseOps::argmax,
                         c -> Tolerances.exact("argmax: an index")),

@@ -22,6 +22,7 @@ public final class OpTable {
         all.addAll(ElementwiseOps.records());
         all.addAll(DropoutOps.records());
         all.addAll(OptimizerOps.records());
+        all.addAll(NormalizationOps.records());
         return all;
     }
 }

@@ -13,18 +13,22 @@ import java.util.SplittableRandom;
 
 import static dev.ingot.parity.SeededInputs.distinct;
 import static dev.ingot.parity.SeededInputs.uniform;
+import static dev.ingot.parity.Tolerances.U;
 import static dev.ingot.parity.Values.stale;
 import static dev.ingot.parity.Values.zeros;
 
 /**
- * Max and average pooling, forward and backward: odd sizes (the last row and column dropped),
+ * Max, average and global average pooling, forward and backward: odd sizes (the last row and column dropped),
  * stride different from the window (overlapping windows, where backward contributions add), padding
  * (never wins a max; not counted in an average), non-square windows and strides, a window as large
  * as the input, 1x1 windows, ties (the first maximum in row-major window order wins), all-negative
  * inputs next to padding, and every max-pool of the reference models. Max-pool inputs are distinct
  * unless the case tests ties. Gradients: non-overlapping, strided with padding, and overlapping
  * windows; max-pool inputs distinct and the step a quarter of their spacing, so no perturbation
- * changes which pixel wins a window.
+ * changes which pixel wins a window. Global average pooling: 1x1 planes, planes around the vector
+ * widths, ResNet-20's last stage (64 channels of 8x8) and ResNet-18's (512 of 7x7); its forward pass
+ * is a sum of H*W terms and one division (relative to the mean of |x|), its backward pass one
+ * division, or a product by 1/(H*W) (two roundings).
  */
 final class PoolOps {
     private PoolOps() {
@@ -182,6 +186,36 @@ final class PoolOps {
             gradInputs(false), "x", (b, c, in) -> avgForward(b, c.pool(), in),
             (b, c, in) -> avgBackward(b, c.pool(), in.alias("r", "dy")), c -> Steps.LINEAR);
 
+    // ---------------------------------------------------------------- global average pooling
+
+    static List<Shape> globalCases() {
+        return List.of(Shape.of(2, 3, 1, 1), Shape.of(2, 3, 3, 5), Shape.of(3, 2, 4, 4), Shape.of(1, 5, 1, 17),
+                Shape.of(4, 64, 8, 8), Shape.of(2, 512, 7, 7), Shape.of(2, 4, 32, 32));
+    }
+
+    private static Shape pooled(Shape s) {
+        return Shape.of(s.dim(0), s.dim(1));
+    }
+
+    private static Values globalForward(Backend b, Shape s, Values in) {
+        Tensor y = stale(b, pooled(s));
+        b.globalAvgPool2dForward(in.upload(b, "x"), y);
+        return new Values().read("y", y);
+    }
+
+    private static Values globalBackward(Backend b, Shape s, Values in) {
+        Tensor dx = stale(b, s);
+        b.globalAvgPool2dBackward(in.upload(b, "dy"), dx);
+        return new Values().read("dx", dx);
+    }
+
+    /** {@code L = sum(r * globalAvgPool(x))}: linear. */
+    private static final OpInfo.Gradient<Shape> GLOBAL_GRADIENT = new OpInfo.Gradient<>("globalAvgPool2dBackward",
+            List.of(Shape.of(2, 3, 1, 1), Shape.of(2, 3, 4, 5)),
+            (s, rnd, ref) -> new Values().put("x", s, uniform(rnd, (int) s.size(), -2, 2))
+                    .put("r", pooled(s), uniform(rnd, (int) pooled(s).size(), -1, 1)),
+            "x", PoolOps::globalForward, (b, s, in) -> globalBackward(b, s, in.alias("r", "dy")), s -> Steps.LINEAR);
+
     // ---------------------------------------------------------------- the records
 
     static List<OpInfo<?>> records() {
@@ -207,6 +241,26 @@ final class PoolOps {
                                 "x (1,1,2,2) 3x3",
                                 b -> b.avgPool2dForward(zeros(b, 1, 1, 2, 2), Pool2dSpec.of(3), zeros(b, 1, 1, 1, 1)),
                                 "avgPool2dForward", "window 3x3", "larger than the padded input 2x2", "[1, 1, 2, 2]")),
+                OpInfo.of("globalAvgPool2dForward", PoolOps::globalCases,
+                                (s, rnd, ref) -> new Values().put("x", s, uniform(rnd, (int) s.size(), -2, 2)),
+                                PoolOps::globalForward,
+                                s -> Tolerances.sumOfTerms((long) s.dim(2) * s.dim(3) + 1, "globalAvgPool2dForward (H*W terms and a division)"))
+                        .scaledBy(OpInfo.Scale.absoluteTerms())
+                        .rejects(
+                                OpInfo.ErrorInput.of("globalAvgPool2dForward: x of rank 3", "x (3,4,4)",
+                                        b -> b.globalAvgPool2dForward(zeros(b, 3, 4, 4), zeros(b, 3, 4)),
+                                        "globalAvgPool2dForward", "'x'", "rank 4", "[3, 4, 4]"),
+                                OpInfo.ErrorInput.of("globalAvgPool2dForward: y of shape (N,C,1,1)", "x (2,3,4,4) y (2,3,1,1)",
+                                        b -> b.globalAvgPool2dForward(zeros(b, 2, 3, 4, 4), zeros(b, 2, 3, 1, 1)),
+                                        "globalAvgPool2dForward", "'y'", "[2, 3, 1, 1]", "expected [2, 3]")),
+                OpInfo.of("globalAvgPool2dBackward", PoolOps::globalCases,
+                                (s, rnd, ref) -> new Values().put("dy", pooled(s), uniform(rnd, (int) pooled(s).size(), -2, 2)),
+                                PoolOps::globalBackward,
+                                s -> new Tolerance(2 * U, 0, "dy/(H*W): one division, or a product by a rounded 1/(H*W)"))
+                        .gradient(GLOBAL_GRADIENT)
+                        .rejects(OpInfo.ErrorInput.of("globalAvgPool2dBackward: 'dy' of the wrong shape", "dy (2,4) dx (2,3,4,4)",
+                                b -> b.globalAvgPool2dBackward(zeros(b, 2, 4), zeros(b, 2, 3, 4, 4)),
+                                "globalAvgPool2dBackward", "'dy'", "[2, 4]", "expected [2, 3]")),
                 OpInfo.of("avgPool2dBackward", PoolOps::cases, PoolOps::avgBackwardInputs, PoolOps::avgBackward,
                                 c -> Tolerances.avgPool2dBackward(c.spec()))
                         .scaledBy(OpInfo.Scale.absoluteTerms())
