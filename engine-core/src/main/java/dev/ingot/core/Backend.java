@@ -199,9 +199,7 @@ public interface Backend extends AutoCloseable {
      * @param x input (N, C, H, W)
      * @param y output (N, C), overwritten
      */
-    default void globalAvgPool2dForward(Tensor x, Tensor y) {
-        throw new UnsupportedOpException(name(), "globalAvgPool2dForward", "not implemented yet");
-    }
+    void globalAvgPool2dForward(Tensor x, Tensor y);
 
     /**
      * {@code dx[n,c,h,w] = dy[n,c] / (H*W)}.
@@ -209,9 +207,7 @@ public interface Backend extends AutoCloseable {
      * @param dy output gradient (N, C)
      * @param dx input gradient (N, C, H, W), overwritten
      */
-    default void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
-        throw new UnsupportedOpException(name(), "globalAvgPool2dBackward", "not implemented yet");
-    }
+    void globalAvgPool2dBackward(Tensor dy, Tensor dx);
 
     // ---------------------------------------------------------------- normalisation
 
@@ -230,10 +226,8 @@ public interface Backend extends AutoCloseable {
      * @param saveInvStd  (C), overwritten with {@code 1 / sqrt(var + epsilon)} of the biased batch variance
      *                    <p>No two of these tensors may share memory.
      */
-    default void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
-            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        throw new UnsupportedOpException(name(), "batchNorm2dForwardTraining", "not implemented yet");
-    }
+    void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd);
 
     /**
      * Batch normalisation in inference mode: {@code y = gamma * (x - runningMean) / sqrt(runningVar + epsilon) + beta}
@@ -242,10 +236,8 @@ public interface Backend extends AutoCloseable {
      * @param x input (N, C, H, W)
      * @param y output (N, C, H, W), overwritten; may be x
      */
-    default void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
-            Tensor runningVar, BatchNormSpec spec, Tensor y) {
-        throw new UnsupportedOpException(name(), "batchNorm2dForwardInference", "not implemented yet");
-    }
+    void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, BatchNormSpec spec, Tensor y);
 
     /**
      * Backward pass of training-mode batch normalisation, fused (as cuDNN and oneDNN do), with
@@ -267,10 +259,8 @@ public interface Backend extends AutoCloseable {
      *                   <p>The outputs share no memory with the inputs or with each other (cuDNN
      *                   documents no in-place form).
      */
-    default void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-            Tensor dx, Tensor dgamma, Tensor dbeta) {
-        throw new UnsupportedOpException(name(), "batchNorm2dBackward", "not implemented yet");
-    }
+    void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+            Tensor dx, Tensor dgamma, Tensor dbeta);
 
     // ---------------------------------------------------------------- activations
 
@@ -288,18 +278,14 @@ public interface Backend extends AutoCloseable {
      * GELU, {@code y = x * Phi(x)}, exact or with the tanh approximation (see {@link GeluApproximation});
      * any shape; {@code y} may be {@code x}.
      */
-    default void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
-        throw new UnsupportedOpException(name(), "geluForward", "not implemented yet");
-    }
+    void geluForward(Tensor x, GeluApproximation approximation, Tensor y);
 
     /**
      * {@code dx = dy * gelu'(x)} for the same form as the forward pass; any shape; {@code dx} may be {@code dy}.
      *
      * @param x the forward input
      */
-    default void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
-        throw new UnsupportedOpException(name(), "geluBackward", "not implemented yet");
-    }
+    void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx);
 
     /**
      * Row-wise softmax {@code y[n,i] = exp(x[n,i] - max_n) / sum_j exp(x[n,j] - max_n)}.
@@ -405,9 +391,7 @@ public interface Backend extends AutoCloseable {
      * @param inputs at least one tensor (N, C_i, ...)
      * @param y      (N, sum C_i, ...), overwritten
      */
-    default void concatChannels(List<Tensor> inputs, Tensor y) {
-        throw new UnsupportedOpException(name(), "concatChannels", "not implemented yet");
-    }
+    void concatChannels(List<Tensor> inputs, Tensor y);
 
     /**
      * Backward pass of {@link #concatChannels}: splits {@code dy} back into the inputs' gradients,
@@ -418,9 +402,7 @@ public interface Backend extends AutoCloseable {
      * @param dy      (N, sum C_i, ...)
      * @param dInputs one tensor (N, C_i, ...) or null per input, overwritten
      */
-    default void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
-        throw new UnsupportedOpException(name(), "concatChannelsBackward", "not implemented yet");
-    }
+    void concatChannelsBackward(Tensor dy, List<Tensor> dInputs);
 
     /**
      * Adds a per-channel bias: {@code out[n,c,...] = x[n,c,...] + bias[c]}, for {@code (N, C)}

@@ -6,9 +6,11 @@ import dev.ingot.core.KernelChecks;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
@@ -787,6 +789,156 @@ public final class CudaBackend implements Backend {
         launcher.kernel(Kernel.COUNT_CORRECT).i32(rows).i32(cols).ptr(ptr(logits)).ptr(ptr(labels))
                 .ptr(scratch.address()).launch(rows);
         return Integer.toUnsignedLong(readInt(scratch.address()));
+    }
+
+    // ---------------------------------------------------------------- graph-module kernels
+    // NOT RUN ON A GPU yet: written on a machine without one, the cuDNN prototypes checked against cuDNN 9.6's
+    // cudnn_ops.h (BindingPrototypesTest) and the .cu files compiled with nvcc --ptx (NvccCompileTest); the parity
+    // suite, gradient checks and bad-input tests run them against the reference wherever a GPU is.
+    // Batch norm is cuDNN's (CUDNN_BATCHNORM_SPATIAL); GELU, global average pooling and channel concatenation are
+    // gelu.cu, global_pool.cu and concat.cu.
+
+    /** The (1, C, 1, 1) descriptor cuDNN's batch norm wants for its per-channel tensors. */
+    private TensorDescriptor perChannel(Shape x) {
+        return descriptors.get(1, x.dim(1), 1, 1);
+    }
+
+    private TensorDescriptor nchw(Shape x) {
+        return descriptors.get(x.dim(0), x.dim(1), x.dim(2), x.dim(3));
+    }
+
+    /**
+     * cuDNN's {@code exponentialAverageFactor} is the weight of the batch statistic (PyTorch's, and our, momentum);
+     * it updates the running variance with the unbiased batch variance, as PyTorch does (PyTorch's CUDA path is
+     * this call); {@code resultSaveInvVariance} is {@code 1/sqrt(var + epsilon)} of the biased variance: our
+     * saveInvStd.
+     */
+    @Override
+    public void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        KernelChecks.batchNorm2dForwardTraining(this, x, gamma, beta, spec, runningMean, runningVar, y, saveMean,
+                saveInvStd);
+        enter("batchNorm2dForwardTraining");
+        TensorDescriptor xd = nchw(x.shape());
+        Cudnn.check(Cudnn.cudnnBatchNormalizationForwardTraining(cudnn(), Cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero,
+                xd.handle(), seg(x), xd.handle(), seg(y), perChannel(x.shape()).handle(), seg(gamma), seg(beta),
+                spec.momentum(), seg(runningMean), seg(runningVar), spec.epsilon(), seg(saveMean), seg(saveInvStd)),
+                "cudnnBatchNormalizationForwardTraining", "x " + x.shape() + ", " + spec);
+    }
+
+    /** cuDNN's inference form; in place (y == x) goes through a temporary, as cuDNN does not document it. */
+    @Override
+    public void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, BatchNormSpec spec, Tensor y) {
+        KernelChecks.batchNorm2dForwardInference(this, x, gamma, beta, runningMean, runningVar, spec, y);
+        enter("batchNorm2dForwardInference");
+        TensorDescriptor xd = nchw(x.shape());
+        writeApart(y, y.sharesMemoryWith(x), "batchNorm2dForwardInference", out -> Cudnn.check(
+                Cudnn.cudnnBatchNormalizationForwardInference(cudnn(), Cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero,
+                        xd.handle(), seg(x), xd.handle(), seg(out), perChannel(x.shape()).handle(), seg(gamma),
+                        seg(beta), seg(runningMean), seg(runningVar), spec.epsilon()),
+                "cudnnBatchNormalizationForwardInference", "x " + x.shape() + ", " + spec));
+    }
+
+    /**
+     * cuDNN's fused backward from the saved mean and inverse standard deviation (so the epsilon argument, which
+     * cuDNN only needs to recompute them, is PyTorch's default). A null dx still needs somewhere for cuDNN to
+     * write it: a stream-ordered temporary.
+     */
+    @Override
+    public void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+            Tensor dx, Tensor dgamma, Tensor dbeta) {
+        KernelChecks.batchNorm2dBackward(this, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        enter("batchNorm2dBackward");
+        TensorDescriptor xd = nchw(x.shape());
+        CachingAllocator.Block tmp = dx == null ? allocator.allocate(x.size() * 4L) : null;
+        try {
+            long dxAddress = dx == null ? tmp.address() : ptr(dx);
+            Cudnn.check(Cudnn.cudnnBatchNormalizationBackward(cudnn(), Cudnn.CUDNN_BATCHNORM_SPATIAL, one, zero, one,
+                    zero, xd.handle(), seg(x), xd.handle(), seg(dy), xd.handle(), seg(dxAddress),
+                    perChannel(x.shape()).handle(), seg(gamma), seg(dgamma), seg(dbeta),
+                    BatchNormSpec.DEFAULT.epsilon(), seg(saveMean), seg(saveInvStd)),
+                    "cudnnBatchNormalizationBackward", "x " + x.shape());
+        } finally {
+            if (tmp != null) {
+                allocator.release(tmp);
+            }
+        }
+    }
+
+    @Override
+    public void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
+        KernelChecks.geluForward(this, x, approximation, y);
+        enter("geluForward");
+        long n = x.size();
+        launcher.kernel(approximation == GeluApproximation.NONE ? Kernel.GELU_EXACT_FORWARD : Kernel.GELU_TANH_FORWARD)
+                .i64(n).ptr(ptr(x)).ptr(ptr(y)).launch(n);
+    }
+
+    @Override
+    public void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
+        KernelChecks.geluBackward(this, x, dy, approximation, dx);
+        enter("geluBackward");
+        long n = x.size();
+        launcher.kernel(approximation == GeluApproximation.NONE ? Kernel.GELU_EXACT_BACKWARD
+                : Kernel.GELU_TANH_BACKWARD).i64(n).ptr(ptr(x)).ptr(ptr(dy)).ptr(ptr(dx)).launch(n);
+    }
+
+    /** One warp per (n, c) plane (see global_pool.cu). */
+    @Override
+    public void globalAvgPool2dForward(Tensor x, Tensor y) {
+        KernelChecks.globalAvgPool2dForward(this, x, y);
+        enter("globalAvgPool2dForward");
+        Shape s = x.shape();
+        int planes = s.dim(0) * s.dim(1);
+        int warpsPerBlock = KernelLauncher.BLOCK / 32;
+        launcher.kernel(Kernel.GLOBAL_AVG_POOL2D_FORWARD).i32(planes).i32(s.dim(2) * s.dim(3)).ptr(ptr(x)).ptr(ptr(y))
+                .launchGrid((planes + warpsPerBlock - 1) / warpsPerBlock, KernelLauncher.BLOCK);
+    }
+
+    @Override
+    public void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
+        KernelChecks.globalAvgPool2dBackward(this, dy, dx);
+        enter("globalAvgPool2dBackward");
+        long n = dx.size();
+        launcher.kernel(Kernel.GLOBAL_AVG_POOL2D_BACKWARD).i64(n).i32(dx.shape().dim(2) * dx.shape().dim(3))
+                .ptr(ptr(dy)).ptr(ptr(dx)).launch(n);
+    }
+
+    /** Per input, one strided block copy: N rows of C_i * inner floats into y at channel offset o_i (see concat.cu). */
+    @Override
+    public void concatChannels(List<Tensor> inputs, Tensor y) {
+        int[] channels = KernelChecks.concatChannels(this, inputs, y);
+        enter("concatChannels");
+        long inner = y.shape().sizeFrom(2);
+        long pitch = y.shape().dim(1) * inner;
+        long offset = 0;
+        for (int i = 0; i < channels.length; i++) {
+            long block = channels[i] * inner;
+            copyRows(y.shape().dim(0), block, block, pitch, ptr(inputs.get(i)), ptr(y) + 4 * offset * inner);
+            offset += channels[i];
+        }
+    }
+
+    @Override
+    public void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
+        int[] channels = KernelChecks.concatChannelsBackward(this, dy, dInputs);
+        enter("concatChannelsBackward");
+        long inner = dy.shape().sizeFrom(2);
+        long pitch = dy.shape().dim(1) * inner;
+        long offset = 0;
+        for (int i = 0; i < channels.length; i++) {
+            long block = channels[i] * inner;
+            if (dInputs.get(i) != null) {
+                copyRows(dy.shape().dim(0), block, pitch, block, ptr(dy) + 4 * offset * inner, ptr(dInputs.get(i)));
+            }
+            offset += channels[i];
+        }
+    }
+
+    private void copyRows(long rows, long block, long srcPitch, long dstPitch, long src, long dst) {
+        launcher.kernel(Kernel.COPY_ROWS).i64(rows).i64(block).i64(srcPitch).i64(dstPitch).ptr(src).ptr(dst)
+                .launch(rows * block);
     }
 
     // ---------------------------------------------------------------- lifetime

@@ -2,7 +2,8 @@
  * The CPU backend's kernels: plain static methods on Java arrays, one final class per op family
  * ({@code GemmKernels}, {@code Conv2dKernels}, {@code PoolKernels}, {@code ActivationKernels},
  * {@code SoftmaxKernels}, {@code LossKernels}, {@code OptimizerKernels}, {@code DropoutKernels},
- * {@code ElementwiseKernels}), called by {@link dev.ingot.cpu.CpuBackend} after
+ * {@code ElementwiseKernels}, {@code BatchNormKernels}, {@code GeluKernels}, {@code GlobalPoolKernels},
+ * {@code ConcatKernels}), called by {@link dev.ingot.cpu.CpuBackend} after
  * {@link dev.ingot.core.KernelChecks} has validated every argument.
  *
  * <p>Rules of this package:

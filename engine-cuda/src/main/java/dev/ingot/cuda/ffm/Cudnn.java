@@ -49,6 +49,8 @@ public final class Cudnn {
     public static final int CUDNN_SOFTMAX_LOG = 2;
     public static final int CUDNN_SOFTMAX_MODE_INSTANCE = 0;
     public static final int CUDNN_SOFTMAX_MODE_CHANNEL = 1;
+    /** {@code cudnnBatchNormMode_t}: one scale, shift, mean and variance per channel, over N*H*W. */
+    public static final int CUDNN_BATCHNORM_SPATIAL = 1;
     /** {@code CUDNN_CONVOLUTION_FWD_ALGO_COUNT}, {@code ..._BWD_DATA_ALGO_COUNT}, {@code ..._BWD_FILTER_ALGO_COUNT}. */
     public static final int FWD_ALGO_COUNT = 8;
     public static final int BWD_DATA_ALGO_COUNT = 6;
@@ -218,6 +220,20 @@ public final class Cudnn {
             BINDER.bind("cudnnSoftmaxBackward",
             fn(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
             ADDRESS));
+    // batch normalisation (cudnn_ops.h; deprecated in cuDNN 9 in favour of the graph API, still exported).
+    // Not run on a GPU yet: prototypes checked against cuDNN 9.6's cudnn_ops.h by BindingPrototypesTest.
+    private static final MethodHandle h_cudnnBatchNormalizationForwardTraining =
+            BINDER.bind("cudnnBatchNormalizationForwardTraining",
+            fn(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_DOUBLE, ADDRESS, ADDRESS, JAVA_DOUBLE, ADDRESS, ADDRESS));
+    private static final MethodHandle h_cudnnBatchNormalizationForwardInference =
+            BINDER.bind("cudnnBatchNormalizationForwardInference",
+            fn(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE));
+    private static final MethodHandle h_cudnnBatchNormalizationBackward =
+            BINDER.bind("cudnnBatchNormalizationBackward",
+            fn(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE, ADDRESS, ADDRESS));
 
     private Cudnn() {
     }
@@ -696,6 +712,62 @@ public final class Cudnn {
         try {
             return (int) h_cudnnSoftmaxBackward.invokeExact(handle, algo, mode, alpha, yDesc, y, dyDesc, dy, beta,
                     dxDesc, dx);
+        } catch (Throwable t) {
+            throw Binder.rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- batch normalisation (not run on a GPU yet)
+
+    /**
+     * {@code cudnnBatchNormalizationForwardTraining(handle, mode, alpha, beta, xDesc, x, yDesc, y,
+     * bnScaleBiasMeanVarDesc, bnScale, bnBias, exponentialAverageFactor, resultRunningMean,
+     * resultRunningVariance, epsilon, resultSaveMean, resultSaveInvVariance)}.
+     */
+    public static int cudnnBatchNormalizationForwardTraining(MemorySegment handle, int mode, MemorySegment alpha,
+            MemorySegment beta, MemorySegment xDesc, MemorySegment x, MemorySegment yDesc, MemorySegment y,
+            MemorySegment bnDesc, MemorySegment bnScale, MemorySegment bnBias, double exponentialAverageFactor,
+            MemorySegment resultRunningMean, MemorySegment resultRunningVariance, double epsilon,
+            MemorySegment resultSaveMean, MemorySegment resultSaveInvVariance) {
+        try {
+            return (int) h_cudnnBatchNormalizationForwardTraining.invokeExact(handle, mode, alpha, beta, xDesc, x,
+                    yDesc, y, bnDesc, bnScale, bnBias, exponentialAverageFactor, resultRunningMean,
+                    resultRunningVariance, epsilon, resultSaveMean, resultSaveInvVariance);
+        } catch (Throwable t) {
+            throw Binder.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code cudnnBatchNormalizationForwardInference(handle, mode, alpha, beta, xDesc, x, yDesc, y,
+     * bnScaleBiasMeanVarDesc, bnScale, bnBias, estimatedMean, estimatedVariance, epsilon)}.
+     */
+    public static int cudnnBatchNormalizationForwardInference(MemorySegment handle, int mode, MemorySegment alpha,
+            MemorySegment beta, MemorySegment xDesc, MemorySegment x, MemorySegment yDesc, MemorySegment y,
+            MemorySegment bnDesc, MemorySegment bnScale, MemorySegment bnBias, MemorySegment estimatedMean,
+            MemorySegment estimatedVariance, double epsilon) {
+        try {
+            return (int) h_cudnnBatchNormalizationForwardInference.invokeExact(handle, mode, alpha, beta, xDesc, x,
+                    yDesc, y, bnDesc, bnScale, bnBias, estimatedMean, estimatedVariance, epsilon);
+        } catch (Throwable t) {
+            throw Binder.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code cudnnBatchNormalizationBackward(handle, mode, alphaDataDiff, betaDataDiff, alphaParamDiff,
+     * betaParamDiff, xDesc, x, dyDesc, dy, dxDesc, dx, dBnScaleBiasDesc, bnScale, dBnScaleResult,
+     * dBnBiasResult, epsilon, savedMean, savedInvVariance)}.
+     */
+    public static int cudnnBatchNormalizationBackward(MemorySegment handle, int mode, MemorySegment alphaDataDiff,
+            MemorySegment betaDataDiff, MemorySegment alphaParamDiff, MemorySegment betaParamDiff,
+            MemorySegment xDesc, MemorySegment x, MemorySegment dyDesc, MemorySegment dy, MemorySegment dxDesc,
+            MemorySegment dx, MemorySegment bnDesc, MemorySegment bnScale, MemorySegment dBnScaleResult,
+            MemorySegment dBnBiasResult, double epsilon, MemorySegment savedMean, MemorySegment savedInvVariance) {
+        try {
+            return (int) h_cudnnBatchNormalizationBackward.invokeExact(handle, mode, alphaDataDiff, betaDataDiff,
+                    alphaParamDiff, betaParamDiff, xDesc, x, dyDesc, dy, dxDesc, dx, bnDesc, bnScale, dBnScaleResult,
+                    dBnBiasResult, epsilon, savedMean, savedInvVariance);
         } catch (Throwable t) {
             throw Binder.rethrow(t);
         }

@@ -32,7 +32,14 @@ public enum Kernel {
     MAX_POOL2D_BACKWARD("pooling", "max_pool2d_backward_f32", LONG, INT, INT, INT, INT, INT, INT, INT, INT, INT, INT,
             POINTER, POINTER, POINTER),
     AVG_POOL2D_BACKWARD("pooling", "avg_pool2d_backward_f32", LONG, INT, INT, INT, INT, INT, INT, INT, INT, INT, INT,
-            POINTER, POINTER);
+            POINTER, POINTER),
+    GLOBAL_AVG_POOL2D_FORWARD("global_pool", "global_avg_pool2d_forward_f32", INT, INT, POINTER, POINTER),
+    GLOBAL_AVG_POOL2D_BACKWARD("global_pool", "global_avg_pool2d_backward_f32", LONG, INT, POINTER, POINTER),
+    GELU_EXACT_FORWARD("gelu", "gelu_exact_forward_f32", LONG, POINTER, POINTER),
+    GELU_EXACT_BACKWARD("gelu", "gelu_exact_backward_f32", LONG, POINTER, POINTER, POINTER),
+    GELU_TANH_FORWARD("gelu", "gelu_tanh_forward_f32", LONG, POINTER, POINTER),
+    GELU_TANH_BACKWARD("gelu", "gelu_tanh_backward_f32", LONG, POINTER, POINTER, POINTER),
+    COPY_ROWS("concat", "copy_rows_f32", LONG, LONG, LONG, LONG, POINTER, POINTER);
 
     /** How a parameter is passed: its C type's size decides the bytes {@code cuLaunchKernel} copies. */
     public enum Arg {

@@ -32,7 +32,7 @@ final class CPrototypes {
             "CUdevice_attribute", "libraryPropertyType", "cudnnStatus_t", "cudnnTensorFormat_t", "cudnnDataType_t",
             "cudnnConvolutionMode_t", "cudnnMathType_t", "cudnnConvolutionFwdAlgo_t", "cudnnConvolutionBwdDataAlgo_t",
             "cudnnConvolutionBwdFilterAlgo_t", "cudnnPoolingMode_t", "cudnnNanPropagation_t", "cudnnActivationMode_t",
-            "cudnnSoftmaxAlgorithm_t", "cudnnSoftmaxMode_t", "cublasStatus_t", "cublasOperation_t", "cublasMath_t",
+            "cudnnSoftmaxAlgorithm_t", "cudnnSoftmaxMode_t", "cudnnBatchNormMode_t", "cublasStatus_t", "cublasOperation_t", "cublasMath_t",
             "nvrtcResult");
     /** 64-bit integer types. */
     private static final Set<String> LONGS = Set.of("size_t", "CUdeviceptr", "unsigned long long", "long long");

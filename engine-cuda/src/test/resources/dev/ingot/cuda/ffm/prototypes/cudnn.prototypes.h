@@ -149,3 +149,31 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
 cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void *alpha, const cudnnTensorDescriptor_t dyDesc,
                                            const void *dy, const void *beta, const cudnnTensorDescriptor_t dbDesc,
                                            void *db);
+
+/* cudnn_ops.h, batch normalisation (cuDNN 9.6.0; CUDNN_DEPRECATED markers left out) */
+cudnnStatus_t cudnnBatchNormalizationForwardTraining(cudnnHandle_t handle, cudnnBatchNormMode_t mode,
+                                                     const void *alpha, const void *beta,
+                                                     const cudnnTensorDescriptor_t xDesc, const void *x,
+                                                     const cudnnTensorDescriptor_t yDesc, void *y,
+                                                     const cudnnTensorDescriptor_t bnScaleBiasMeanVarDesc,
+                                                     const void *bnScale, const void *bnBias,
+                                                     double exponentialAverageFactor, void *resultRunningMean,
+                                                     void *resultRunningVariance, double epsilon,
+                                                     void *resultSaveMean, void *resultSaveInvVariance);
+cudnnStatus_t cudnnBatchNormalizationForwardInference(cudnnHandle_t handle, cudnnBatchNormMode_t mode,
+                                                      const void *alpha, const void *beta,
+                                                      const cudnnTensorDescriptor_t xDesc, const void *x,
+                                                      const cudnnTensorDescriptor_t yDesc, void *y,
+                                                      const cudnnTensorDescriptor_t bnScaleBiasMeanVarDesc,
+                                                      const void *bnScale, const void *bnBias,
+                                                      const void *estimatedMean, const void *estimatedVariance,
+                                                      double epsilon);
+cudnnStatus_t cudnnBatchNormalizationBackward(cudnnHandle_t handle, cudnnBatchNormMode_t mode,
+                                              const void *alphaDataDiff, const void *betaDataDiff,
+                                              const void *alphaParamDiff, const void *betaParamDiff,
+                                              const cudnnTensorDescriptor_t xDesc, const void *x,
+                                              const cudnnTensorDescriptor_t dyDesc, const void *dy,
+                                              const cudnnTensorDescriptor_t dxDesc, void *dx,
+                                              const cudnnTensorDescriptor_t dBnScaleBiasDesc, const void *bnScale,
+                                              void *dBnScaleResult, void *dBnBiasResult, double epsilon,
+                                              const void *savedMean, const void *savedInvVariance);
