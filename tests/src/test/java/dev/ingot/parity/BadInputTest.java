@@ -4,31 +4,29 @@ import dev.ingot.core.Backend;
 import dev.ingot.core.DType;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
-import dev.ingot.core.spec.AdamSpec;
-import dev.ingot.core.spec.Conv2dSpec;
-import dev.ingot.core.spec.DropoutSpec;
-import dev.ingot.core.spec.Pool2dSpec;
-import dev.ingot.core.spec.SgdSpec;
+import dev.ingot.parity.OpInfo.ErrorInput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Bad input on the reference and every available backend: each case must be rejected before any
- * work, with {@link IllegalArgumentException} (or {@link IllegalStateException} for a closed
- * tensor) whose message names the op, the argument, and the shapes it got and expected, and never
- * with a crash, a hang or a silently wrong answer. One test per case, so a report says exactly
- * which rejection a backend got wrong.
+ * Bad input that belongs to no one kernel, on the reference and every available backend: tensors
+ * of another backend, closed tensors and views, null or wrongly sized host arrays, copies between
+ * dtypes. Each case must be rejected before any work, with {@link IllegalArgumentException} (or
+ * {@link IllegalStateException} for a closed tensor) whose message names the op, the argument, and
+ * the shapes it got and expected, and never with a crash, a hang or a silently wrong answer. One
+ * test per case, so a report says exactly which rejection a backend got wrong. A kernel's own bad
+ * inputs are its {@link OpInfo} record's error inputs ({@link OpBadInputTest}).
  */
 class BadInputTest {
 
@@ -58,9 +56,7 @@ class BadInputTest {
         return be.zeros(Shape.of(dims));
     }
 
-    // ---------------------------------------------------------------- ranks and shapes
-
-    // ---------------------------------------------------------------- ownership and lifetime
+    // ---------------------------------------------------------------- ownership
 
     @ParameterizedTest(name = "[{0}]")
     @MethodSource("all")
@@ -82,133 +78,79 @@ class BadInputTest {
                 "gemm", "'b'", "[3, 5]", "belongs to backend 'reference'");
     }
 
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void closedTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "closed input tensor", "relu x closed");
-        Tensor x = floats(be, 2, 3);
-        x.close();
-        assertRejects(IllegalStateException.class, () -> be.reluForward(x, floats(be, 2, 3)),
-                "reluForward", "x", "[2, 3]", "closed");
+    // ---------------------------------------------------------------- lifetime, host arrays, dtypes of copies
+
+    /** Bad input of the memory operations and of tensors' lifetime, whatever the kernel: one rejection each. */
+    static final List<ErrorInput> MEMORY = List.of(
+            ErrorInput.closed("closed input tensor", "relu x closed", b -> {
+                Tensor x = floats(b, 2, 3);
+                x.close();
+                b.reluForward(x, floats(b, 2, 3));
+            }, "reluForward", "x", "[2, 3]", "closed"),
+            ErrorInput.closed("closed output tensor", "gemm c closed", b -> {
+                Tensor c = floats(b, 2, 5);
+                c.close();
+                b.gemm(false, false, 1, floats(b, 2, 3), floats(b, 3, 5), 0, c);
+            }, "gemm", "c", "[2, 5]", "closed"),
+            ErrorInput.closed("view of a closed tensor", "view (6) of closed (2,3)", b -> {
+                Tensor owner = floats(b, 2, 3);
+                Tensor view = owner.view(Shape.of(6));
+                owner.close();
+                b.fill(view, 1f);
+            }, "fill", "dst", "[6]", "view of a tensor that was closed"),
+            ErrorInput.closed("view of a closed tensor: host copy", "toFloatArray of view (6) of closed (2,3)", b -> {
+                Tensor owner = floats(b, 2, 3);
+                Tensor view = owner.view(Shape.of(6));
+                owner.close();
+                view.toFloatArray();
+            }, "closed"),
+            ErrorInput.closed("host copy of a closed tensor", "toFloatArray of closed (4)", b -> {
+                Tensor t = floats(b, 4);
+                t.close();
+                t.toFloatArray();
+            }, "[4]", "closed"),
+            ErrorInput.closed("host copy into a closed tensor", "copyFromHost into closed (4)", b -> {
+                Tensor t = floats(b, 4);
+                t.close();
+                b.copyFromHost(new float[4], t);
+            }, "copyFromHost", "dst", "closed"),
+            ErrorInput.of("null host array or shape", "fromHost, copyToHost, zeros",
+                    b -> b.fromHost(Shape.of(2), (float[]) null), "fromHost", "host array", "null"),
+            ErrorInput.of("null host array or shape", "fromHost null shape",
+                    b -> b.fromHost(null, new float[2]), "fromHost", "shape", "null"),
+            ErrorInput.of("null host array or shape", "copyToHost null dst",
+                    b -> b.copyToHost(floats(b, 2), (float[]) null), "copyToHost", "'dst'", "null"),
+            ErrorInput.of("null host array or shape", "zeros null shape", b -> b.zeros(null), "zeros", "null"),
+            ErrorInput.of("null host array or shape", "zeros null dtype", b -> b.zeros(Shape.of(2), null), "zeros", "null"),
+            ErrorInput.of("host copy of the wrong dtype", "int[] into float32, float32 into int[]",
+                    b -> b.copyFromHost(new int[6], floats(b, 2, 3)), "copyFromHost", "int32", "'dst'", "[2, 3] float32"),
+            ErrorInput.of("host copy of the wrong dtype", "float32 into int[]",
+                    b -> b.copyToHost(floats(b, 2, 3), new int[6]), "copyToHost", "'src'", "[2, 3] float32", "int32"),
+            ErrorInput.of("copy between dtypes or sizes", "float32 (6) to int32 (6), (6) to (5)",
+                    b -> b.copy(floats(b, 6), b.zeros(Shape.of(6), DType.INT32)),
+                    "copy", "'src'", "'dst'", "[6] float32", "[6] int32"),
+            ErrorInput.of("copy between dtypes or sizes", "(6) to (5)",
+                    b -> b.copy(floats(b, 6), floats(b, 5)), "copy", "[6] float32", "[5] float32"),
+            ErrorInput.of("fromHost: host array of the wrong length", "5 values for (2,3)",
+                    b -> b.fromHost(Shape.of(2, 3), new float[5]), "fromHost", "5 values", "expected 6", "[2, 3]"),
+            ErrorInput.of("fromHost: host array of the wrong length", "7 int values for (2,3)",
+                    b -> b.fromHost(Shape.of(2, 3), new int[7]), "fromHost", "7 values", "expected 6", "[2, 3]"),
+            ErrorInput.of("copyFromHost: host array of the wrong length", "7 values into (2,3)",
+                    b -> b.copyFromHost(new float[7], floats(b, 2, 3)),
+                    "copyFromHost", "'src'", "7 values", "[2, 3] float32", "6"),
+            ErrorInput.of("copyToHost: host array of the wrong length", "room for 5 from (2,3)",
+                    b -> b.copyToHost(floats(b, 2, 3), new float[5]),
+                    "copyToHost", "'dst'", "room for 5", "[2, 3] float32", "6"));
+
+    static Stream<Arguments> memoryCases() {
+        return ParityCases.onReferenceAndEveryProvider(MEMORY);
     }
 
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void closedOutputTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "closed output tensor", "gemm c closed");
-        Tensor c = floats(be, 2, 5);
-        c.close();
-        assertRejects(IllegalStateException.class,
-                () -> be.gemm(false, false, 1, floats(be, 2, 3), floats(be, 3, 5), 0, c), "gemm", "c", "[2, 5]", "closed");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void viewOfClosedTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "view of a closed tensor", "view (6) of closed (2,3)");
-        Tensor owner = floats(be, 2, 3);
-        Tensor view = owner.view(Shape.of(6));
-        owner.close();
-        assertRejects(IllegalStateException.class, () -> be.fill(view, 1f), "fill", "dst", "[6]", "view of a tensor that was closed");
-        assertRejects(IllegalStateException.class, view::toFloatArray, "closed");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void closedTensorOnHostCopy(BackendUnderTest target) {
-        Backend be = backends.open(target, "host copy of a closed tensor", "toFloatArray of closed (4)");
-        Tensor t = floats(be, 4);
-        t.close();
-        assertRejects(IllegalStateException.class, t::toFloatArray, "[4]", "closed");
-        assertRejects(IllegalStateException.class, () -> be.copyFromHost(new float[4], t), "copyFromHost", "dst", "closed");
-    }
-
-    // ---------------------------------------------------------------- geometry
-
-    // ---------------------------------------------------------------- values
-
-    // ---------------------------------------------------------------- null arguments
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void nullSpec(BackendUnderTest target) {
-        Backend be = backends.open(target, "null spec", "conv, pool, adam, sgd, dropout");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 1, 3, 3), floats(be, 1, 1, 3, 3), null, null, floats(be, 1, 1, 1, 1)),
-                "conv2dForward", "spec", "null");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.maxPool2dForward(floats(be, 1, 1, 2, 2), null, floats(be, 1, 1, 1, 1)),
-                "maxPool2dForward", "spec", "null");
-        Tensor p = floats(be, 3), g = floats(be, 3), m = floats(be, 3), v = floats(be, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.adamStep(p, g, m, v, null, 1), "adamStep", "spec", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.sgdStep(p, g, null, null), "sgdStep", "spec", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.dropoutForward(p, null, g, m), "dropoutForward", "spec",
-                "null");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void nullHostArrayAndShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "null host array or shape", "fromHost, copyToHost, zeros");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(Shape.of(2), (float[]) null), "fromHost",
-                "host array", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(null, new float[2]), "fromHost", "shape", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.copyToHost(floats(be, 2), (float[]) null),
-                "copyToHost", "'dst'", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.zeros(null), "zeros", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.zeros(Shape.of(2), null), "zeros", "null");
-    }
-
-    // ---------------------------------------------------------------- dtypes
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void hostCopyOfTheWrongDtype(BackendUnderTest target) {
-        Backend be = backends.open(target, "host copy of the wrong dtype", "int[] into float32, float32 into int[]");
-        assertRejects(IllegalArgumentException.class, () -> be.copyFromHost(new int[6], floats(be, 2, 3)),
-                "copyFromHost", "int32", "'dst'", "[2, 3] float32");
-        assertRejects(IllegalArgumentException.class, () -> be.copyToHost(floats(be, 2, 3), new int[6]),
-                "copyToHost", "'src'", "[2, 3] float32", "int32");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void copyBetweenDtypes(BackendUnderTest target) {
-        Backend be = backends.open(target, "copy between dtypes or sizes", "float32 (6) to int32 (6), (6) to (5)");
-        assertRejects(IllegalArgumentException.class, () -> be.copy(floats(be, 6), be.zeros(Shape.of(6), DType.INT32)),
-                "copy", "'src'", "'dst'", "[6] float32", "[6] int32");
-        assertRejects(IllegalArgumentException.class, () -> be.copy(floats(be, 6), floats(be, 5)),
-                "copy", "[6] float32", "[5] float32");
-    }
-
-    // ---------------------------------------------------------------- aliasing
-
-    // ---------------------------------------------------------------- host arrays
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void fromHostWrongLength(BackendUnderTest target) {
-        Backend be = backends.open(target, "fromHost: host array of the wrong length", "5 values for (2,3)");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(Shape.of(2, 3), new float[5]),
-                "fromHost", "5 values", "expected 6", "[2, 3]");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(Shape.of(2, 3), new int[7]),
-                "fromHost", "7 values", "expected 6", "[2, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void copyFromHostWrongLength(BackendUnderTest target) {
-        Backend be = backends.open(target, "copyFromHost: host array of the wrong length", "7 values into (2,3)");
-        assertRejects(IllegalArgumentException.class, () -> be.copyFromHost(new float[7], floats(be, 2, 3)),
-                "copyFromHost", "'src'", "7 values", "[2, 3] float32", "6");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void copyToHostWrongLength(BackendUnderTest target) {
-        Backend be = backends.open(target, "copyToHost: host array of the wrong length", "room for 5 from (2,3)");
-        assertRejects(IllegalArgumentException.class, () -> be.copyToHost(floats(be, 2, 3), new float[5]),
-                "copyToHost", "'dst'", "room for 5", "[2, 3] float32", "6");
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("memoryCases")
+    void rejected(BackendUnderTest target, ErrorInput e) {
+        Backend b = backends.open(target, e.label(), e.args());
+        assertRejects(e.type(), () -> e.call().run(b), e.fragments().toArray(String[]::new));
     }
 
     // ---------------------------------------------------------------- shapes themselves

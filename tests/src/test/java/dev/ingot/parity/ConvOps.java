@@ -147,6 +147,10 @@ final class ConvOps {
                                 c -> Tolerances.conv2dForward(c.geometry()))
                         .scaledBy(OpInfo.Scale.absoluteTerms())
                         .rejects(
+                                OpInfo.ErrorInput.of("null spec", "conv2dForward spec null",
+                                        b -> b.conv2dForward(zeros(b, 1, 1, 3, 3), zeros(b, 1, 1, 3, 3), null, null,
+                                                zeros(b, 1, 1, 1, 1)),
+                                        "conv2dForward", "spec", "null"),
                                 OpInfo.ErrorInput.of("conv2dForward: x of rank 3", "x (3,5,5)",
                                         b -> b.conv2dForward(zeros(b, 3, 5, 5), zeros(b, 2, 3, 3, 3), null,
                                                 Conv2dSpec.DEFAULT, zeros(b, 1, 2, 3, 3)),

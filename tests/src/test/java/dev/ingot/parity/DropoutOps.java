@@ -85,9 +85,13 @@ final class DropoutOps {
                         (c, rnd, ref) -> new Values().put("x", c.shape(), uniform(rnd, (int) c.shape().size(), -2, 2)),
                         DropoutOps::forward, DropoutOps::rule)
                 .gradient(GRADIENT)
-                .rejects(OpInfo.ErrorInput.of("dropoutForward: mask is x", "(8)", b -> {
-                    Tensor x = zeros(b, 8);
-                    b.dropoutForward(x, new DropoutSpec(0.5f, 1), zeros(b, 8), x);
-                }, "dropoutForward", "'mask'", "shares memory", "'x'")));
+                .rejects(
+                        OpInfo.ErrorInput.of("null spec", "dropoutForward spec null",
+                                b -> b.dropoutForward(zeros(b, 3), null, zeros(b, 3), zeros(b, 3)),
+                                "dropoutForward", "spec", "null"),
+                        OpInfo.ErrorInput.of("dropoutForward: mask is x", "(8)", b -> {
+                            Tensor x = zeros(b, 8);
+                            b.dropoutForward(x, new DropoutSpec(0.5f, 1), zeros(b, 8), x);
+                        }, "dropoutForward", "'mask'", "shares memory", "'x'")));
     }
 }

@@ -102,6 +102,11 @@ public record OpInfo<C>(String name, Supplier<List<C>> samples, Inputs<C> inputs
             return new ErrorInput(label, args, IllegalArgumentException.class, call, List.of(fragments));
         }
 
+        /** Rejected with {@link IllegalStateException}: a closed tensor. */
+        public static ErrorInput closed(String label, String args, BadCall call, String... fragments) {
+            return new ErrorInput(label, args, IllegalStateException.class, call, List.of(fragments));
+        }
+
         @Override
         public String toString() {
             return label + " [" + args + "]";

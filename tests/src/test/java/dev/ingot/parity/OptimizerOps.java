@@ -188,6 +188,9 @@ final class OptimizerOps {
                                         ? Tolerances.adamParam() : Tolerances.adamMoment()))
                         .scaledBy(OptimizerOps::adamScale)
                         .rejects(
+                                OpInfo.ErrorInput.of("null spec", "adamStep spec null",
+                                        b -> b.adamStep(zeros(b, 3), zeros(b, 3), zeros(b, 3), zeros(b, 3), null, 1),
+                                        "adamStep", "spec", "null"),
                                 OpInfo.ErrorInput.of("adamStep: step 0", "step 0", b -> b.adamStep(zeros(b, 3), zeros(b, 3),
                                         zeros(b, 3), zeros(b, 3), AdamSpec.keras(), 0), "adamStep", "step", "got 0"),
                                 OpInfo.ErrorInput.of("adamStep: m is v", "(3)", b -> {
@@ -197,9 +200,12 @@ final class OptimizerOps {
                 OpInfo.of("sgdStep", OptimizerOps::sgdCases, OptimizerOps::sgdInputs, OptimizerOps::sgd,
                                 c -> Tolerances.sgd())
                         .scaledBy(OptimizerOps::sgdScale)
-                        .rejects(OpInfo.ErrorInput.of("sgdStep: momentum without a velocity buffer",
-                                "momentum 0.9, velocity null",
-                                b -> b.sgdStep(zeros(b, 3), zeros(b, 3), null, new SgdSpec(0.1f, 0.9f, false)),
-                                "sgdStep", "'velocity'", "momentum is 0.9", "[3]")));
+                        .rejects(
+                                OpInfo.ErrorInput.of("null spec", "sgdStep spec null",
+                                        b -> b.sgdStep(zeros(b, 3), zeros(b, 3), null, null), "sgdStep", "spec", "null"),
+                                OpInfo.ErrorInput.of("sgdStep: momentum without a velocity buffer",
+                                        "momentum 0.9, velocity null",
+                                        b -> b.sgdStep(zeros(b, 3), zeros(b, 3), null, new SgdSpec(0.1f, 0.9f, false)),
+                                        "sgdStep", "'velocity'", "momentum is 0.9", "[3]")));
     }
 }

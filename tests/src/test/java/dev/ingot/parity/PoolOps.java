@@ -223,6 +223,9 @@ final class PoolOps {
                 OpInfo.of("maxPool2dForward", PoolOps::cases, PoolOps::forwardInputs, PoolOps::maxForward,
                                 c -> Tolerances.maxPool2dForward())
                         .rejects(
+                                OpInfo.ErrorInput.of("null spec", "maxPool2dForward spec null",
+                                        b -> b.maxPool2dForward(zeros(b, 1, 1, 2, 2), null, zeros(b, 1, 1, 1, 1)),
+                                        "maxPool2dForward", "spec", "null"),
                                 OpInfo.ErrorInput.of("maxPool2dForward: 'y' of the wrong shape", "x (1,2,6,6) y (1,2,2,2)",
                                         b -> b.maxPool2dForward(zeros(b, 1, 2, 6, 6), Pool2dSpec.of(2), zeros(b, 1, 2, 2, 2)),
                                         "maxPool2dForward", "'y'", "[1, 2, 2, 2]", "expected [1, 2, 3, 3]"),
