@@ -16,11 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>Statistics in one pass, shifted.</b> {@code var = E[(x-K)^2] - (E[x-K])^2} holds for any
  * shift K; taking K = the channel's first value puts K within a few standard deviations of the
  * mean, so the subtraction cancels little even when |mean| is much larger than the standard
- * deviation (the textbook {@code E[x^2] - E[x]^2} with K = 0 loses everything there). Each plane's
- * {@code sum(x-K)} and {@code sum((x-K)^2)} are float lanes added along a fixed tree; the planes are
- * added in double, so the error does not grow with the batch. One read of x for the statistics, one
- * read and one write for y: the channel's N planes (512 KB for ResNet-20's first stage at batch
- * 128) are still in L2 for the second read.
+ * deviation (the textbook {@code E[x^2] - E[x]^2} with K = 0 loses everything there). Groups of
+ * planes of about 1024 values ({@link #planesPerSum}) sum {@code x-K} and {@code (x-K)^2} in float
+ * lanes added along a fixed tree; the groups are added in double, so the error does not grow with
+ * the batch. One read of x for the statistics, one
+ * read and one write for y, the second pass going through the planes back to front so that it
+ * starts on the planes the first pass left in cache (a channel's N planes are 512 KB for
+ * ResNet-20's first stage at batch 128, x and dy together 1 MB in the backward pass: about L2).
+ * Plane sums keep two pairs of vector accumulators, so the add and fma latencies do not bound them.
  *
  * <p><b>Backward, fused.</b> One pass per channel for both sums, {@code dbeta = sum dy} and
  * {@code sum dy*(x-mean)} (so {@code dgamma = invStd * that}); a second pass writes
@@ -66,13 +69,14 @@ public final class BatchNormKernels {
                                        float[] saveMean, float[] saveInvStd, int n, int c, int hw) {
         long m = (long) n * hw;
         int grain = (int) Math.max(1, GRAIN / m);
+        int group = planesPerSum(hw);
         parallel.forRange(c, grain, (c0, c1) -> {
             float[] moments = new float[2];
             for (int ch = c0; ch < c1; ch++) {
                 float shift = x[ch * hw];
                 double s1 = 0, s2 = 0;
-                for (int img = 0; img < n; img++) {
-                    shiftedMoments(x, (img * c + ch) * hw, hw, shift, moments);
+                for (int img = 0; img < n; img += group) {
+                    shiftedMoments(x, (img * c + ch) * hw, c * hw, Math.min(group, n - img), hw, shift, moments);
                     s1 += moments[0];
                     s2 += moments[1];
                 }
@@ -85,7 +89,8 @@ public final class BatchNormKernels {
                 double invStd = 1 / Math.sqrt(var + epsilon);
                 float meanF = (float) mean;
                 float scale = (float) (gamma[ch] * invStd);
-                for (int img = 0; img < n; img++) {
+                // back to front: the planes summed last are the ones still in cache
+                for (int img = n - 1; img >= 0; img--) {
                     normalizePlane(x, y, (img * c + ch) * hw, hw, meanF, scale, beta[ch]);
                 }
                 runningMean[ch] = (float) ((1.0 - momentum) * runningMean[ch] + (double) momentum * mean);
@@ -121,13 +126,14 @@ public final class BatchNormKernels {
                                 float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta, int n, int c, int hw) {
         long m = (long) n * hw;
         int grain = (int) Math.max(1, GRAIN / m);
+        int group = planesPerSum(hw);
         parallel.forRange(c, grain, (c0, c1) -> {
             float[] sums = new float[2];
             for (int ch = c0; ch < c1; ch++) {
                 float mean = saveMean[ch];
                 double sumDy = 0, sumDyXc = 0;
-                for (int img = 0; img < n; img++) {
-                    gradientSums(x, dy, (img * c + ch) * hw, hw, mean, sums);
+                for (int img = 0; img < n; img += group) {
+                    gradientSums(x, dy, (img * c + ch) * hw, c * hw, Math.min(group, n - img), hw, mean, sums);
                     sumDy += sums[0];
                     sumDyXc += sums[1];
                 }
@@ -142,30 +148,57 @@ public final class BatchNormKernels {
                 float kF = (float) k;
                 float cx = (float) (-k * invStd * dg / m);
                 float cc = (float) (-k * sumDy / m);
-                for (int img = 0; img < n; img++) {
+                // back to front: the planes summed last are the ones still in cache
+                for (int img = n - 1; img >= 0; img--) {
                     inputGradientPlane(x, dy, dx, (img * c + ch) * hw, hw, mean, kF, cx, cc);
                 }
             }
         });
     }
 
-    /** {@code out[0] = sum (x - shift)}, {@code out[1] = sum (x - shift)^2} over {@code x[off .. off+len)}. */
-    private static void shiftedMoments(float[] x, int off, int len, float shift, float[] out) {
+    /**
+     * Planes summed into one set of float accumulators before their lane tree and the double total:
+     * about {@link #FLOAT_SUM_LENGTH} values, so small planes (8x8 at the end of ResNet-20) do not pay a
+     * lane tree per 64 values, and no float partial sum grows long.
+     */
+    static int planesPerSum(int hw) {
+        return Math.max(1, FLOAT_SUM_LENGTH / hw);
+    }
+
+    /** Values per float partial sum (64 per lane at 16 lanes). */
+    static final int FLOAT_SUM_LENGTH = 1024;
+
+    /**
+     * {@code out[0] = sum (x - shift)}, {@code out[1] = sum (x - shift)^2} over {@code planes} planes of
+     * {@code len} values, the first at {@code off}, each {@code stride} after the previous.
+     */
+    private static void shiftedMoments(float[] x, int off, int stride, int planes, int len, float shift, float[] out) {
         FloatVector s1 = FloatVector.zero(SPECIES);
         FloatVector s2 = FloatVector.zero(SPECIES);
-        int i = 0;
-        for (int bound = SPECIES.loopBound(len); i < bound; i += LANES) {
-            FloatVector d = FloatVector.fromArray(SPECIES, x, off + i).sub(shift);
-            s1 = s1.add(d);
-            s2 = d.fma(d, s2);
+        FloatVector t1 = FloatVector.zero(SPECIES);
+        FloatVector t2 = FloatVector.zero(SPECIES);
+        FloatVector shifts = FloatVector.broadcast(SPECIES, shift);
+        for (int p = 0, base = off; p < planes; p++, base += stride) {
+            int i = 0;
+            // two vectors a step into two pairs of sums: the add/fma latency, not the loads, bounded one pair
+            for (int bound = len - 2 * LANES; i <= bound; i += 2 * LANES) {
+                FloatVector d = FloatVector.fromArray(SPECIES, x, base + i).sub(shifts);
+                FloatVector e = FloatVector.fromArray(SPECIES, x, base + i + LANES).sub(shifts);
+                s1 = s1.add(d);
+                s2 = d.fma(d, s2);
+                t1 = t1.add(e);
+                t2 = e.fma(e, t2);
+            }
+            for (; i < len; i += LANES) {
+                VectorMask<Float> live = SPECIES.indexInRange(i, len);
+                // dead lanes load 0 and must stay 0 after the shift
+                FloatVector d = FloatVector.fromArray(SPECIES, x, base + i, live).sub(shifts, live);
+                s1 = s1.add(d);
+                s2 = d.fma(d, s2);
+            }
         }
-        if (i < len) {
-            VectorMask<Float> live = SPECIES.indexInRange(i, len);
-            // dead lanes load 0 and must stay 0 after the shift
-            FloatVector d = FloatVector.fromArray(SPECIES, x, off + i, live).sub(FloatVector.broadcast(SPECIES, shift), live);
-            s1 = s1.add(d);
-            s2 = d.fma(d, s2);
-        }
+        s1 = s1.add(t1);
+        s2 = s2.add(t2);
         for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
             s1 = s1.add(s1.rearrange(rotation));
             s2 = s2.add(s2.rearrange(rotation));
@@ -188,23 +221,34 @@ public final class BatchNormKernels {
         }
     }
 
-    /** {@code out[0] = sum dy}, {@code out[1] = sum dy * (x - mean)} over {@code [off, off+len)}. */
-    private static void gradientSums(float[] x, float[] dy, int off, int len, float mean, float[] out) {
+    /** {@code out[0] = sum dy}, {@code out[1] = sum dy * (x - mean)} over planes as in {@link #shiftedMoments}. */
+    private static void gradientSums(float[] x, float[] dy, int off, int stride, int planes, int len, float mean,
+                                     float[] out) {
         FloatVector s1 = FloatVector.zero(SPECIES);
         FloatVector s2 = FloatVector.zero(SPECIES);
-        int i = 0;
-        for (int bound = SPECIES.loopBound(len); i < bound; i += LANES) {
-            FloatVector g = FloatVector.fromArray(SPECIES, dy, off + i);
-            s1 = s1.add(g);
-            s2 = FloatVector.fromArray(SPECIES, x, off + i).sub(mean).fma(g, s2);
+        FloatVector t1 = FloatVector.zero(SPECIES);
+        FloatVector t2 = FloatVector.zero(SPECIES);
+        for (int p = 0, base = off; p < planes; p++, base += stride) {
+            int i = 0;
+            // two vectors a step into two pairs of sums, as in shiftedMoments
+            for (int bound = len - 2 * LANES; i <= bound; i += 2 * LANES) {
+                FloatVector g = FloatVector.fromArray(SPECIES, dy, base + i);
+                FloatVector h = FloatVector.fromArray(SPECIES, dy, base + i + LANES);
+                s1 = s1.add(g);
+                s2 = FloatVector.fromArray(SPECIES, x, base + i).sub(mean).fma(g, s2);
+                t1 = t1.add(h);
+                t2 = FloatVector.fromArray(SPECIES, x, base + i + LANES).sub(mean).fma(h, t2);
+            }
+            for (; i < len; i += LANES) {
+                VectorMask<Float> live = SPECIES.indexInRange(i, len);
+                // dead lanes load dy = 0, so their (0 - mean) * 0 adds 0
+                FloatVector g = FloatVector.fromArray(SPECIES, dy, base + i, live);
+                s1 = s1.add(g);
+                s2 = FloatVector.fromArray(SPECIES, x, base + i, live).sub(mean).fma(g, s2);
+            }
         }
-        if (i < len) {
-            VectorMask<Float> live = SPECIES.indexInRange(i, len);
-            // dead lanes load dy = 0, so their (0 - mean) * 0 adds 0
-            FloatVector g = FloatVector.fromArray(SPECIES, dy, off + i, live);
-            s1 = s1.add(g);
-            s2 = FloatVector.fromArray(SPECIES, x, off + i, live).sub(mean).fma(g, s2);
-        }
+        s1 = s1.add(t1);
+        s2 = s2.add(t2);
         for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
             s1 = s1.add(s1.rearrange(rotation));
             s2 = s2.add(s2.rearrange(rotation));
