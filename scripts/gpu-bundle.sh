@@ -6,7 +6,7 @@
 #   .gpu/gpu-env.sh         sourced there: unpacks the runtime, finds the CUDA libraries
 #   .gpu/benchmarks.jar     every module, the command line (dev.ingot.cli.IngotCli), their dependencies and JMH
 #   .gpu/tests.jar          engine-cuda's and the tests module's compiled tests and test resources, and the
-#                           tests module's reference backend
+#                           testkit module (ReferenceBackend, the finite-difference checker)
 #   .gpu/junit-console.jar  the JUnit console launcher (junit-platform-console-standalone, our JUnit version)
 #   .gpu/data/mnist/        MNIST, when it is beside the checkout (11 MB)
 # The module jars and ingot.jar are not packed: benchmarks.jar holds the same classes. Checks that .gpu/
@@ -38,7 +38,7 @@ mkdir -p "$gpu"
 rm -rf "$gpu/jars" "$gpu/lib" "$gpu/test-classes" "$gpu/ingot.jar" # the layout before one-bundle-for-both
 if [[ ${1:-} != --skip-build ]]; then
   echo "gpu-bundle: building (tests compiled, not run) ..."
-  ./mvnw -B -q -DskipTests -pl bench,tests -am package
+  ./mvnw -B -q -DskipTests -pl bench,tests,testkit -am package
 else
   echo "gpu-bundle: --skip-build: packing what target/ holds"
 fi
@@ -48,13 +48,13 @@ tmp=$(mktemp -d)
   -DoutputDirectory="$tmp"
 mv "$tmp/$console" "$gpu/junit-console.jar"
 rm -rf "$tmp" "$gpu"/junit-platform-console-standalone-*.jar
-for f in bench/target/benchmarks.jar engine-cuda/target/test-classes tests/target/test-classes tests/target/classes; do
+for f in bench/target/benchmarks.jar engine-cuda/target/test-classes tests/target/test-classes testkit/target/classes; do
   [[ -e $f ]] || { echo "gpu-bundle: no $f (build first, or drop --skip-build)" >&2; exit 1; }
 done
 cp bench/target/benchmarks.jar "$gpu/benchmarks.jar"
 rm -f "$gpu/tests.jar"
-# tests/target/classes: the tests module's own main classes (ReferenceBackend, the plain-loop reference).
-"$jdk/bin/jar" --create --file "$gpu/tests.jar" -C engine-cuda/target/test-classes . -C tests/target/classes . \
+# testkit/target/classes: ReferenceBackend (the plain-loop reference) and the finite-difference checker.
+"$jdk/bin/jar" --create --file "$gpu/tests.jar" -C engine-cuda/target/test-classes . -C testkit/target/classes . \
   -C tests/target/test-classes .
 cp scripts/gpu-env.sh "$gpu/gpu-env.sh"
 

@@ -24,7 +24,7 @@ class TypedErrorsTest {
 
     @Test
     void tensorViewAndToOfNothingAreTypedErrors() {
-        try (ArrayBackend b = new ArrayBackend(); Tensor t = b.zeros(Shape.of(2, 3))) {
+        try (Backend b = new ArrayBackend().backend(); Tensor t = b.zeros(Shape.of(2, 3))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.view(null));
             assertTrue(e.getMessage().startsWith("view: newShape must not be null"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> t.to(null));

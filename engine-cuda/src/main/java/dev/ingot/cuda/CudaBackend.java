@@ -204,6 +204,15 @@ public final class CudaBackend implements Backend {
      * failed on the device, says which op it was (asynchronous errors otherwise surface at a later,
      * unrelated call).
      */
+    /**
+     * For a collective library working on its own stream (NCCL): makes the context current on this
+     * thread and waits until the backend's stream has finished writing the tensors it will read.
+     */
+    void quiesce(String op) {
+        enter(op);
+        stream.synchronize();
+    }
+
     private void enter(String op) {
         if (closed) {
             throw new IllegalStateException("this CUDA backend is closed; create a new one with Backends.get(\"cuda\")");

@@ -7,6 +7,7 @@ import dev.ingot.data.DataDir;
 import dev.ingot.data.Dataset;
 import dev.ingot.data.Datasets;
 import dev.ingot.data.Split;
+import dev.ingot.distributed.DistributedTraining;
 import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.EpochMetrics;
@@ -107,13 +108,40 @@ final class TrainCommand implements Callable<Integer> {
     /** Whether a curves warning was printed already (once per run is enough). */
     private boolean curvesWarned;
 
+    @Option(names = "--distributed", paramLabel = "KIND", defaultValue = "none",
+            description = "none (default); mpi: data-parallel over the ranks of an mpirun/srun job, --batch-size being"
+                    + " the global batch; nccl: the same with gradients reduced on the GPU by NCCL")
+    String distributed;
+
+    @Option(names = "--collective-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "with --distributed: stop every rank when one waits this long for the others (default 300)")
+    double collectiveTimeout;
+
+    /** Whether this process writes the run's files: always, except on ranks other than 0 of a distributed run. */
+    private boolean writer = true;
+
     @Mixin
     RecipeOptions recipeOptions = new RecipeOptions();
 
     @Override
     public Integer call() throws IOException {
+        if (distributed.equals("none")) {
+            return train(null);
+        }
+        try (DistributedTraining dist = DistributedTraining.open(distributed, collectiveTimeout)) {
+            try {
+                return train(dist);
+            } catch (RuntimeException | IOException | Error e) {
+                dist.abortOthers(e); // the other ranks would otherwise wait in their next collective
+                throw e;
+            }
+        }
+    }
+
+    private Integer train(DistributedTraining dist) throws IOException {
         long start = System.nanoTime();
-        PrintStream out = System.out;
+        writer = dist == null || dist.writes();
+        PrintStream out = writer ? System.out : DistributedTraining.SILENT;
         ReferenceModel recipe = ReferenceModels.get(model);
         if (Files.exists(output) && !Files.isDirectory(output)) {
             throw new IllegalArgumentException("--output " + output + " is a file, not a folder");
@@ -170,6 +198,10 @@ final class TrainCommand implements Callable<Integer> {
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
             }
+            if (dist != null) {
+                dist.attach(trainer, net);
+                out.println(dist.description());
+            }
             out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",
                     recipe.name(), b.description(), train.size(), test.size(), runBatch, runSeed);
             out.print(net.summary());
@@ -211,17 +243,25 @@ final class TrainCommand implements Callable<Integer> {
                     display.closeBar();
                 }
                 if (history.epochs().size() < runEpochs) {
-                    Checkpoint.save(checkpointFile, trainer, meta);
-                    MetricsFile.write(output.resolve(METRICS), settings, history, null, seconds(start), false);
+                    if (writer) {
+                        Checkpoint.save(checkpointFile, trainer, meta);
+                        MetricsFile.write(output.resolve(METRICS), settings, history, null, seconds(start), false);
+                    }
                     out.printf("stopped at epoch %d, step %d; checkpoint saved: continue with --resume%n",
                             trainer.progress().epoch() + 1, trainer.progress().step());
                     return 130;
                 }
                 EvaluationReport report = hooks.lastValidation() != null ? hooks.lastValidation()
                         : trainer.evaluate(test, runBatch);
-                Checkpoint.save(checkpointFile, trainer, meta);
-                MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
-                boolean curves = writeCurves(output.resolve(CURVES), history, recipe.name());
+                boolean curves = false;
+                if (writer) {
+                    Checkpoint.save(checkpointFile, trainer, meta);
+                    MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
+                    curves = writeCurves(output.resolve(CURVES), history, recipe.name());
+                }
+                if (dist != null) {
+                    out.println(dist.reduceSummary());
+                }
                 out.println();
                 out.print("test set: " + report.format());
                 out.printf(Locale.ROOT, "%nwrote %s in %s (%.1f s)%n", curves
@@ -361,6 +401,9 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private void save(boolean curves) {
+            if (!writer) {
+                return; // rank 0 alone writes: a checkpoint is never written by two processes
+            }
             try {
                 Checkpoint.save(file, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, trainer.history(), null, seconds(start), false);

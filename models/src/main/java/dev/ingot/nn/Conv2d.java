@@ -99,6 +99,11 @@ public final class Conv2d implements Layer {
         return "conv2d";
     }
 
+    /** Stride, padding and dilation. */
+    public Conv2dSpec spec() {
+        return spec;
+    }
+
     @Override
     public Shape build(Backend backend, Shape inputShape, SplittableRandom random) {
         if (inputShape.rank() != 3) {

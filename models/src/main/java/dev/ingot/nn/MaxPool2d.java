@@ -32,6 +32,11 @@ public final class MaxPool2d implements Layer {
         return "maxpool2d";
     }
 
+    /** Window, stride and padding. */
+    public Pool2dSpec spec() {
+        return spec;
+    }
+
     @Override
     public Shape build(Backend backend, Shape inputShape, SplittableRandom random) {
         Shape out = PoolShapes.output("maxpool2d", inputShape, spec);
