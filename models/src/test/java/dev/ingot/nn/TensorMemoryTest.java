@@ -36,7 +36,7 @@ class TensorMemoryTest {
         Dataset train = Datasets.load("mnist", Split.TRAIN, data, false).subset(0, TRAIN);
         Dataset test = Datasets.load("mnist", Split.TEST, data, false).subset(0, 500);
         try (Backend backend = TestBackend.open();
-             Sequential model = recipe.newModel().build(backend, recipe.inputShape(), 3);
+             Model model = recipe.newModel().build(backend, recipe.inputShape(), 3);
              Trainer trainer = new Trainer(model, new CrossEntropyLoss(), recipe.newOptimizer(), 3)) {
             long[] firstEpochPeak = {0};
             long[] laterPeak = {0};

@@ -10,6 +10,7 @@ import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.Flatten;
 import dev.ingot.nn.Linear;
 import dev.ingot.nn.ReLU;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Sequential;
 import dev.ingot.nn.TestBackend;
 import dev.ingot.nn.Trainer;
@@ -70,7 +71,7 @@ class CheckpointIntegrityTest {
     /** A checkpoint after one epoch: weights, Adam state, progress and a one-entry history. */
     private static Path save(Path file) throws IOException {
         Trainer t = newTrainer();
-        try (Sequential m = t.model(); t) {
+        try (Model m = t.model(); t) {
             t.fit(data(), 1, 16, null, null);
             Checkpoint.save(file, t, Map.of("ingot.model", "tiny"));
         }
@@ -85,7 +86,7 @@ class CheckpointIntegrityTest {
     private static void readAndRestore(Path file) throws IOException {
         Checkpoint c = Checkpoint.read(file);
         Trainer t = newTrainer();
-        try (Sequential m = t.model(); t) {
+        try (Model m = t.model(); t) {
             c.restore(t);
         }
     }
@@ -127,7 +128,7 @@ class CheckpointIntegrityTest {
         Path file = dir.resolve("flipped.safetensors");
         int flips = 0;
         Trainer into = newTrainer();
-        try (Sequential m = into.model(); into) {
+        try (Model m = into.model(); into) {
             for (int i = 0; i < headerEnd; i++) {
                 // CI: all 8 bits of the length and the checksum's prefix, one bit (rotating) of every
                 // other byte; -Dingot.test.exhaustive=true flips every bit of every header byte.
@@ -198,7 +199,7 @@ class CheckpointIntegrityTest {
         readAndRestore(old);
         // Saving again writes the current, checked format.
         Trainer t = newTrainer();
-        try (Sequential m = t.model(); t) {
+        try (Model m = t.model(); t) {
             c.restore(t);
             Checkpoint.save(old, t, Map.of("ingot.model", "tiny"));
         }

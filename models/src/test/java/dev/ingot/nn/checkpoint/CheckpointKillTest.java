@@ -2,7 +2,7 @@ package dev.ingot.nn.checkpoint;
 
 import dev.ingot.core.Backend;
 import dev.ingot.nn.Parameter;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.TestBackend;
 import dev.ingot.nn.Trainer;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class CheckpointKillTest {
         long number = 1;
         int killsInsideWrite = 0;
         Backend backend = TestBackend.shared();
-        try (Trainer reader = CheckpointWriterProcess.newTrainer(backend); Sequential m = reader.model()) {
+        try (Trainer reader = CheckpointWriterProcess.newTrainer(backend); Model m = reader.model()) {
             for (int kill = 0; kill < KILLS; kill++) {
                 Process p = new ProcessBuilder(javaBin, "--add-modules=jdk.incubator.vector",
                         "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1",
