@@ -12,6 +12,7 @@ import dev.ingot.nn.Conv2d;
 import dev.ingot.nn.Dropout;
 import dev.ingot.nn.Linear;
 import dev.ingot.nn.MaxPool2d;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Parameter;
 import dev.ingot.nn.ReLU;
 import dev.ingot.nn.Sequential;
@@ -200,7 +201,11 @@ public final class ReferenceLayers {
         String name = model.name();
         Shape in = model.inputShape();
         try (ReferenceBackend backend = new ReferenceBackend();
-             Sequential built = model.newModel().build(backend, in, 0)) {
+             Model model0 = model.newModel().build(backend, in, 0)) {
+            if (!(model0 instanceof Sequential built)) {
+                throw new IllegalStateException(name + ": ReferenceLayers describes Sequential models only, got "
+                        + model0.getClass().getSimpleName());
+            }
             for (Sequential.LayerShapes l : built.layerShapes()) {
                 Shape x = l.input();
                 switch (l.layer()) {

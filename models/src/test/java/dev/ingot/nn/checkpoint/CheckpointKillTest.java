@@ -1,8 +1,8 @@
 package dev.ingot.nn.checkpoint;
 
 import dev.ingot.core.Backend;
-import dev.ingot.nn.Model;
 import dev.ingot.nn.Parameter;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.TestBackend;
 import dev.ingot.nn.Trainer;
 import org.junit.jupiter.api.Test;
