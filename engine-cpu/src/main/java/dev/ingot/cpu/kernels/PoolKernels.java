@@ -40,10 +40,12 @@ public final class PoolKernels {
 
     /**
      * Input elements per thread for the vectorised 2x2 forward pass, which costs 0.13-0.3 ns per
-     * input element on one thread: splitting starts at 64 K (each half 5-10 us; see
-     * ElementwiseKernels.GRAIN).
+     * input element on one thread with 16 lanes: splitting starts at 64 K (each half 5-10 us; see
+     * ElementwiseKernels.GRAIN). The pass does a fixed number of vector operations per L inputs, so
+     * its cost per element scales with 1/L and the grain with L, to keep each half at 5-10 us:
+     * 2 K x L (32 K at 16 lanes, 16 K at 8, 8 K at 4).
      */
-    static final int FAST_GRAIN = 1 << 15;
+    static final int FAST_GRAIN = (1 << 11) * LANES;
 
     /**
      * Input elements per thread for everything else (the vectorised 2x2 backward pass, 0.7-1.1 ns
