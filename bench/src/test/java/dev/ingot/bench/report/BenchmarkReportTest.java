@@ -19,7 +19,7 @@ class BenchmarkReportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MachineInfo MACHINE = new MachineInfo("Test CPU", "26/2", 2, true, 512, 16, 2,
             "Test VM 25", "Linux", "2026-01-01T00:00:00Z", "FloatVector 256-bit (8 lanes), 16 registers (x86 AVX2),"
-            + " SGEMM tile 6x2V", List.of("-XX:UseAVX=2"));
+            + " SGEMM tile 4x3V", List.of("-XX:UseAVX=2"));
 
     /** One JMH result row as JMH 1.37 writes it (only the fields the report reads, plus a few). */
     private static String jmhRow(String benchmark, int threads, double score, String unit, String params,
@@ -81,7 +81,7 @@ class BenchmarkReportTest {
         String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(), List.of(), MACHINE, List.of()));
         assertTrue(md.contains("| GemmBenchmark.gemm | backend=cpu, size=1024 | 3 | 8.00 ms | 9.00 ms | 12.0 ms | 33.3 % | **no** |"),
                 md);
-        assertTrue(md.contains("SGEMM tile 6x2V, JVM held to -XX:UseAVX=2"), md);
+        assertTrue(md.contains("SGEMM tile 4x3V, JVM held to -XX:UseAVX=2"), md);
     }
 
     @Test

@@ -19,8 +19,8 @@ final class Conv2dPlan {
      * Columns a grouped GEMM aims for: eight NR-wide panels of the GEMM's register tile, so that
      * tile edges waste little and each K block runs long enough to pay for loading and storing its
      * C tiles (measured with AVX-512, NR = 32: 128 to 512 columns perform alike; 1 image of a 3x3
-     * plane alone runs at a third of the speed). 256 columns with AVX-512, 128 with AVX2's
-     * 6 x 2V tile (NR = 16), 64 at 128-bit.
+     * plane alone runs at a third of the speed). 256 columns with AVX-512, 192 with AVX2's
+     * 4 x 3V tile (NR = 24), 96 at 128-bit.
      */
     static final int TARGET_COLUMNS = 8 * GemmKernels.NR;
     /** Largest column buffer grouping may make (floats; 1 MiB): it should stay in L2. */

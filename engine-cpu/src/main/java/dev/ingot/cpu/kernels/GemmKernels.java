@@ -24,8 +24,8 @@ import dev.ingot.cpu.parallel.Parallel;
  * 16 vector registers, and for each of the KC steps loads 2 vectors of B and broadcasts 8 scalars
  * of A: 16 FMAs per 10 loads, all from L1, with 16 independent accumulation chains (more than the
  * FMA latency x FMA ports, 4 x 2 on Zen 5) so the FMA units never wait. With 16 registers (AVX2,
- * SSE) that tile would spill, and MR = 6, NR = 2V: 12 FMAs per 8 loads, 12 chains (Haswell and
- * Zen 3 need 5 x 2 = 10). {@link GemmTile} has the rule.
+ * SSE) that tile would spill, and MR = 4, NR = 3V: 12 FMAs per 7 loads, 12 chains (Haswell and
+ * Zen 3 need 5 x 2 = 10). {@link GemmTile} has the rule and the measurements.
  * Packing makes every load in the micro-kernel sequential, whatever the transposes, offsets and
  * leading dimensions, and pads edge panels with zeros so the micro-kernel never branches; only
  * the store of an edge tile goes through a small buffer ({@link GemmPacking} says how the copies
@@ -59,13 +59,13 @@ public final class GemmKernels {
      * in the L3 beside B: 512 halves those passes against 256, which measured 4-6 % faster at 2048
      * (and the same at 1024), although a KC x NR panel of B (64 KiB at NR = 32) then streams from L2
      * rather than staying in the 48 KiB L1: the micro-kernel's 16 FMAs per 2 loads of B hide that.
-     * (At NR = 16, AVX2, the panel is 32 KiB and stays in L1.)
+     * (At NR = 24, AVX2's 4 x 3V tile, the panel is 48 KiB.)
      */
     static final int KC = 512;
     /**
      * Rows of an A block: MC x KC floats <= 512 KiB in the 1 MiB L2, beside the streaming B panels;
-     * 256 rounded down to whole MR-row panels (252 for 6-row tiles), so that only the last block
-     * of a product can have an edge panel.
+     * 256 rounded down to whole MR-row panels (256 for the 8- and 4-row tiles, 252 for 6), so that
+     * only the last block of a product can have an edge panel.
      */
     static final int MC = 256 / MR * MR;
     /** Columns of a B block: KC x NC floats = 8 MiB, within the shared L3. */

@@ -10,17 +10,24 @@ import jdk.incubator.vector.VectorSpecies;
  *   C[i][j] = sum_p A[i][p] * B[p][j] (+ beta * C[i][j]),   i < MR, j < NR
  * </pre>
  * One kernel per tile shape ({@link GemmTile}; {@link GemmKernels#TILE} picks one per JVM from
- * the vector registers): 8 x 2V for 32 registers, 6 x 2V for 16, and 4 x 3V to measure against.
+ * the vector registers): 8 x 2V for 32 registers, 4 x 3V for 16, and 6 x 2V to measure against.
  * Loop order: p outermost; per step, the tile's vectors of B row p are loaded, each A[i][p] is
  * broadcast and multiplied into the accumulators of row i. The accumulators stay in vector
  * registers for the whole loop. 8 x 2V: 16 accumulators + 2 B vectors + 1 broadcast = 19 of the
- * 32 AVX-512 registers, 16 FMAs per 2 vector loads and 8 broadcast loads. 6 x 2V: 12 + 2 + 1 = 15
- * of AVX2's 16 (8 x 2V would spill there: 19 > 16), 12 FMAs per 2 loads and 6 broadcasts.
+ * 32 AVX-512 registers, 16 FMAs per 2 vector loads and 8 broadcast loads. 4 x 3V: 12 + 3 + 1 = 16,
+ * all of AVX2's 16, 12 FMAs per 3 loads and 4 broadcasts (8 x 2V would spill there: 19 > 16).
  *
- * <p>Each shape has two versions. The general one addresses A as
- * {@code a[ai + i*aRowStride + p*aColStride]}: packed panels use strides (1, MR), an untransposed
- * row-major A used in place uses (lda, 1); B row p starts at {@code bi + p*bRowStride}: NR for
- * packed panels, ldb in place. The packed one ({@code ...Packed}) takes both operands packed.
+ * <p>The general kernels address A as {@code a[ai + i*aRowStride + p*aColStride]}: packed panels
+ * use strides (1, MR), an untransposed row-major A used in place uses (lda, 1); B row p starts at
+ * {@code bi + p*bRowStride}: NR for packed panels, ldb in place. The 8 x 2V tile also has a version
+ * for packed panels with constant strides, four K steps per loop trip ({@link #multiply8x2Packed}).
+ * The 16-register tiles have none, on purpose: with constant strides C2 unrolls the loop and
+ * hoists the next steps' loads of B and broadcasts of A above the current step's FMAs, which needs
+ * more than 16 registers and spills in the innermost loop. Measured in L1 on one Zen 5 core under
+ * {@code -XX:UseAVX=2}, kc = 256, in GFLOP per CPU second against an FMA peak of 110-115: 4 x 3V
+ * 107 through the general kernel, 47-64 through a constant-stride version (unrolled by 4 by hand or
+ * by C2 alone); 6 x 2V 86-91 against 44-48; 8 x 2V 36 general (it spills anyway). With 32 registers
+ * the same hoisting fits, and the packed 8 x 2V runs at 110 of 115.
  *
  * <p>A kernel of each shape is written out in full, accumulator by accumulator: C2 keeps a
  * FloatVector in a register only while it is a local it can see through, so neither an array of
@@ -36,16 +43,17 @@ final class GemmMicroKernel {
     }
 
     /**
-     * The full tile of {@link GemmKernels#TILE}, both operands packed: one of the {@code ...Packed}
-     * kernels. The choice is between static final constants, so C2 folds it away.
+     * The full tile of {@link GemmKernels#TILE}, both operands packed: {@link #multiply8x2Packed}, or
+     * the general kernel of a 16-register tile at the packed strides. The choice is between static
+     * final constants, so C2 folds it away.
      */
     static void multiplyPacked(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
         if (GemmKernels.MR == 8) {
             multiply8x2Packed(kc, a, ai, b, bi, c, ci, ldc, beta);
         } else if (GemmKernels.MR == 6) {
-            multiply6x2Packed(kc, a, ai, b, bi, c, ci, ldc, beta);
+            multiply6x2(kc, a, ai, 1, 6, b, bi, 2 * V, c, ci, ldc, beta);
         } else {
-            multiply4x3Packed(kc, a, ai, b, bi, c, ci, ldc, beta);
+            multiply4x3(kc, a, ai, 1, 4, b, bi, 3 * V, c, ci, ldc, beta);
         }
     }
 
@@ -271,8 +279,10 @@ final class GemmMicroKernel {
     }
 
     /**
-     * The 6 x 2V tile for 16 vector registers (AVX2, SSE), the strided version: see
-     * {@link #multiply8x2} for the addressing; packed A panels have strides (1, 6).
+     * The 6 x 2V tile (BLIS Haswell's shape, 12 accumulators + 2 B vectors + 1 broadcast = 15
+     * registers): see {@link #multiply8x2} for the addressing; packed A panels have strides (1, 6).
+     * Only used when {@code -Dingot.cpu.gemmTile=6x2} asks for it: under {@code -XX:UseAVX=2} it
+     * measured 71-78 GFLOP per CPU second in a whole 1024-2048 SGEMM on one Zen 5 core, 4 x 3V 91-92.
      */
     static void multiply6x2(int kc, float[] a, int ai, int aRowStride, int aColStride,
                             float[] b, int bi, int bRowStride, float[] c, int ci, int ldc, float beta) {
@@ -325,121 +335,9 @@ final class GemmMicroKernel {
     }
 
     /**
-     * {@link #multiply6x2} for packed panels (A at strides (1, 6), B rows NR = 2V apart), four K
-     * steps per loop trip like {@link #multiply8x2Packed}: 12 accumulators, 2 B vectors and a
-     * broadcast are 15 of the 16 registers, leaving one for C2's use; the unrolled steps reuse
-     * the same registers, they do not add live values.
-     */
-    static void multiply6x2Packed(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
-                                  float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        int p = 0;
-        for (; p + 3 < kc; p += 4) {
-            int ao0 = ai + (p + 0) * 6, bo0 = bi + (p + 0) * 2 * V;
-            FloatVector b00 = FloatVector.fromArray(S, b, bo0), b01 = FloatVector.fromArray(S, b, bo0 + V);
-            FloatVector x00 = FloatVector.broadcast(S, a[ao0 + 0]);
-            c00 = x00.fma(b00, c00); c01 = x00.fma(b01, c01);
-            FloatVector x01 = FloatVector.broadcast(S, a[ao0 + 1]);
-            c10 = x01.fma(b00, c10); c11 = x01.fma(b01, c11);
-            FloatVector x02 = FloatVector.broadcast(S, a[ao0 + 2]);
-            c20 = x02.fma(b00, c20); c21 = x02.fma(b01, c21);
-            FloatVector x03 = FloatVector.broadcast(S, a[ao0 + 3]);
-            c30 = x03.fma(b00, c30); c31 = x03.fma(b01, c31);
-            FloatVector x04 = FloatVector.broadcast(S, a[ao0 + 4]);
-            c40 = x04.fma(b00, c40); c41 = x04.fma(b01, c41);
-            FloatVector x05 = FloatVector.broadcast(S, a[ao0 + 5]);
-            c50 = x05.fma(b00, c50); c51 = x05.fma(b01, c51);
-            int ao1 = ai + (p + 1) * 6, bo1 = bi + (p + 1) * 2 * V;
-            FloatVector b10 = FloatVector.fromArray(S, b, bo1), b11 = FloatVector.fromArray(S, b, bo1 + V);
-            FloatVector x10 = FloatVector.broadcast(S, a[ao1 + 0]);
-            c00 = x10.fma(b10, c00); c01 = x10.fma(b11, c01);
-            FloatVector x11 = FloatVector.broadcast(S, a[ao1 + 1]);
-            c10 = x11.fma(b10, c10); c11 = x11.fma(b11, c11);
-            FloatVector x12 = FloatVector.broadcast(S, a[ao1 + 2]);
-            c20 = x12.fma(b10, c20); c21 = x12.fma(b11, c21);
-            FloatVector x13 = FloatVector.broadcast(S, a[ao1 + 3]);
-            c30 = x13.fma(b10, c30); c31 = x13.fma(b11, c31);
-            FloatVector x14 = FloatVector.broadcast(S, a[ao1 + 4]);
-            c40 = x14.fma(b10, c40); c41 = x14.fma(b11, c41);
-            FloatVector x15 = FloatVector.broadcast(S, a[ao1 + 5]);
-            c50 = x15.fma(b10, c50); c51 = x15.fma(b11, c51);
-            int ao2 = ai + (p + 2) * 6, bo2 = bi + (p + 2) * 2 * V;
-            FloatVector b20 = FloatVector.fromArray(S, b, bo2), b21 = FloatVector.fromArray(S, b, bo2 + V);
-            FloatVector x20 = FloatVector.broadcast(S, a[ao2 + 0]);
-            c00 = x20.fma(b20, c00); c01 = x20.fma(b21, c01);
-            FloatVector x21 = FloatVector.broadcast(S, a[ao2 + 1]);
-            c10 = x21.fma(b20, c10); c11 = x21.fma(b21, c11);
-            FloatVector x22 = FloatVector.broadcast(S, a[ao2 + 2]);
-            c20 = x22.fma(b20, c20); c21 = x22.fma(b21, c21);
-            FloatVector x23 = FloatVector.broadcast(S, a[ao2 + 3]);
-            c30 = x23.fma(b20, c30); c31 = x23.fma(b21, c31);
-            FloatVector x24 = FloatVector.broadcast(S, a[ao2 + 4]);
-            c40 = x24.fma(b20, c40); c41 = x24.fma(b21, c41);
-            FloatVector x25 = FloatVector.broadcast(S, a[ao2 + 5]);
-            c50 = x25.fma(b20, c50); c51 = x25.fma(b21, c51);
-            int ao3 = ai + (p + 3) * 6, bo3 = bi + (p + 3) * 2 * V;
-            FloatVector b30 = FloatVector.fromArray(S, b, bo3), b31 = FloatVector.fromArray(S, b, bo3 + V);
-            FloatVector x30 = FloatVector.broadcast(S, a[ao3 + 0]);
-            c00 = x30.fma(b30, c00); c01 = x30.fma(b31, c01);
-            FloatVector x31 = FloatVector.broadcast(S, a[ao3 + 1]);
-            c10 = x31.fma(b30, c10); c11 = x31.fma(b31, c11);
-            FloatVector x32 = FloatVector.broadcast(S, a[ao3 + 2]);
-            c20 = x32.fma(b30, c20); c21 = x32.fma(b31, c21);
-            FloatVector x33 = FloatVector.broadcast(S, a[ao3 + 3]);
-            c30 = x33.fma(b30, c30); c31 = x33.fma(b31, c31);
-            FloatVector x34 = FloatVector.broadcast(S, a[ao3 + 4]);
-            c40 = x34.fma(b30, c40); c41 = x34.fma(b31, c41);
-            FloatVector x35 = FloatVector.broadcast(S, a[ao3 + 5]);
-            c50 = x35.fma(b30, c50); c51 = x35.fma(b31, c51);
-        }
-        for (; p < kc; p++) {
-            int ao = ai + p * 6, bo = bi + p * 2 * V;
-            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + V);
-            FloatVector x0 = FloatVector.broadcast(S, a[ao + 0]);
-            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
-        }
-        if (beta == 0f) {
-            c00.intoArray(c, ci); c01.intoArray(c, ci + V);
-            c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + V);
-            c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + V);
-            c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + V);
-            c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + V);
-            c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + V);
-        } else {
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            FloatVector.fromArray(S, c, ci).fma(bv, c00).intoArray(c, ci);
-            FloatVector.fromArray(S, c, ci + V).fma(bv, c01).intoArray(c, ci + V);
-            FloatVector.fromArray(S, c, ci + ldc).fma(bv, c10).intoArray(c, ci + ldc);
-            FloatVector.fromArray(S, c, ci + ldc + V).fma(bv, c11).intoArray(c, ci + ldc + V);
-            FloatVector.fromArray(S, c, ci + 2 * ldc).fma(bv, c20).intoArray(c, ci + 2 * ldc);
-            FloatVector.fromArray(S, c, ci + 2 * ldc + V).fma(bv, c21).intoArray(c, ci + 2 * ldc + V);
-            FloatVector.fromArray(S, c, ci + 3 * ldc).fma(bv, c30).intoArray(c, ci + 3 * ldc);
-            FloatVector.fromArray(S, c, ci + 3 * ldc + V).fma(bv, c31).intoArray(c, ci + 3 * ldc + V);
-            FloatVector.fromArray(S, c, ci + 4 * ldc).fma(bv, c40).intoArray(c, ci + 4 * ldc);
-            FloatVector.fromArray(S, c, ci + 4 * ldc + V).fma(bv, c41).intoArray(c, ci + 4 * ldc + V);
-            FloatVector.fromArray(S, c, ci + 5 * ldc).fma(bv, c50).intoArray(c, ci + 5 * ldc);
-            FloatVector.fromArray(S, c, ci + 5 * ldc + V).fma(bv, c51).intoArray(c, ci + 5 * ldc + V);
-        }
-    }
-
-    /**
-     * The 4 x 3V tile (OpenBLAS Haswell's shape, 12 accumulators + 3 B vectors + 1 broadcast = 16
-     * registers), the strided version; only used when {@code -Dingot.cpu.gemmTile=4x3} asks for it.
+     * The 4 x 3V tile for 16 vector registers (AVX2, SSE): 12 accumulators + 3 B vectors + 1
+     * broadcast = 16 registers; see {@link #multiply8x2} for the addressing; packed A panels have
+     * strides (1, 4). Packed panels go through this kernel too (see the class comment).
      */
     static void multiply4x3(int kc, float[] a, int ai, int aRowStride, int aColStride,
                             float[] b, int bi, int bRowStride, float[] c, int ci, int ldc, float beta) {
@@ -483,92 +381,4 @@ final class GemmMicroKernel {
         }
     }
 
-    /** {@link #multiply4x3} for packed panels (A at strides (1, 4), B rows NR = 3V apart). */
-    static void multiply4x3Packed(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
-                                  float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        int p = 0;
-        for (; p + 3 < kc; p += 4) {
-            int ao0 = ai + (p + 0) * 4, bo0 = bi + (p + 0) * 3 * V;
-            FloatVector b00 = FloatVector.fromArray(S, b, bo0), b01 = FloatVector.fromArray(S, b, bo0 + V),
-                    b02 = FloatVector.fromArray(S, b, bo0 + 2 * V);
-            FloatVector x00 = FloatVector.broadcast(S, a[ao0 + 0]);
-            c00 = x00.fma(b00, c00); c01 = x00.fma(b01, c01); c02 = x00.fma(b02, c02);
-            FloatVector x01 = FloatVector.broadcast(S, a[ao0 + 1]);
-            c10 = x01.fma(b00, c10); c11 = x01.fma(b01, c11); c12 = x01.fma(b02, c12);
-            FloatVector x02 = FloatVector.broadcast(S, a[ao0 + 2]);
-            c20 = x02.fma(b00, c20); c21 = x02.fma(b01, c21); c22 = x02.fma(b02, c22);
-            FloatVector x03 = FloatVector.broadcast(S, a[ao0 + 3]);
-            c30 = x03.fma(b00, c30); c31 = x03.fma(b01, c31); c32 = x03.fma(b02, c32);
-            int ao1 = ai + (p + 1) * 4, bo1 = bi + (p + 1) * 3 * V;
-            FloatVector b10 = FloatVector.fromArray(S, b, bo1), b11 = FloatVector.fromArray(S, b, bo1 + V),
-                    b12 = FloatVector.fromArray(S, b, bo1 + 2 * V);
-            FloatVector x10 = FloatVector.broadcast(S, a[ao1 + 0]);
-            c00 = x10.fma(b10, c00); c01 = x10.fma(b11, c01); c02 = x10.fma(b12, c02);
-            FloatVector x11 = FloatVector.broadcast(S, a[ao1 + 1]);
-            c10 = x11.fma(b10, c10); c11 = x11.fma(b11, c11); c12 = x11.fma(b12, c12);
-            FloatVector x12 = FloatVector.broadcast(S, a[ao1 + 2]);
-            c20 = x12.fma(b10, c20); c21 = x12.fma(b11, c21); c22 = x12.fma(b12, c22);
-            FloatVector x13 = FloatVector.broadcast(S, a[ao1 + 3]);
-            c30 = x13.fma(b10, c30); c31 = x13.fma(b11, c31); c32 = x13.fma(b12, c32);
-            int ao2 = ai + (p + 2) * 4, bo2 = bi + (p + 2) * 3 * V;
-            FloatVector b20 = FloatVector.fromArray(S, b, bo2), b21 = FloatVector.fromArray(S, b, bo2 + V),
-                    b22 = FloatVector.fromArray(S, b, bo2 + 2 * V);
-            FloatVector x20 = FloatVector.broadcast(S, a[ao2 + 0]);
-            c00 = x20.fma(b20, c00); c01 = x20.fma(b21, c01); c02 = x20.fma(b22, c02);
-            FloatVector x21 = FloatVector.broadcast(S, a[ao2 + 1]);
-            c10 = x21.fma(b20, c10); c11 = x21.fma(b21, c11); c12 = x21.fma(b22, c12);
-            FloatVector x22 = FloatVector.broadcast(S, a[ao2 + 2]);
-            c20 = x22.fma(b20, c20); c21 = x22.fma(b21, c21); c22 = x22.fma(b22, c22);
-            FloatVector x23 = FloatVector.broadcast(S, a[ao2 + 3]);
-            c30 = x23.fma(b20, c30); c31 = x23.fma(b21, c31); c32 = x23.fma(b22, c32);
-            int ao3 = ai + (p + 3) * 4, bo3 = bi + (p + 3) * 3 * V;
-            FloatVector b30 = FloatVector.fromArray(S, b, bo3), b31 = FloatVector.fromArray(S, b, bo3 + V),
-                    b32 = FloatVector.fromArray(S, b, bo3 + 2 * V);
-            FloatVector x30 = FloatVector.broadcast(S, a[ao3 + 0]);
-            c00 = x30.fma(b30, c00); c01 = x30.fma(b31, c01); c02 = x30.fma(b32, c02);
-            FloatVector x31 = FloatVector.broadcast(S, a[ao3 + 1]);
-            c10 = x31.fma(b30, c10); c11 = x31.fma(b31, c11); c12 = x31.fma(b32, c12);
-            FloatVector x32 = FloatVector.broadcast(S, a[ao3 + 2]);
-            c20 = x32.fma(b30, c20); c21 = x32.fma(b31, c21); c22 = x32.fma(b32, c22);
-            FloatVector x33 = FloatVector.broadcast(S, a[ao3 + 3]);
-            c30 = x33.fma(b30, c30); c31 = x33.fma(b31, c31); c32 = x33.fma(b32, c32);
-        }
-        for (; p < kc; p++) {
-            int ao = ai + p * 4, bo = bi + p * 3 * V;
-            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + V),
-                    b2 = FloatVector.fromArray(S, b, bo + 2 * V);
-            FloatVector x0 = FloatVector.broadcast(S, a[ao + 0]);
-            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02);
-            FloatVector x1 = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12);
-            FloatVector x2 = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22);
-            FloatVector x3 = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32);
-        }
-        if (beta == 0f) {
-            c00.intoArray(c, ci); c01.intoArray(c, ci + V); c02.intoArray(c, ci + 2 * V);
-            c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + V); c12.intoArray(c, ci + ldc + 2 * V);
-            c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + V); c22.intoArray(c, ci + 2 * ldc + 2 * V);
-            c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + V); c32.intoArray(c, ci + 3 * ldc + 2 * V);
-        } else {
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            FloatVector.fromArray(S, c, ci).fma(bv, c00).intoArray(c, ci);
-            FloatVector.fromArray(S, c, ci + V).fma(bv, c01).intoArray(c, ci + V);
-            FloatVector.fromArray(S, c, ci + 2 * V).fma(bv, c02).intoArray(c, ci + 2 * V);
-            FloatVector.fromArray(S, c, ci + ldc).fma(bv, c10).intoArray(c, ci + ldc);
-            FloatVector.fromArray(S, c, ci + ldc + V).fma(bv, c11).intoArray(c, ci + ldc + V);
-            FloatVector.fromArray(S, c, ci + ldc + 2 * V).fma(bv, c12).intoArray(c, ci + ldc + 2 * V);
-            FloatVector.fromArray(S, c, ci + 2 * ldc).fma(bv, c20).intoArray(c, ci + 2 * ldc);
-            FloatVector.fromArray(S, c, ci + 2 * ldc + V).fma(bv, c21).intoArray(c, ci + 2 * ldc + V);
-            FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * V).fma(bv, c22).intoArray(c, ci + 2 * ldc + 2 * V);
-            FloatVector.fromArray(S, c, ci + 3 * ldc).fma(bv, c30).intoArray(c, ci + 3 * ldc);
-            FloatVector.fromArray(S, c, ci + 3 * ldc + V).fma(bv, c31).intoArray(c, ci + 3 * ldc + V);
-            FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * V).fma(bv, c32).intoArray(c, ci + 3 * ldc + 2 * V);
-        }
-    }
 }

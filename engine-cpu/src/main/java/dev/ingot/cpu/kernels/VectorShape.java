@@ -77,7 +77,7 @@ public record VectorShape(int bits, int lanes, int registers, String registerRul
         return arch + ": unknown, assumed";
     }
 
-    /** For logs and {@code doctor}: e.g. {@code FloatVector 256-bit (8 lanes), 16 registers (x86 AVX2), SGEMM tile 6x2V}. */
+    /** For logs and {@code doctor}: e.g. {@code FloatVector 256-bit (8 lanes), 16 registers (x86 AVX2), SGEMM tile 4x3V}. */
     public String describe() {
         return "FloatVector " + bits + "-bit (" + lanes + " lanes), " + registers + " registers (" + registerRule
                 + "), SGEMM tile " + GemmKernels.TILE;

@@ -8,10 +8,11 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Every register tile's kernels, whichever tile this JVM's {@link GemmKernels} uses: each one,
- * general (A read in place, strides (lda, 1)) and packed, against the definition computed with the
- * same fused multiply-adds in the same order, so the results must be bit-identical; and therefore
- * identical across tiles.
+ * Every register tile's kernels, whichever tile this JVM's {@link GemmKernels} uses: each one, with
+ * A read in place (strides (lda, 1)) and packed (the 8 x 2V packed kernel; the general kernel at
+ * strides (1, MR) for the others, as {@link GemmMicroKernel#multiplyPacked} calls it), against the
+ * definition computed with the same fused multiply-adds in the same order, so the results must be
+ * bit-identical; and therefore identical across tiles.
  */
 class GemmMicroKernelTest {
     private static final int V = GemmMicroKernel.V;
@@ -61,11 +62,11 @@ class GemmMicroKernelTest {
             }
             case 6 -> {
                 GemmMicroKernel.multiply6x2(kc, a, 0, lda, 1, b, 0, nr, inPlace, 0, ldc, beta);
-                GemmMicroKernel.multiply6x2Packed(kc, packedA, 0, b, 0, packed, 0, ldc, beta);
+                GemmMicroKernel.multiply6x2(kc, packedA, 0, 1, 6, b, 0, nr, packed, 0, ldc, beta);
             }
             default -> {
                 GemmMicroKernel.multiply4x3(kc, a, 0, lda, 1, b, 0, nr, inPlace, 0, ldc, beta);
-                GemmMicroKernel.multiply4x3Packed(kc, packedA, 0, b, 0, packed, 0, ldc, beta);
+                GemmMicroKernel.multiply4x3(kc, packedA, 0, 1, 4, b, 0, nr, packed, 0, ldc, beta);
             }
         }
         for (int i = 0; i < expected.length; i++) {
