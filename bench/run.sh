@@ -11,7 +11,7 @@
 #
 # Options: --quick, --skip-build, --skip-python, --skip-jmh (report from what is in --results DIR),
 #          --results DIR (where JSON results and the report go; default bench/target/results/<time>),
-#          --isa ISA[,ISA...] (or ISA=...): which vector ISA both sides may use:
+#          --isa ISA[,ISA...] (or BENCH_ISA=...): which vector ISA both sides may use:
 #            native  no restriction (default): each side picks what it detects
 #            avx512  the same, but refuses to run on a CPU without AVX-512F, and holds OpenBLAS to SkylakeX
 #            avx2    Java -XX:UseAVX=2 (256-bit vectors, 16 registers); OpenBLAS OPENBLAS_CORETYPE=Haswell;
@@ -41,7 +41,7 @@ script=$(readlink -f "${BASH_SOURCE[0]}")
 root=$(cd "$(dirname "$script")/.." && pwd)
 cd "$root"
 
-quick= skip_build= skip_python= skip_jmh= results= isa=${ISA:-native}
+quick= skip_build= skip_python= skip_jmh= results= isa=${BENCH_ISA:-native}
 args=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
