@@ -13,6 +13,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.out.print(Backends.report());
+        System.out.println("JPEG decoding (ingot train --dataset): TurboJPEG " + dev.ingot.data.image.TurboJpeg.status());
         return 0;
     }
 }

@@ -98,6 +98,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
     boolean noProgress;
 
+    @picocli.CommandLine.Mixin
+    ImageDatasetOptions images = new ImageDatasetOptions();
+
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
@@ -130,9 +133,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
                     + " another --output folder");
         }
+        // --dataset: batches stream from an image folder or pack through ImageLoaders instead of the built-in arrays.
+        images.requireDatasetFor();
+        if (images.enabled() && limitTrain != null) {
+            throw new IllegalArgumentException("--limit-train applies to the built-in datasets, not to --dataset");
+        }
+        ImageDatasetOptions.Pipelines pipelines = images.enabled() ? images.open(recipe.inputShape().dim(0),
+                recipe.inputShape().dim(1), runBatch, runSeed, out) : null;
         Path data = DataDir.resolve(dataDir);
-        Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
-        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
+        Dataset train = pipelines != null ? null : Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
+        Dataset test = pipelines != null ? null : Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
         if (limitTrain != null) {
             if (limitTrain < 1 || limitTrain > train.size()) {
                 throw new IllegalArgumentException("--limit-train must be within 1.." + train.size() + ", got "
@@ -140,9 +150,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             train = train.subset(0, limitTrain);
         }
-        if (resumed != null && resumed.trainImages() > 0 && resumed.trainImages() != train.size()) {
+        int trainSize = pipelines != null ? pipelines.train().datasetSize() : train.size();
+        int testSize = pipelines != null ? pipelines.validation().datasetSize() : test.size();
+        if (resumed != null && resumed.trainImages() > 0 && resumed.trainImages() != trainSize) {
             throw new IllegalArgumentException("the checkpoint's run trained on " + resumed.trainImages()
-                    + " images but this one has " + train.size() + " (use the same --limit-train)");
+                    + " images but this one has " + trainSize + " (use the same --limit-train or --dataset)");
         }
 
         try (Backend b = Backends.get(backend);
@@ -152,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
                 checkpoint.restore(trainer);
             }
             out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",
-                    recipe.name(), b.description(), train.size(), test.size(), runBatch, runSeed);
+                    recipe.name(), b.description(), trainSize, testSize, runBatch, runSeed);
             out.print(net.summary());
             out.println("validation: " + (noValidation ? "none per epoch; the test set is scored at the end"
                     : VALIDATION));
@@ -161,14 +173,17 @@ final class TrainCommand implements Callable<Integer> {
                         resumed.epoch() + 1, resumed.step());
             }
             ObjectNode settings = MetricsFile.settings(recipe.name(), recipe.dataset(), b.name(), b.description(),
-                    runSeed, runBatch, runEpochs, train.size(), test.size(), net.parameterCount(),
+                    runSeed, runBatch, runEpochs, trainSize, testSize, net.parameterCount(),
                     trainer.optimizer().config(), noValidation ? "none" : VALIDATION);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ingot.model", recipe.name());
-            meta.put("ingot.dataset", recipe.dataset());
+            meta.put("ingot.dataset", pipelines != null ? images.dataset.toString() : recipe.dataset());
             meta.put("ingot.backend", b.name());
             boolean bar = !noProgress && System.console() != null && System.console().isTerminal();
-            ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, train.size());
+            ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, trainSize);
+            if (pipelines != null) {
+                display.pipelineRate(pipelines.train()::currentPipelineImagesPerSecond);
+            }
             Checkpointing hooks = new Checkpointing(display, trainer, checkpointFile, meta, settings, start);
 
             // Ctrl-C (or kill): finish the step, save, say so, then let the JVM exit.
@@ -187,7 +202,9 @@ final class TrainCommand implements Callable<Integer> {
             try {
                 History history;
                 try {
-                    history = trainer.fit(train, runEpochs, runBatch, noValidation ? null : test, hooks);
+                    history = pipelines != null
+                            ? trainer.fit(pipelines.train(), runEpochs, noValidation ? null : pipelines.validation(), hooks)
+                            : trainer.fit(train, runEpochs, runBatch, noValidation ? null : test, hooks);
                 } finally {
                     display.closeBar();
                 }
@@ -199,7 +216,7 @@ final class TrainCommand implements Callable<Integer> {
                     return 130;
                 }
                 EvaluationReport report = hooks.lastValidation() != null ? hooks.lastValidation()
-                        : trainer.evaluate(test, runBatch);
+                        : pipelines != null ? trainer.evaluate(pipelines.validation()) : trainer.evaluate(test, runBatch);
                 Checkpoint.save(checkpointFile, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
                 TrainingCurves.write(output.resolve(CURVES), history, recipe.name());
@@ -210,6 +227,9 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             } finally {
                 removeHook(stopper);
+                if (pipelines != null) {
+                    pipelines.close();
+                }
             }
         }
     }

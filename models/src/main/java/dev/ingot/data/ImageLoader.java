@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * At most {@code prefetch + workers} full batches exist (plus one partial last batch), reused; the
  * records themselves are read one at a time. The dataset may be many times the heap.
  */
-public final class ImageLoader implements AutoCloseable {
+public final class ImageLoader implements BatchSource {
     /** Stream id of the per-image transform draws. */
     static final long TRANSFORM_PURPOSE = 0x69_6d_67_74_66_6dL;
     /** Stream id of the weighted sampler. */
@@ -58,8 +58,9 @@ public final class ImageLoader implements AutoCloseable {
     private final int fullBatches;
     private final int tailSize;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
-    private Epoch open;
+    private volatile Epoch open;
     private volatile boolean closed;
+    private volatile double lastRate;
 
     private ImageLoader(Builder b) {
         this.records = b.records;
@@ -97,8 +98,38 @@ public final class ImageLoader implements AutoCloseable {
         return records;
     }
 
+    @Override
     public int batchSize() {
         return batchSize;
+    }
+
+    @Override
+    public String name() {
+        return records.name();
+    }
+
+    @Override
+    public int datasetSize() {
+        return records.size();
+    }
+
+    @Override
+    public List<String> classes() {
+        return records.classes();
+    }
+
+    /**
+     * The pipeline's own rate in the last epoch closed (images prepared per second of worker time,
+     * times the workers), or 0 before any; see {@link Epoch#pipelineImagesPerSecond()}.
+     */
+    public double lastPipelineImagesPerSecond() {
+        return lastRate;
+    }
+
+    /** The open epoch's pipeline rate so far, else {@link #lastPipelineImagesPerSecond()}. */
+    public double currentPipelineImagesPerSecond() {
+        Epoch e = open;
+        return e != null ? e.pipelineImagesPerSecond() : lastRate;
     }
 
     public int workers() {
@@ -110,14 +141,17 @@ public final class ImageLoader implements AutoCloseable {
         return channels * height * width;
     }
 
+    @Override
     public int channels() {
         return channels;
     }
 
+    @Override
     public int height() {
         return height;
     }
 
+    @Override
     public int width() {
         return width;
     }
@@ -127,6 +161,7 @@ public final class ImageLoader implements AutoCloseable {
     }
 
     /** Number of batches in each epoch. */
+    @Override
     public int batchesPerEpoch() {
         return fullBatches + (tailSize == 0 ? 0 : 1);
     }
@@ -204,6 +239,7 @@ public final class ImageLoader implements AutoCloseable {
     }
 
     /** The batches of epoch {@code epoch} from batch {@code firstBatch} on; closes the epoch opened before. */
+    @Override
     public synchronized Epoch epoch(int epoch, int firstBatch) {
         if (closed) {
             throw new IllegalStateException("ImageLoader over '" + records.name() + "' is closed");
@@ -282,7 +318,7 @@ public final class ImageLoader implements AutoCloseable {
      * The batches of one epoch, in order; iterable once. Close it to stop its workers when leaving
      * early. Also reports the pipeline's own throughput ({@link #pipelineImagesPerSecond()}).
      */
-    public final class Epoch implements java.lang.Iterable<Batch>, java.util.Iterator<Batch>, AutoCloseable {
+    public final class Epoch implements BatchSource.Epoch, java.util.Iterator<Batch> {
         private final int epoch;
         private final int[] order;
         private final int total;
@@ -488,6 +524,7 @@ public final class ImageLoader implements AutoCloseable {
                 }
                 ready.clear();
                 current = null;
+                lastRate = pipelineImagesPerSecond();
                 if (open == this) {
                     open = null;
                 }

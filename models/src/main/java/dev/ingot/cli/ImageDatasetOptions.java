@@ -1,0 +1,148 @@
+package dev.ingot.cli;
+
+import dev.ingot.data.BadImagePolicy;
+import dev.ingot.data.ImageFolder;
+import dev.ingot.data.ImageLoader;
+import dev.ingot.data.ImagePack;
+import dev.ingot.data.ImageRecords;
+import dev.ingot.data.ImageTransforms;
+import dev.ingot.data.PackedImages;
+import dev.ingot.data.image.TurboJpeg;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The options of {@code ingot train} that take an image dataset from disk instead of a built-in
+ * one: {@code --dataset} (an image folder or a packed file), {@code --image-size},
+ * {@code --augment}, {@code --workers}, {@code --bad-images}, {@code --validation-split},
+ * {@code --balance-classes}. Used as a picocli mixin so the train command stays small.
+ */
+final class ImageDatasetOptions {
+    @Option(names = "--dataset", paramLabel = "PATH",
+            description = "train on an image folder (PATH/<class>/<image>, or PATH/train + PATH/val|test) or a file"
+                    + " written by `ingot pack`, instead of the model's built-in dataset")
+    Path dataset;
+
+    @Option(names = "--image-size", paramLabel = "N",
+            description = "with --dataset: images are resized (shorter side) and centre-cropped to N x N"
+                    + " (default: the model's input size)")
+    Integer imageSize;
+
+    @Option(names = "--augment", paramLabel = "SPEC",
+            description = "with --dataset: training transforms after the resize, e.g. pad-crop:4,hflip or"
+                    + " random-resized-crop:224,hflip,jitter:0.4,normalize:imagenet (resize, center-crop,"
+                    + " random-resized-crop, hflip, rotate, jitter, pad-crop, normalize)")
+    String augment;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+            description = "with --dataset: decoding threads (default 2); results do not depend on it")
+    int workers;
+
+    @Option(names = "--bad-images", paramLabel = "fail|skip", defaultValue = "fail",
+            description = "with --dataset: stop at an unreadable image (default), or skip it with a warning")
+    String badImages;
+
+    @Option(names = "--validation-split", paramLabel = "F", defaultValue = "0",
+            description = "with --dataset and no train/ val/ folders: hold out this fraction (seeded) for validation")
+    double validationSplit;
+
+    @Option(names = "--balance-classes",
+            description = "with --dataset: draw training images with a weighted sampler that balances the classes")
+    boolean balanceClasses;
+
+    /** The opened training and validation pipelines (validation may be null); closes both. */
+    record Pipelines(ImageLoader train, ImageLoader validation, AutoCloseable resources) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                train.close();
+                if (validation != null) {
+                    validation.close();
+                }
+            } finally {
+                try {
+                    resources.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot close the dataset: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    boolean enabled() {
+        return dataset != null;
+    }
+
+    /**
+     * Opens the dataset as loaders producing {@code channels x size x size} batches, prints what it
+     * found and how JPEGs are decoded.
+     */
+    Pipelines open(int channels, int modelSize, int batchSize, long seed, PrintStream out) {
+        int size = imageSize != null ? imageSize : modelSize;
+        if (size <= 0) {
+            throw new IllegalArgumentException("--image-size must be positive, got " + size);
+        }
+        BadImagePolicy policy = switch (badImages.toLowerCase(Locale.ROOT)) {
+            case "fail" -> BadImagePolicy.FAIL;
+            case "skip" -> BadImagePolicy.SKIP;
+            default -> throw new IllegalArgumentException("--bad-images takes fail or skip, got " + badImages);
+        };
+        ImageRecords train;
+        ImageRecords validation;
+        List<AutoCloseable> owned = new ArrayList<>();
+        if (ImagePack.isPack(dataset)) {
+            List<String> splits = PackedImages.splits(dataset);
+            PackedImages t = PackedImages.open(dataset, splits.contains("train") ? "train" : splits.getFirst());
+            owned.add(t);
+            train = t;
+            String v = splits.stream().filter(s -> List.of("val", "validation", "test").contains(s)).findFirst().orElse(null);
+            PackedImages p = v == null ? null : PackedImages.open(dataset, v);
+            if (p != null) {
+                owned.add(p);
+            }
+            validation = p;
+        } else {
+            ImageFolder.Splits s = ImageFolder.open(dataset, validationSplit, seed, policy,
+                    message -> System.err.println("warning: " + message));
+            train = s.train();
+            validation = s.validation();
+        }
+        if (validation == null) {
+            throw new IllegalArgumentException("--dataset " + dataset + " has no validation images: add val/ (or test/)"
+                    + " beside train/, or hold some out with --validation-split 0.1");
+        }
+        ImageTransforms evaluation = ImageTransforms.evaluation(size);
+        ImageTransforms training = evaluation.then(ImageTransforms.parse(augment));
+        ImageTransforms validationTransforms = evaluation.withNormalization(training.mean(), training.std());
+        ImageLoader trainLoader = ImageLoader.builder(train, channels, size, size).batchSize(batchSize).seed(seed)
+                .transforms(training).workers(workers).badImages(policy)
+                .sampleWeights(balanceClasses ? ImageLoader.balancedWeights(train) : null).build();
+        ImageLoader validationLoader = validation == null ? null
+                : ImageLoader.builder(validation, channels, size, size).batchSize(batchSize).shuffle(false).seed(seed)
+                .transforms(validationTransforms).workers(workers).badImages(policy).build();
+        out.printf(Locale.ROOT, "dataset %s: %,d training images%s, %d classes, %dx%dx%d, %d workers, JPEG: %s%n",
+                dataset, train.size(), validation == null ? " (no validation set)"
+                        : String.format(Locale.ROOT, ", %,d validation images", validation.size()),
+                train.classes().size(), channels, size, size, workers,
+                TurboJpeg.available() ? "TurboJPEG" : "javax.imageio (TurboJPEG " + TurboJpeg.status() + ")");
+        out.println("training transforms: " + training.spec() + (balanceClasses ? ", class-balanced sampling" : ""));
+        return new Pipelines(trainLoader, validationLoader, () -> {
+            for (AutoCloseable c : owned) {
+                c.close();
+            }
+        });
+    }
+
+    /** Unused-option check: the image options need --dataset. */
+    void requireDatasetFor() {
+        if (dataset == null && (imageSize != null || augment != null || balanceClasses || validationSplit != 0)) {
+            throw new IllegalArgumentException("--image-size, --augment, --validation-split and --balance-classes"
+                    + " apply to --dataset PATH only");
+        }
+    }
+}
