@@ -301,31 +301,53 @@ public sealed interface ImageTransform {
         byte[] src = in.pixels();
         Filter fx = Filter.of(w, outW);
         Filter fy = Filter.of(h, outH);
+        // Rows first: each output column is a short weighted sum along the row (all channels at once).
         float[] rows = new float[h * outW * c];
         for (int y = 0; y < h; y++) {
             int srcRow = ((top + y) * inW + left) * c;
             for (int x = 0; x < outW; x++) {
-                int first = fx.first[x];
                 int base = x * fx.taps;
-                for (int ch = 0; ch < c; ch++) {
-                    float sum = 0;
-                    for (int k = 0; k < fx.count[x]; k++) {
-                        sum += fx.weights[base + k] * (src[srcRow + (first + k) * c + ch] & 0xff);
+                int n = fx.count[x];
+                int p = srcRow + fx.first[x] * c;
+                int o = (y * outW + x) * c;
+                if (c == 3) {
+                    float s0 = 0, s1 = 0, s2 = 0;
+                    for (int k = 0; k < n; k++, p += 3) {
+                        float wgt = fx.weights[base + k];
+                        s0 += wgt * (src[p] & 0xff);
+                        s1 += wgt * (src[p + 1] & 0xff);
+                        s2 += wgt * (src[p + 2] & 0xff);
                     }
-                    rows[(y * outW + x) * c + ch] = sum;
+                    rows[o] = s0;
+                    rows[o + 1] = s1;
+                    rows[o + 2] = s2;
+                } else {
+                    float s0 = 0;
+                    for (int k = 0; k < n; k++, p++) {
+                        s0 += fx.weights[base + k] * (src[p] & 0xff);
+                    }
+                    rows[o] = s0;
                 }
             }
         }
-        byte[] out = new byte[outH * outW * c];
+        // Then columns: each output row is a weighted sum of whole intermediate rows, a contiguous
+        // multiply-add over outW*C floats per tap (vectorised by C2).
+        int rowLength = outW * c;
+        float[] sum = new float[rowLength];
+        byte[] out = new byte[outH * rowLength];
         for (int y = 0; y < outH; y++) {
-            int first = fy.first[y];
+            java.util.Arrays.fill(sum, 0f);
             int base = y * fy.taps;
-            for (int i = 0; i < outW * c; i++) {
-                float sum = 0;
-                for (int k = 0; k < fy.count[y]; k++) {
-                    sum += fy.weights[base + k] * rows[(first + k) * outW * c + i];
+            for (int k = 0; k < fy.count[y]; k++) {
+                float wgt = fy.weights[base + k];
+                int from = (fy.first[y] + k) * rowLength;
+                for (int i = 0; i < rowLength; i++) {
+                    sum[i] += wgt * rows[from + i];
                 }
-                out[y * outW * c + i] = (byte) Math.min(255, Math.max(0, Math.round(sum)));
+            }
+            int o = y * rowLength;
+            for (int i = 0; i < rowLength; i++) {
+                out[o + i] = (byte) Math.min(255, Math.max(0, Math.round(sum[i])));
             }
         }
         return new UInt8Image(outH, outW, c, out);
