@@ -34,13 +34,13 @@ final class ImageDatasetOptions {
     Integer imageSize;
 
     @Option(names = "--augment", paramLabel = "SPEC",
-            description = "with --dataset: training transforms after the resize, e.g. pad-crop:4,hflip or"
+            description = "training transforms (after the resize with --dataset; on a built-in dataset too), e.g. pad-crop:4,hflip or"
                     + " random-resized-crop:224,hflip,jitter:0.4,normalize:imagenet (resize, center-crop,"
                     + " random-resized-crop, hflip, rotate, jitter, pad-crop, normalize)")
     String augment;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
-            description = "with --dataset: decoding threads (default 2); results do not depend on it")
+            description = "with --dataset or --augment: decoding/transform threads (default 2); results do not depend on it")
     int workers;
 
     @Option(names = "--bad-images", paramLabel = "fail|skip", defaultValue = "fail",
@@ -52,7 +52,7 @@ final class ImageDatasetOptions {
     double validationSplit;
 
     @Option(names = "--balance-classes",
-            description = "with --dataset: draw training images with a weighted sampler that balances the classes")
+            description = "draw training images with a weighted sampler that balances the classes")
     boolean balanceClasses;
 
     /** The opened training and validation pipelines (validation may be null); closes both. */
@@ -138,11 +138,35 @@ final class ImageDatasetOptions {
         });
     }
 
-    /** Unused-option check: the image options need --dataset. */
+    /** Unused-option check: most image options need --dataset; --augment also works on the built-in sets. */
     void requireDatasetFor() {
-        if (dataset == null && (imageSize != null || augment != null || balanceClasses || validationSplit != 0)) {
-            throw new IllegalArgumentException("--image-size, --augment, --validation-split and --balance-classes"
-                    + " apply to --dataset PATH only");
+        if (dataset == null && (imageSize != null || validationSplit != 0)) {
+            throw new IllegalArgumentException("--image-size and --validation-split apply to --dataset PATH only");
         }
+    }
+
+    /** Whether a built-in dataset should go through the image pipeline (for --augment or --balance-classes). */
+    boolean pipelinesBuiltIn() {
+        return dataset == null && (augment != null || balanceClasses);
+    }
+
+    /**
+     * A built-in dataset through the image pipeline, so {@code --augment} and {@code --balance-classes}
+     * apply to it: its bytes (uint8, a quarter of the float arrays) served by {@link InMemoryImages}.
+     * Without transforms the batches equal the plain loader's, bit for bit.
+     */
+    Pipelines wrap(dev.ingot.data.Dataset train, dev.ingot.data.Dataset test, int batchSize, long seed, PrintStream out) {
+        ImageRecords t = dev.ingot.data.InMemoryImages.of(train);
+        ImageRecords v = dev.ingot.data.InMemoryImages.of(test);
+        ImageTransforms training = ImageTransforms.parse(augment);
+        ImageTransforms validationTransforms = ImageTransforms.none().withNormalization(training.mean(), training.std());
+        ImageLoader trainLoader = ImageLoader.builder(t, train.channels(), train.height(), train.width())
+                .batchSize(batchSize).seed(seed).transforms(training).workers(workers)
+                .sampleWeights(balanceClasses ? ImageLoader.balancedWeights(t) : null).build();
+        ImageLoader validationLoader = ImageLoader.builder(v, test.channels(), test.height(), test.width())
+                .batchSize(batchSize).shuffle(false).seed(seed).transforms(validationTransforms).workers(workers).build();
+        out.println("training transforms: " + training.spec() + (balanceClasses ? ", class-balanced sampling" : "")
+                + " (" + workers + " workers)");
+        return new Pipelines(trainLoader, validationLoader, () -> { });
     }
 }

@@ -150,6 +150,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             train = train.subset(0, limitTrain);
         }
+        if (pipelines == null && images.pipelinesBuiltIn()) {
+            pipelines = images.wrap(train, test, runBatch, runSeed, out);
+        }
         int trainSize = pipelines != null ? pipelines.train().datasetSize() : train.size();
         int testSize = pipelines != null ? pipelines.validation().datasetSize() : test.size();
         if (resumed != null && resumed.trainImages() > 0 && resumed.trainImages() != trainSize) {
@@ -177,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
                     trainer.optimizer().config(), noValidation ? "none" : VALIDATION);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ingot.model", recipe.name());
-            meta.put("ingot.dataset", pipelines != null ? images.dataset.toString() : recipe.dataset());
+            meta.put("ingot.dataset", images.enabled() ? images.dataset.toString() : recipe.dataset());
             meta.put("ingot.backend", b.name());
             boolean bar = !noProgress && System.console() != null && System.console().isTerminal();
             ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, trainSize);

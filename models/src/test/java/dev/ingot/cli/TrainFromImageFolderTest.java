@@ -95,4 +95,15 @@ class TrainFromImageFolderTest {
         assertNotEquals(0, nine.code());
         assertTrue(nine.err().contains("9 classes") && nine.err().contains("outputs 10"), nine.show());
     }
+
+    @Test
+    void augmentAppliesToABuiltInDatasetThroughThePipeline(@TempDir Path dir) {
+        Path data = dev.ingot.data.SharedData.require("mnist");
+        Result r = run("train", "--model", "mnist-mlp", "--batch-size", "64", "--backend", TestBackend.name(), "--seed", "5",
+                "--output", dir.toString(), "--data-dir", data.toString(), "--limit-train", "640", "--no-download",
+                "--no-progress", "--epochs", "1", "--augment", "pad-crop:2,rotate:10");
+        assertEquals(0, r.code(), r.show());
+        assertTrue(r.out().contains("training transforms: pad-crop:2,rotate:10.0"), r.show());
+        assertTrue(r.out().contains("data pipeline:"), r.show());
+    }
 }
