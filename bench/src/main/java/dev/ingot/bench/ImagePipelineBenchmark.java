@@ -4,6 +4,9 @@ import dev.ingot.data.BadImagePolicy;
 import dev.ingot.data.Batch;
 import dev.ingot.data.ImageFolder;
 import dev.ingot.data.ImageLoader;
+import dev.ingot.data.ImagePack;
+import dev.ingot.data.ImageRecords;
+import dev.ingot.data.PackedImages;
 import dev.ingot.data.ImageTransforms;
 import dev.ingot.data.image.TurboJpeg;
 
@@ -50,7 +53,9 @@ public final class ImagePipelineBenchmark {
         if (root == null) {
             throw new IllegalArgumentException("--root DIR is required");
         }
-        ImageFolder folder = ImageFolder.scan(root, root.toString(), null, BadImagePolicy.FAIL, m -> System.err.println(m));
+        // An image folder, or a file written by `ingot pack` (its train split).
+        ImageRecords folder = ImagePack.isPack(root) ? PackedImages.open(root, "train")
+                : ImageFolder.scan(root, root.toString(), null, BadImagePolicy.FAIL, m -> System.err.println(m));
         // The spec is the whole pipeline, as torchvision's Compose is: nothing is prepended.
         ImageTransforms transforms = ImageTransforms.parse(augment);
         try (ImageLoader loader = ImageLoader.builder(folder, 3, size, size).batchSize(batchSize).seed(1)
