@@ -6,6 +6,7 @@ import dev.ingot.data.image.UInt8Image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,7 +140,9 @@ public final class ImageFolder implements ImageRecords {
             Path dir = root.resolve(c);
             int label = names.indexOf(c);
             List<Path> inClass;
-            try (Stream<Path> walk = Files.walk(dir)) {
+            // Symbolic links are followed, as torchvision's os.walk(followlinks=True): ImageNet-style trees
+            // often link class folders or files in from elsewhere.
+            try (Stream<Path> walk = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
                 inClass = walk.filter(Files::isRegularFile).sorted().toList();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list class folder " + dir + ": " + e.getMessage(), e);

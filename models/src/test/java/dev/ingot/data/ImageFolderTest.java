@@ -60,6 +60,17 @@ class ImageFolderTest {
     }
 
     @Test
+    void symbolicallyLinkedClassFoldersAreFollowed(@TempDir Path dir) throws java.io.IOException {
+        goodTree(dir.resolve("elsewhere"), 2);
+        java.nio.file.Files.createDirectories(dir.resolve("root"));
+        java.nio.file.Files.createSymbolicLink(dir.resolve("root/a_cat"), dir.resolve("elsewhere/a_cat"));
+        java.nio.file.Files.createSymbolicLink(dir.resolve("root/b_dog"), dir.resolve("elsewhere/b_dog"));
+        ImageFolder folder = scan(dir.resolve("root"), BadImagePolicy.FAIL, new ArrayList<>());
+        assertEquals(4, folder.size());
+        assertEquals(List.of("a_cat", "b_dog"), folder.classes());
+    }
+
+    @Test
     void aZeroByteFileFailsTheScanByNameOrIsSkippedWithAWarning(@TempDir Path root) {
         goodTree(root, 2);
         Path empty = TestImages.write(root.resolve("b_dog/empty.jpg"), new byte[0]);
