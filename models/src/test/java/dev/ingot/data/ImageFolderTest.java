@@ -147,6 +147,53 @@ class ImageFolderTest {
     }
 
     @Test
+    void everyFormatJavaxImageioWritesIsReadWithTheSamePixels(@TempDir Path root) {
+        goodTree(root, 1);
+        java.awt.image.BufferedImage rgb = TestImages.rgb(9, 11, 4);
+        java.awt.image.BufferedImage argb = new java.awt.image.BufferedImage(11, 9, java.awt.image.BufferedImage.TYPE_INT_ARGB);
+        java.awt.image.BufferedImage palette = new java.awt.image.BufferedImage(11, 9,
+                java.awt.image.BufferedImage.TYPE_BYTE_INDEXED);
+        java.awt.image.BufferedImage rgb16 = new java.awt.image.BufferedImage(
+                new java.awt.image.ComponentColorModel(java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB),
+                        false, false, java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_USHORT),
+                java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_USHORT, 11, 9, 3, null),
+                false, null);
+        for (int y = 0; y < 9; y++) {
+            for (int x = 0; x < 11; x++) {
+                int p = rgb.getRGB(x, y);
+                argb.setRGB(x, y, 0x80000000 | (p & 0xffffff));   // half transparent: alpha is dropped, not blended
+                palette.setRGB(x, y, (y < 5 ? 0xff0000 : 0x0000ff));
+                for (int c = 0; c < 3; c++) {
+                    rgb16.getRaster().setSample(x, y, c, ((p >>> (16 - 8 * c)) & 0xff) * 257);
+                }
+            }
+        }
+        Path png = TestImages.write(root.resolve("a_cat/rgb.png"), TestImages.encode(rgb, "png"));
+        Path bmp = TestImages.write(root.resolve("a_cat/rgb.bmp"), TestImages.encode(rgb, "bmp"));
+        Path tif = TestImages.write(root.resolve("a_cat/rgb.tif"), TestImages.encode(rgb, "tiff"));
+        Path alpha = TestImages.write(root.resolve("a_cat/alpha.png"), TestImages.encode(argb, "png"));
+        Path deep = TestImages.write(root.resolve("a_cat/rgb16.png"), TestImages.encode(rgb16, "png"));
+        Path gif = TestImages.write(root.resolve("a_cat/palette.gif"), TestImages.encode(palette, "gif"));
+        ImageFolder folder = scan(root, BadImagePolicy.FAIL, new ArrayList<>());
+        try (ImageDecoding decoder = ImageDecoding.open()) {
+            for (Path p : List.of(png, bmp, tif, alpha, deep)) {
+                UInt8Image image = folder.read(indexOf(folder, p), 3, 0, decoder);
+                for (int y = 0; y < 9; y++) {
+                    for (int x = 0; x < 11; x++) {
+                        int expected = rgb.getRGB(x, y);
+                        for (int c = 0; c < 3; c++) {
+                            assertEquals((expected >>> (16 - 8 * c)) & 0xff, image.at(y, x, c), p + " at " + y + "," + x + "," + c);
+                        }
+                    }
+                }
+            }
+            UInt8Image g = folder.read(indexOf(folder, gif), 3, 0, decoder);
+            assertEquals(255, g.at(0, 0, 0));
+            assertEquals(255, g.at(8, 0, 2));
+        }
+    }
+
+    @Test
     void cmykJpegsDecodeWithTurboJpegAndAreAClearErrorWithout(@TempDir Path root) {
         goodTree(root, 1);
         // inverted (Adobe) CMYK: C=255-0, M=255-255, Y=255-255, K=255 (no black): pure red in RGB
