@@ -169,4 +169,41 @@ final class ImageDatasetOptions {
                 + " (" + workers + " workers)");
         return new Pipelines(trainLoader, validationLoader, () -> { });
     }
+
+    /**
+     * The evaluation pipeline for a checkpoint trained through images: the validation (or test)
+     * records of {@code dataset} (an image folder or pack), or of the built-in {@code builtIn} when
+     * {@code dataset} is null, resized and centre-cropped to the training size and normalised as
+     * the training transforms were ({@code ingot.image_size}, {@code ingot.transforms} in the
+     * checkpoint's metadata).
+     */
+    static ImageLoader evaluationLoader(Path dataset, dev.ingot.data.Dataset builtIn, java.util.Map<String, String> meta,
+                                        int channels, int modelSize, int batchSize, int workers, List<AutoCloseable> owned) {
+        ImageTransforms trained = ImageTransforms.parse(meta.getOrDefault("ingot.transforms", ""));
+        if (builtIn != null) {
+            return ImageLoader.builder(dev.ingot.data.InMemoryImages.of(builtIn), builtIn.channels(), builtIn.height(),
+                    builtIn.width()).batchSize(batchSize).shuffle(false).workers(workers)
+                    .transforms(ImageTransforms.none().withNormalization(trained.mean(), trained.std())).build();
+        }
+        int size = meta.containsKey("ingot.image_size") ? Integer.parseInt(meta.get("ingot.image_size")) : modelSize;
+        ImageRecords records;
+        if (ImagePack.isPack(dataset)) {
+            List<String> splits = PackedImages.splits(dataset);
+            String v = splits.stream().filter(x -> List.of("val", "validation", "test").contains(x)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("pack " + dataset + " has no val or test split (it has "
+                            + splits + ")"));
+            PackedImages p = PackedImages.open(dataset, v);
+            owned.add(p);
+            records = p;
+        } else {
+            ImageFolder.Splits s = ImageFolder.open(dataset, 0, 0, BadImagePolicy.FAIL,
+                    message -> System.err.println("warning: " + message));
+            if (s.validation() == null) {
+                throw new IllegalArgumentException("--dataset " + dataset + " has no val/ or test/ folder to evaluate on");
+            }
+            records = s.validation();
+        }
+        return ImageLoader.builder(records, channels, size, size).batchSize(batchSize).shuffle(false).workers(workers)
+                .transforms(ImageTransforms.evaluation(size).withNormalization(trained.mean(), trained.std())).build();
+    }
 }

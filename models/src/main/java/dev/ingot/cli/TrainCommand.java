@@ -180,7 +180,11 @@ final class TrainCommand implements Callable<Integer> {
                     trainer.optimizer().config(), noValidation ? "none" : VALIDATION);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ingot.model", recipe.name());
-            meta.put("ingot.dataset", images.enabled() ? images.dataset.toString() : recipe.dataset());
+            meta.put("ingot.dataset", images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset());
+            if (pipelines != null) {   // what `ingot evaluate` needs to prepare images the same way
+                meta.put("ingot.image_size", Integer.toString(pipelines.train().height()));
+                meta.put("ingot.transforms", pipelines.train().transforms().spec());
+            }
             meta.put("ingot.backend", b.name());
             boolean bar = !noProgress && System.console() != null && System.console().isTerminal();
             ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, trainSize);

@@ -69,6 +69,13 @@ class TrainFromImageFolderTest {
         assertTrue(r.out().contains("data pipeline:"), r.show());
         assertTrue(r.out().contains("epoch 2/2: loss"), r.show());
         assertTrue(Files.exists(dir.resolve("run/checkpoint.safetensors")));
+        Result e = run("evaluate", "--checkpoint", dir.resolve("run/checkpoint.safetensors").toString(), "--backend",
+                TestBackend.name());
+        assertEquals(0, e.code(), e.show());
+        assertTrue(e.out().contains("on digits/test"), e.show());
+        String trainAccuracy = r.out().substring(r.out().lastIndexOf("accuracy ")).split("\\s")[1];
+        assertTrue(e.out().contains("accuracy " + trainAccuracy), "evaluate agrees with the run's last validation ("
+                + trainAccuracy + "):\n" + e.show());
 
         Path pack = dir.resolve("digits.pack");
         Result p = run("pack", root.toString(), "--output", pack.toString(), "--image-size", "28", "--channels", "1");
