@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * resumed at batch b sees what an uninterrupted one sees.
  *
  * <h2>Memory</h2>
- * At most {@code prefetch + workers} full batches exist (plus one partial last batch), reused; the
- * records themselves are read one at a time. The dataset may be many times the heap.
+ * {@code prefetch + workers} full batches (plus one partial last batch) are allocated once and
+ * reused by every epoch; the records themselves are read one at a time. The dataset may be many times the heap.
  */
 public final class ImageLoader implements BatchSource {
     /** Stream id of the per-image transform draws. */
@@ -57,6 +57,8 @@ public final class ImageLoader implements BatchSource {
     private final Consumer<String> warnings;
     private final int fullBatches;
     private final int tailSize;
+    private final Slot[] ring;
+    private final Slot tailSlot;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private volatile Epoch open;
     private volatile boolean closed;
@@ -80,6 +82,11 @@ public final class ImageLoader implements BatchSource {
         int n = records.size();
         this.fullBatches = n / batchSize;
         this.tailSize = dropLast ? 0 : n % batchSize;
+        this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + workers];
+        for (int i = 0; i < ring.length; i++) {
+            ring[i] = new Slot(batchSize, channels * height * width);
+        }
+        this.tailSlot = tailSize == 0 ? null : new Slot(tailSize, channels * height * width);
         if (records.size() == 0) {
             throw new IllegalArgumentException("ImageLoader: '" + records.name() + "' has no images");
         }
@@ -343,12 +350,10 @@ public final class ImageLoader implements BatchSource {
             this.total = batchesPerEpoch();
             this.claim = new AtomicInteger(firstBatch);
             this.nextBatch = firstBatch;
-            int slots = prefetch + workers;
-            this.free = new ArrayBlockingQueue<>(slots);
-            for (int i = 0; i < slots && fullBatches > 0; i++) {
-                free.add(new Slot(batchSize, imageSize()));
-            }
-            this.tail = tailSize == 0 ? null : new Slot(tailSize, imageSize());
+            // The loader's buffers serve every epoch; the previous epoch's workers have stopped.
+            this.free = new ArrayBlockingQueue<>(Math.max(1, ring.length));
+            free.addAll(java.util.Arrays.asList(ring));
+            this.tail = tailSlot;
             for (int w = 0; w < workers; w++) {
                 threads.add(Thread.ofPlatform().daemon().name("ingot-images-" + records.name() + "-e" + epoch + "-w" + w)
                         .start(this::work));
