@@ -169,6 +169,19 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
         int c = image.channels();
         int plane = image.height() * image.width();
         byte[] src = image.pixels();
+        if (c == 3 && !(mean.length == 1 && mean[0] == 0f && std[0] == 1f)) {
+            // one pass over the interleaved bytes, writing the three planes side by side
+            float s0 = 1f / (255f * std[0]), s1 = 1f / (255f * std[std.length == 1 ? 0 : 1]);
+            float s2 = 1f / (255f * std[std.length == 1 ? 0 : 2]);
+            float m0 = mean[0] / std[0], m1 = mean[mean.length == 1 ? 0 : 1] / std[std.length == 1 ? 0 : 1];
+            float m2 = mean[mean.length == 1 ? 0 : 2] / std[std.length == 1 ? 0 : 2];
+            for (int p = 0, q = 0; p < plane; p++, q += 3) {
+                dst[offset + p] = (src[q] & 0xff) * s0 - m0;
+                dst[offset + plane + p] = (src[q + 1] & 0xff) * s1 - m1;
+                dst[offset + 2 * plane + p] = (src[q + 2] & 0xff) * s2 - m2;
+            }
+            return;
+        }
         for (int ch = 0; ch < c; ch++) {
             float m = mean[mean.length == 1 ? 0 : ch];
             float scale = 1f / (255f * std[std.length == 1 ? 0 : ch]);
