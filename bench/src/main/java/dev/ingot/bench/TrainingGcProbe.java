@@ -10,7 +10,7 @@ import dev.ingot.data.Split;
 import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 
@@ -105,7 +105,7 @@ public final class TrainingGcProbe {
         ReferenceModel recipe = ReferenceModels.get(modelName);
         Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, dataDir, false);
         try (Backend backend = Backends.get(backendName);
-             Sequential model = recipe.newModel().build(backend, recipe.inputShape(), 42);
+             Model model = recipe.newModel().build(backend, recipe.inputShape(), 42);
              Trainer trainer = new Trainer(model, new CrossEntropyLoss(), recipe.newOptimizer(), 42)) {
             long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             Snapshot[] ends = new Snapshot[2];

@@ -13,7 +13,7 @@ import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.Mode;
 import dev.ingot.nn.Optimizer;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -64,7 +64,7 @@ public class TrainingStepBenchmark {
 
     private BenchmarkFixture fixture;
     private Backend b;
-    private Sequential network;
+    private Model network;
     private CrossEntropyLoss loss;
     private Optimizer optimizer;
     private Tensor images, labels;

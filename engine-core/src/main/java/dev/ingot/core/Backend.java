@@ -228,6 +228,7 @@ public interface Backend extends AutoCloseable {
      * @param y           output (N, C, H, W), overwritten; must not share memory with x
      * @param saveMean    (C), overwritten with the batch mean
      * @param saveInvStd  (C), overwritten with {@code 1 / sqrt(var + epsilon)} of the biased batch variance
+     *                    <p>No two of these tensors may share memory.
      */
     default void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
             Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
@@ -263,6 +264,8 @@ public interface Backend extends AutoCloseable {
      * @param dx         input gradient (N, C, H, W), overwritten; or {@code null} when not needed
      * @param dgamma     (C), overwritten
      * @param dbeta      (C), overwritten
+     *                   <p>The outputs share no memory with the inputs or with each other (cuDNN
+     *                   documents no in-place form).
      */
     default void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
             Tensor dx, Tensor dgamma, Tensor dbeta) {
@@ -409,7 +412,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Backward pass of {@link #concatChannels}: splits {@code dy} back into the inputs' gradients,
      * {@code dInputs.get(i)} receiving channels {@code [C_0 + ... + C_{i-1}, C_0 + ... + C_i)}.
-     * An element of {@code dInputs} may be {@code null} (that input needs no gradient).
+     * At most one element of {@code dInputs} may be {@code null} (that input needs no gradient): its
+     * channel count is what the others leave of dy's. The outputs share no memory with dy or each other.
      *
      * @param dy      (N, sum C_i, ...)
      * @param dInputs one tensor (N, C_i, ...) or null per input, overwritten

@@ -1,13 +1,17 @@
 package dev.ingot.core;
 
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
+
+import java.util.List;
 
 /**
  * The argument checks of every {@link Backend} kernel, in one place so that all backends reject the
@@ -264,6 +268,243 @@ public final class KernelChecks {
         shape(op, "dy", dy, g.outputShape(), "dx " + dx.shape() + ", " + spec);
         noAlias(op, "dx", dx, "dy", dy);
         return g;
+    }
+
+    /** x (N, C, H, W) and y (N, C). */
+    public static void globalAvgPool2dForward(Backend self, Tensor x, Tensor y) {
+        String op = "globalAvgPool2dForward";
+        float32(self, op, "x", x);
+        float32(self, op, "y", y);
+        rank(op, "x", x, 4, "(N, C, H, W)");
+        shape(op, "y", y, Shape.of(x.shape().dim(0), x.shape().dim(1)), "(N, C) of x " + x.shape());
+        noAlias(op, "y", y, "x", x);
+    }
+
+    /** dy (N, C) and dx (N, C, H, W). */
+    public static void globalAvgPool2dBackward(Backend self, Tensor dy, Tensor dx) {
+        String op = "globalAvgPool2dBackward";
+        float32(self, op, "dy", dy);
+        float32(self, op, "dx", dx);
+        rank(op, "dx", dx, 4, "(N, C, H, W)");
+        shape(op, "dy", dy, Shape.of(dx.shape().dim(0), dx.shape().dim(1)), "(N, C) of dx " + dx.shape());
+        noAlias(op, "dx", dx, "dy", dy);
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    private static void spec(String op, Object spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException(op + ": spec must not be null");
+        }
+    }
+
+    /** A float32 tensor of shape (C): one value per channel of x. */
+    private static void perChannel(Backend self, String op, String arg, Tensor t, Tensor x) {
+        float32(self, op, arg, t);
+        shape(op, arg, t, Shape.of(x.shape().dim(1)), "one per channel of x " + x.shape());
+    }
+
+    public static void batchNorm2dForwardTraining(Backend self, Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        String op = "batchNorm2dForwardTraining";
+        spec(op, spec);
+        float32(self, op, "x", x);
+        rank(op, "x", x, 4, "(N, C, H, W)");
+        Shape s = x.shape();
+        if ((long) s.dim(0) * s.dim(2) * s.dim(3) < 2) {
+            throw new IllegalArgumentException(op + ": 'x' has shape " + s + ", expected at least 2 values per channel"
+                    + " (N*H*W >= 2) to estimate a batch variance");
+        }
+        perChannel(self, op, "gamma", gamma, x);
+        perChannel(self, op, "beta", beta, x);
+        perChannel(self, op, "runningMean", runningMean, x);
+        perChannel(self, op, "runningVar", runningVar, x);
+        float32(self, op, "y", y);
+        shape(op, "y", y, s, "same as x");
+        perChannel(self, op, "saveMean", saveMean, x);
+        perChannel(self, op, "saveInvStd", saveInvStd, x);
+        String[] names = {"x", "gamma", "beta", "runningMean", "runningVar", "y", "saveMean", "saveInvStd"};
+        Tensor[] all = {x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd};
+        // Every tensor is read or written as a whole while others are read: none may share memory.
+        for (int i = 0; i < all.length; i++) {
+            for (int j = 0; j < i; j++) {
+                noAlias(op, names[i], all[i], names[j], all[j]);
+            }
+        }
+    }
+
+    public static void batchNorm2dForwardInference(Backend self, Tensor x, Tensor gamma, Tensor beta,
+            Tensor runningMean, Tensor runningVar, BatchNormSpec spec, Tensor y) {
+        String op = "batchNorm2dForwardInference";
+        spec(op, spec);
+        float32(self, op, "x", x);
+        rank(op, "x", x, 4, "(N, C, H, W)");
+        perChannel(self, op, "gamma", gamma, x);
+        perChannel(self, op, "beta", beta, x);
+        perChannel(self, op, "runningMean", runningMean, x);
+        perChannel(self, op, "runningVar", runningVar, x);
+        float32(self, op, "y", y);
+        shape(op, "y", y, x.shape(), "same as x");
+        noAlias(op, "y", y, "gamma", gamma);
+        noAlias(op, "y", y, "beta", beta);
+        noAlias(op, "y", y, "runningMean", runningMean);
+        noAlias(op, "y", y, "runningVar", runningVar);
+    }
+
+    public static void batchNorm2dBackward(Backend self, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean,
+            Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        String op = "batchNorm2dBackward";
+        float32(self, op, "x", x);
+        rank(op, "x", x, 4, "(N, C, H, W)");
+        float32(self, op, "dy", dy);
+        shape(op, "dy", dy, x.shape(), "same as x");
+        perChannel(self, op, "gamma", gamma, x);
+        perChannel(self, op, "saveMean", saveMean, x);
+        perChannel(self, op, "saveInvStd", saveInvStd, x);
+        perChannel(self, op, "dgamma", dgamma, x);
+        perChannel(self, op, "dbeta", dbeta, x);
+        String[] inNames = {"x", "dy", "gamma", "saveMean", "saveInvStd"};
+        Tensor[] ins = {x, dy, gamma, saveMean, saveInvStd};
+        if (dx != null) {
+            float32(self, op, "dx", dx);
+            shape(op, "dx", dx, x.shape(), "same as x");
+        }
+        String[] outNames = {"dx", "dgamma", "dbeta"};
+        Tensor[] outs = {dx, dgamma, dbeta};
+        for (int o = 0; o < outs.length; o++) {
+            if (outs[o] == null) {
+                continue;
+            }
+            for (int i = 0; i < ins.length; i++) {
+                noAlias(op, outNames[o], outs[o], inNames[i], ins[i]);
+            }
+            for (int p = 0; p < o; p++) {
+                if (outs[p] != null) {
+                    noAlias(op, outNames[o], outs[o], outNames[p], outs[p]);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- GELU
+
+    public static void geluForward(Backend self, Tensor x, GeluApproximation approximation, Tensor y) {
+        String op = "geluForward";
+        if (approximation == null) {
+            throw new IllegalArgumentException(op + ": approximation must not be null (NONE or TANH)");
+        }
+        elementwise(self, op, new String[] {"x", "y"}, x, y);
+    }
+
+    public static void geluBackward(Backend self, Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
+        String op = "geluBackward";
+        if (approximation == null) {
+            throw new IllegalArgumentException(op + ": approximation must not be null (NONE or TANH)");
+        }
+        elementwise(self, op, new String[] {"x", "dy", "dx"}, x, dy, dx);
+    }
+
+    // ---------------------------------------------------------------- channel concatenation
+
+    /**
+     * Inputs (N, C_i, ...) with equal dimensions apart from dimension 1, and y (N, sum C_i, ...),
+     * sharing no memory with any input. Returns the channel counts C_i.
+     */
+    public static int[] concatChannels(Backend self, List<Tensor> inputs, Tensor y) {
+        String op = "concatChannels";
+        if (inputs == null || inputs.isEmpty()) {
+            throw new IllegalArgumentException(op + ": 'inputs' must hold at least one tensor, got "
+                    + (inputs == null ? "null" : "an empty list"));
+        }
+        float32(self, op, "y", y);
+        if (y.shape().rank() < 2) {
+            throw new IllegalArgumentException(op + ": 'y' must have rank 2 or more (N, C, ...), got shape " + y.shape());
+        }
+        int[] channels = new int[inputs.size()];
+        long total = 0;
+        for (int i = 0; i < channels.length; i++) {
+            String arg = "inputs[" + i + "]";
+            Tensor t = float32(self, op, arg, inputs.get(i));
+            channels[i] = sameApartFromChannels(op, arg, t, y);
+            total += channels[i];
+            noAlias(op, "y", y, arg, t);
+        }
+        if (total != y.shape().dim(1)) {
+            throw new IllegalArgumentException(op + ": 'y' has shape " + y.shape() + ", expected " + total
+                    + " channels in dimension 1 (the sum of the inputs' " + java.util.Arrays.toString(channels) + ")");
+        }
+        return channels;
+    }
+
+    /**
+     * dy (N, sum C_i, ...) and one (N, C_i, ...) tensor or null per input; at most one may be null,
+     * and its channel count is what the others leave of dy's. Returns the channel counts C_i.
+     */
+    public static int[] concatChannelsBackward(Backend self, Tensor dy, List<Tensor> dInputs) {
+        String op = "concatChannelsBackward";
+        float32(self, op, "dy", dy);
+        if (dy.shape().rank() < 2) {
+            throw new IllegalArgumentException(op + ": 'dy' must have rank 2 or more (N, C, ...), got shape " + dy.shape());
+        }
+        if (dInputs == null || dInputs.isEmpty()) {
+            throw new IllegalArgumentException(op + ": 'dInputs' must hold at least one entry (a tensor or null), got "
+                    + (dInputs == null ? "null" : "an empty list"));
+        }
+        int[] channels = new int[dInputs.size()];
+        int missing = -1;
+        long known = 0;
+        for (int i = 0; i < channels.length; i++) {
+            String arg = "dInputs[" + i + "]";
+            Tensor t = dInputs.get(i);
+            if (t == null) {
+                if (missing >= 0) {
+                    throw new IllegalArgumentException(op + ": 'dInputs' has null at " + missing + " and " + i
+                            + "; at most one entry may be null (its channel count is what the others leave of dy "
+                            + dy.shape() + ")");
+                }
+                missing = i;
+                continue;
+            }
+            float32(self, op, arg, t);
+            channels[i] = sameApartFromChannels(op, arg, t, dy);
+            known += channels[i];
+            noAlias(op, arg, t, "dy", dy);
+            for (int j = 0; j < i; j++) {
+                if (dInputs.get(j) != null) {
+                    noAlias(op, arg, t, "dInputs[" + j + "]", dInputs.get(j));
+                }
+            }
+        }
+        long rest = dy.shape().dim(1) - known;
+        if (missing >= 0 ? rest < 1 : rest != 0) {
+            throw new IllegalArgumentException(op + ": 'dy' has shape " + dy.shape() + ", expected "
+                    + (missing >= 0 ? "more than " + known : String.valueOf(known))
+                    + " channels in dimension 1 (the sum of the gradients' " + java.util.Arrays.toString(channels) + ")");
+        }
+        if (missing >= 0) {
+            channels[missing] = (int) rest;
+        }
+        return channels;
+    }
+
+    /** {@code t} has {@code whole}'s rank and dimensions apart from dimension 1; returns t's dimension 1. */
+    private static int sameApartFromChannels(String op, String arg, Tensor t, Tensor whole) {
+        int[] td = t.shape().dims();
+        int[] wd = whole.shape().dims();
+        boolean ok = td.length == wd.length;
+        for (int d = 0; ok && d < td.length; d++) {
+            ok = d == 1 || td[d] == wd[d];
+        }
+        if (!ok) {
+            int[] expected = wd.clone();
+            if (td.length > 1) {
+                expected[1] = td[1];
+            }
+            throw new IllegalArgumentException(op + ": '" + arg + "' has shape " + t.shape() + ", expected "
+                    + (td.length == wd.length ? Shape.of(expected).toString() : "rank " + wd.length)
+                    + " (the dimensions of " + whole.shape() + " apart from the channels, dimension 1)");
+        }
+        return td[1];
     }
 
     // ---------------------------------------------------------------- element-wise

@@ -6,18 +6,24 @@ import dev.ingot.core.KernelChecks;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
 import dev.ingot.cpu.kernels.ActivationKernels;
+import dev.ingot.cpu.kernels.BatchNormKernels;
+import dev.ingot.cpu.kernels.ConcatKernels;
 import dev.ingot.cpu.kernels.Conv2dKernels;
 import dev.ingot.cpu.kernels.DropoutKernels;
 import dev.ingot.cpu.kernels.ElementwiseKernels;
+import dev.ingot.cpu.kernels.GeluKernels;
 import dev.ingot.cpu.kernels.GemmKernels;
+import dev.ingot.cpu.kernels.GlobalPoolKernels;
 import dev.ingot.cpu.kernels.LossKernels;
 import dev.ingot.cpu.kernels.OptimizerKernels;
 import dev.ingot.cpu.kernels.PoolKernels;
@@ -26,6 +32,7 @@ import dev.ingot.cpu.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -195,6 +202,51 @@ public final class CpuBackend implements Backend {
         PoolKernels.avgBackward(parallel, g, f(dy), f(dx));
     }
 
+    @Override
+    public void globalAvgPool2dForward(Tensor x, Tensor y) {
+        KernelChecks.globalAvgPool2dForward(this, x, y);
+        Shape s = x.shape();
+        GlobalPoolKernels.forward(parallel, f(x), f(y), s.dim(0) * s.dim(1), s.dim(2) * s.dim(3));
+    }
+
+    @Override
+    public void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
+        KernelChecks.globalAvgPool2dBackward(this, dy, dx);
+        Shape s = dx.shape();
+        GlobalPoolKernels.backward(parallel, f(dy), f(dx), s.dim(0) * s.dim(1), s.dim(2) * s.dim(3));
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    @Override
+    public void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        KernelChecks.batchNorm2dForwardTraining(this, x, gamma, beta, spec, runningMean, runningVar, y, saveMean,
+                saveInvStd);
+        Shape s = x.shape();
+        BatchNormKernels.forwardTraining(parallel, f(x), f(gamma), f(beta), spec.epsilon(), spec.momentum(),
+                f(runningMean), f(runningVar), f(y), f(saveMean), f(saveInvStd), s.dim(0), s.dim(1),
+                s.dim(2) * s.dim(3));
+    }
+
+    @Override
+    public void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, BatchNormSpec spec, Tensor y) {
+        KernelChecks.batchNorm2dForwardInference(this, x, gamma, beta, runningMean, runningVar, spec, y);
+        Shape s = x.shape();
+        BatchNormKernels.forwardInference(parallel, f(x), f(gamma), f(beta), f(runningMean), f(runningVar),
+                spec.epsilon(), f(y), s.dim(0), s.dim(1), s.dim(2) * s.dim(3));
+    }
+
+    @Override
+    public void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+            Tensor dx, Tensor dgamma, Tensor dbeta) {
+        KernelChecks.batchNorm2dBackward(this, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        Shape s = x.shape();
+        BatchNormKernels.backward(parallel, f(x), f(dy), f(gamma), f(saveMean), f(saveInvStd),
+                dx == null ? null : f(dx), f(dgamma), f(dbeta), s.dim(0), s.dim(1), s.dim(2) * s.dim(3));
+    }
+
     // ---------------------------------------------------------------- activations
 
     @Override
@@ -207,6 +259,18 @@ public final class CpuBackend implements Backend {
     public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
         KernelChecks.elementwise(this, "reluBackward", new String[] {"y", "dy", "dx"}, y, dy, dx);
         ActivationKernels.reluBackward(parallel, f(y), f(dy), f(dx), n(y));
+    }
+
+    @Override
+    public void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
+        KernelChecks.geluForward(this, x, approximation, y);
+        GeluKernels.forward(parallel, f(x), f(y), n(x), approximation == GeluApproximation.NONE);
+    }
+
+    @Override
+    public void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
+        KernelChecks.geluBackward(this, x, dy, approximation, dx);
+        GeluKernels.backward(parallel, f(x), f(dy), f(dx), n(x), approximation == GeluApproximation.NONE);
     }
 
     @Override
@@ -288,6 +352,26 @@ public final class CpuBackend implements Backend {
     public void axpy(float alpha, Tensor x, Tensor y) {
         KernelChecks.elementwise(this, "axpy", new String[] {"x", "y"}, x, y);
         ElementwiseKernels.axpy(parallel, alpha, f(x), f(y), n(x));
+    }
+
+    @Override
+    public void concatChannels(List<Tensor> inputs, Tensor y) {
+        int[] channels = KernelChecks.concatChannels(this, inputs, y);
+        float[][] arrays = new float[channels.length][];
+        for (int k = 0; k < arrays.length; k++) {
+            arrays[k] = f(inputs.get(k));
+        }
+        ConcatKernels.forward(parallel, arrays, channels, f(y), y.shape().dim(0), (int) y.shape().sizeFrom(2));
+    }
+
+    @Override
+    public void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
+        int[] channels = KernelChecks.concatChannelsBackward(this, dy, dInputs);
+        float[][] arrays = new float[channels.length][];
+        for (int k = 0; k < arrays.length; k++) {
+            arrays[k] = dInputs.get(k) == null ? null : f(dInputs.get(k));
+        }
+        ConcatKernels.backward(parallel, f(dy), arrays, channels, dy.shape().dim(0), (int) dy.shape().sizeFrom(2));
     }
 
     @Override

@@ -10,7 +10,7 @@ import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
@@ -75,7 +75,8 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         String testName = imageTest != null ? imageTest.name() : test.name();
         try (Backend b = Backends.get(backend);
-             Sequential net = recipe.newModel().build(b, recipe.inputShape(), 0);
+             Model net = ImageDatasetOptions.model(recipe, c.metadata()).build(b,
+                     ImageDatasetOptions.inputShape(recipe, c.metadata()), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {
             c.restoreWeights(net);
             long t0 = System.nanoTime();

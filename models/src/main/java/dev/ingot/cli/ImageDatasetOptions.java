@@ -82,7 +82,8 @@ final class ImageDatasetOptions {
      * Opens the dataset as loaders producing {@code channels x size x size} batches, prints what it
      * found and how JPEGs are decoded.
      */
-    Pipelines open(int channels, int modelSize, int batchSize, long seed, PrintStream out) {
+    Pipelines open(int channels, int modelSize, int batchSize, long seed, dev.ingot.data.Augmentation recipeAugmentation,
+                   PrintStream out) {
         int size = imageSize != null ? imageSize : modelSize;
         if (size <= 0) {
             throw new IllegalArgumentException("--image-size must be positive, got " + size);
@@ -117,7 +118,11 @@ final class ImageDatasetOptions {
                     + " beside train/, or hold some out with --validation-split 0.1");
         }
         ImageTransforms evaluation = ImageTransforms.evaluation(size);
-        ImageTransforms training = evaluation.then(ImageTransforms.parse(augment));
+        // Without --augment the recipe's own augmentation applies (cifar10-resnet20: pad 4, crop, flip), as in-memory.
+        String spec = augment != null ? augment : (recipeAugmentation.randomCrop() ? "pad-crop:"
+                + recipeAugmentation.cropPadding() + (recipeAugmentation.horizontalFlip() ? ",hflip" : "")
+                : recipeAugmentation.horizontalFlip() ? "hflip" : "");
+        ImageTransforms training = evaluation.then(ImageTransforms.parse(spec));
         ImageTransforms validationTransforms = evaluation.withNormalization(training.mean(), training.std());
         ImageLoader trainLoader = ImageLoader.builder(train, channels, size, size).batchSize(batchSize).seed(seed)
                 .transforms(training).workers(workers).badImages(policy)
@@ -205,5 +210,43 @@ final class ImageDatasetOptions {
         }
         return ImageLoader.builder(records, channels, size, size).batchSize(batchSize).shuffle(false).workers(workers)
                 .transforms(ImageTransforms.evaluation(size).withNormalization(trained.mean(), trained.std())).build();
+    }
+
+    /**
+     * The recipe's model, with its classifier sized to the dataset's classes where the architecture
+     * allows it: the CIFAR ResNets (global average pooling, then the dense head) take any class count
+     * and image size; other recipes keep their head, and a mismatch is the trainer's clear error.
+     */
+    static dev.ingot.nn.Model model(dev.ingot.models.ReferenceModel recipe, Pipelines pipelines) {
+        return model(recipe, pipelines == null ? -1 : pipelines.train().classes().size());
+    }
+
+    /** {@link #model(ReferenceModel, Pipelines)} for a checkpoint, from its {@code ingot.classes}. */
+    static dev.ingot.nn.Model model(dev.ingot.models.ReferenceModel recipe, java.util.Map<String, String> meta) {
+        return model(recipe, meta.containsKey("ingot.classes") ? Integer.parseInt(meta.get("ingot.classes")) : -1);
+    }
+
+    private static dev.ingot.nn.Model model(dev.ingot.models.ReferenceModel recipe, int classes) {
+        if (classes > 0 && classes != 10 && recipe.name().equals("cifar10-resnet20")) {
+            return dev.ingot.models.ResNets.cifarResNet(3, classes);
+        }
+        return recipe.newModel();
+    }
+
+    /** The model's input: the recipe's channels at the pipeline's image size. */
+    static dev.ingot.core.Shape inputShape(dev.ingot.models.ReferenceModel recipe, Pipelines pipelines) {
+        dev.ingot.core.Shape shape = recipe.inputShape();
+        return pipelines == null ? shape
+                : dev.ingot.core.Shape.of(shape.dim(0), pipelines.train().height(), pipelines.train().width());
+    }
+
+    /** {@link #inputShape(ReferenceModel, Pipelines)} for a checkpoint, from its {@code ingot.image_size}. */
+    static dev.ingot.core.Shape inputShape(dev.ingot.models.ReferenceModel recipe, java.util.Map<String, String> meta) {
+        dev.ingot.core.Shape shape = recipe.inputShape();
+        if (!meta.containsKey("ingot.image_size")) {
+            return shape;
+        }
+        int size = Integer.parseInt(meta.get("ingot.image_size"));
+        return dev.ingot.core.Shape.of(shape.dim(0), size, size);
     }
 }

@@ -13,7 +13,7 @@ import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EpochMetrics;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.History;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.TrainingProgress;
@@ -53,14 +53,17 @@ final class TrainCommand implements Callable<Integer> {
             + " (validation_data=(test_images, test_labels))";
 
     @Option(names = "--model", required = true, paramLabel = "NAME",
-            description = "mnist-mlp, mnist-cnn or cifar10-cnn")
+            description = "mnist-mlp, mnist-cnn, cifar10-cnn or cifar10-resnet20")
     String model;
 
     @Option(names = "--epochs", paramLabel = "N",
-            description = "total epochs of the run (default: the Keras original's: 5 for the MNIST models, 10 for cifar10-cnn)")
+            description = "total epochs of the run (default: the original's: 5 for the MNIST models, 10 for cifar10-cnn,"
+                    + " 50 for cifar10-resnet20)")
     Integer epochs;
 
-    @Option(names = "--batch-size", paramLabel = "B", description = "images per step (default: 32, Keras' default)")
+    @Option(names = "--batch-size", paramLabel = "B",
+            description = "images per step (default: the recipe's: 32, Keras' default, for the Keras models; 128 for"
+                    + " cifar10-resnet20)")
     Integer batchSize;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
@@ -119,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
         TrainingProgress resumed = checkpoint != null ? checkpoint.progress() : null;
         int runBatch = resumed != null && resumed.batchSize() > 0 ? resumed.batchSize()
-                : batchSize != null ? batchSize : 32;
+                : batchSize != null ? batchSize : recipe.batchSize();
         int runEpochs = epochs != null ? epochs : recipe.epochs();
         if (checkpoint != null) {
             requireSame("--seed", seed, runSeed);
@@ -139,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit-train applies to the built-in datasets, not to --dataset");
         }
         ImageDatasetOptions.Pipelines pipelines = images.enabled() ? images.open(recipe.inputShape().dim(0),
-                recipe.inputShape().dim(1), runBatch, runSeed, out) : null;
+                recipe.inputShape().dim(1), runBatch, runSeed, recipe.augmentation(), out) : null;
         Path data = DataDir.resolve(dataDir);
         Dataset train = pipelines != null ? null : Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
         Dataset test = pipelines != null ? null : Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
@@ -161,8 +164,11 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         try (Backend b = Backends.get(backend);
-             Sequential net = recipe.newModel().build(b, recipe.inputShape(), runSeed);
-             Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), runSeed)) {
+             Model net = ImageDatasetOptions.model(recipe, pipelines).build(b, ImageDatasetOptions.inputShape(recipe,
+                     pipelines), runSeed);
+             Trainer trainer = new Trainer(net, new CrossEntropyLoss(),
+                     recipe.newOptimizer((trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
+            trainer.augmentation(recipe.augmentation());
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
             }
@@ -184,6 +190,7 @@ final class TrainCommand implements Callable<Integer> {
             if (pipelines != null) {   // what `ingot evaluate` needs to prepare images the same way
                 meta.put("ingot.image_size", Integer.toString(pipelines.train().height()));
                 meta.put("ingot.transforms", pipelines.train().transforms().spec());
+                meta.put("ingot.classes", Integer.toString(pipelines.train().classes().size()));
             }
             meta.put("ingot.backend", b.name());
             boolean bar = !noProgress && System.console() != null && System.console().isTerminal();

@@ -1,33 +1,68 @@
 package dev.ingot.models;
 
 import dev.ingot.core.Shape;
+import dev.ingot.data.Augmentation;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Optimizer;
-import dev.ingot.nn.Sequential;
 
 import java.util.function.Supplier;
 
 /**
- * A named model recipe: its architecture, the dataset it trains on and the optimizer it trains
- * with. Each call of {@link #newModel()} and {@link #newOptimizer()} makes fresh, unbuilt objects.
+ * A named model recipe: its architecture, the dataset it trains on, and how it trains (epochs,
+ * batch size, augmentation, optimizer). Each call of {@link #newModel()} and {@link #newOptimizer}
+ * makes fresh, unbuilt objects.
  *
  * @param name         registry name, e.g. {@code "mnist-cnn"}
  * @param dataset      the dataset name {@link dev.ingot.data.Datasets#load} knows, e.g. {@code "mnist"}
  * @param inputShape   one image, {@code (C, H, W)}
  * @param description  one line: what it is and where it comes from
- * @param epochs       how many epochs the Keras original trains for
+ * @param epochs       how many epochs the original trains for
+ * @param batchSize    the original's batch size
+ * @param augmentation what the training images go through
  * @param architecture makes the layers
- * @param optimizer    makes the optimizer
+ * @param optimizer    makes the optimizer for a run of a given length (a schedule may depend on it)
  */
 public record ReferenceModel(String name, String dataset, Shape inputShape, String description, int epochs,
-                             Supplier<Sequential> architecture, Supplier<Optimizer> optimizer) {
+                             int batchSize, Augmentation augmentation, Supplier<? extends Model> architecture,
+                             OptimizerFactory optimizer) {
+
+    /** Makes a recipe's optimizer, given the run's steps per epoch and total epochs. */
+    @FunctionalInterface
+    public interface OptimizerFactory {
+        Optimizer make(int stepsPerEpoch, int epochs);
+    }
+
+    /** A Keras-seed recipe: batch 32 (Keras' default), no augmentation, an optimizer without a schedule. */
+    public ReferenceModel(String name, String dataset, Shape inputShape, String description, int epochs,
+                          Supplier<? extends Model> architecture, Supplier<Optimizer> optimizer) {
+        this(name, dataset, inputShape, description, epochs, 32, Augmentation.none(), architecture,
+                (steps, total) -> optimizer.get());
+    }
 
     /** A new, unbuilt model with this architecture. */
-    public Sequential newModel() {
+    public Model newModel() {
         return architecture.get();
     }
 
-    /** A new optimizer with this recipe's hyper-parameters. */
+    /** A new optimizer for a run of {@code epochs} epochs of {@code stepsPerEpoch} steps. */
+    public Optimizer newOptimizer(int stepsPerEpoch, int epochs) {
+        if (stepsPerEpoch < 1 || epochs < 1) {
+            throw new IllegalArgumentException("a run needs at least 1 step per epoch and 1 epoch, got "
+                    + stepsPerEpoch + " and " + epochs);
+        }
+        return optimizer.make(stepsPerEpoch, epochs);
+    }
+
+    /**
+     * A new optimizer for this recipe's own run on {@code trainImages} images (its epochs and batch
+     * size); where only its kind matters (evaluation, benchmarks), any size will do.
+     */
+    public Optimizer newOptimizer(int trainImages) {
+        return newOptimizer(Math.max(1, (trainImages + batchSize - 1) / batchSize), epochs);
+    }
+
+    /** A new optimizer with this recipe's hyper-parameters, for a run of its own epochs on 50,000 images. */
     public Optimizer newOptimizer() {
-        return optimizer.get();
+        return newOptimizer(50_000);
     }
 }

@@ -32,4 +32,28 @@ public final class Initializers {
     public static double glorotLimit(long fanIn, long fanOut) {
         return Math.sqrt(6.0 / (fanIn + fanOut));
     }
+
+    /**
+     * {@code count} values from {@code N(0, 2 / fan)}: He et al. 2015's initialisation for layers
+     * followed by a ReLU. With {@code fan = K*R*S} it is torchvision's ResNet convolution init
+     * ({@code kaiming_normal_(mode='fan_out', nonlinearity='relu')}).
+     */
+    public static float[] heNormal(SplittableRandom random, int count, long fan) {
+        if (fan < 1) {
+            throw new IllegalArgumentException("He-normal needs a positive fan, got " + fan);
+        }
+        double std = Math.sqrt(2.0 / fan);
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) (std * gaussian(random));
+        }
+        return values;
+    }
+
+    /** A standard normal draw (Box-Muller, one of the pair); StrictMath, so the same bits before and after the JIT. */
+    private static double gaussian(SplittableRandom random) {
+        double u = 1.0 - random.nextDouble(); // (0, 1]: log is finite
+        double v = random.nextDouble();
+        return StrictMath.sqrt(-2.0 * StrictMath.log(u)) * StrictMath.cos(2.0 * Math.PI * v);
+    }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One step of a {@link Sequential} model with an explicit forward and backward pass.
+ * One step of a {@link Model} ({@link Sequential} or a node of a {@link Graph}) with an explicit forward and backward pass.
  *
  * <p>Life cycle: {@link #build} once (allocates and initialises the parameters on a backend and
  * says what shape comes out); then any number of {@link #forward} calls, each training-mode one
@@ -51,6 +51,14 @@ public interface Layer extends AutoCloseable {
 
     /** Trainable parameters, named within the layer ({@code "weight"}, {@code "bias"}); empty for most layers. */
     default List<Parameter> parameters() {
+        return List.of();
+    }
+
+    /**
+     * Non-trainable state a checkpoint must keep (BatchNorm's running statistics), named within
+     * the layer ({@code "running_mean"}); empty for most layers.
+     */
+    default List<Buffer> buffers() {
         return List.of();
     }
 

@@ -19,16 +19,27 @@ import java.util.SplittableRandom;
  */
 public final class Linear implements Layer {
     private final int units;
+    private final boolean hasBias;
     private final LayerState state = new LayerState("linear");
     private Parameter weight;
     private Parameter bias;
 
     /** {@code units} output features. */
     public Linear(int units) {
+        this(units, true);
+    }
+
+    private Linear(int units, boolean hasBias) {
         if (units < 1) {
             throw new IllegalArgumentException("Linear needs at least 1 unit, got " + units);
         }
         this.units = units;
+        this.hasBias = hasBias;
+    }
+
+    /** The same layer without a bias: {@code y = x · W} (PyTorch {@code bias=False}, Keras {@code use_bias=False}). */
+    public Linear withoutBias() {
+        return new Linear(units, false);
     }
 
     @Override
@@ -48,7 +59,7 @@ public final class Linear implements Layer {
         Shape w = Shape.of(in, units);
         weight = Parameter.withZeroGradient("weight",
                 backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)));
-        bias = Parameter.withZeroGradient("bias", backend.zeros(out));
+        bias = hasBias ? Parameter.withZeroGradient("bias", backend.zeros(out)) : null;
         return out;
     }
 
@@ -56,7 +67,9 @@ public final class Linear implements Layer {
     public Tensor forward(Tensor input, Mode mode) {
         return state.forward(input, mode, (b, x, y) -> {
             b.gemm(false, false, 1f, x, weight.value(), 0f, y);
-            b.biasAdd(y, bias.value(), y);
+            if (bias != null) {
+                b.biasAdd(y, bias.value(), y);
+            }
         });
     }
 
@@ -64,8 +77,12 @@ public final class Linear implements Layer {
     public Tensor backward(Tensor dy, boolean inputGradient) {
         Tensor x = state.checkBackward(dy);
         Backend b = state.backend();
-        b.gemm(true, false, 1f, x, dy, 0f, weight.grad());
-        b.sumOverBatch(dy, bias.grad());
+        if (!weight.frozen()) {
+            b.gemm(true, false, 1f, x, dy, 0f, weight.grad());
+        }
+        if (bias != null && !bias.frozen()) {
+            b.sumOverBatch(dy, bias.grad());
+        }
         if (!inputGradient) {
             return null;
         }
@@ -76,12 +93,15 @@ public final class Linear implements Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return weight == null ? List.of() : List.of(weight, bias);
+        if (weight == null) {
+            return List.of();
+        }
+        return bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
     @Override
     public String describe() {
-        return "Linear(" + units + ")";
+        return "Linear(" + units + (hasBias ? "" : ", no bias") + ")";
     }
 
     @Override
@@ -89,6 +109,8 @@ public final class Linear implements Layer {
         state.close();
         if (weight != null) {
             weight.close();
+        }
+        if (bias != null) {
             bias.close();
         }
     }

@@ -9,13 +9,31 @@ import java.util.Objects;
  * The layer's backward pass overwrites {@link #grad()}; an optimizer reads it and updates
  * {@link #value()} in place.
  *
- * @param name  where it sits in the model, e.g. {@code "0.conv2d.weight"}; checkpoints use it as key
- * @param value the weights
- * @param grad  the gradient of the loss with respect to the weights, after a backward pass
+ * <p>A parameter can be {@linkplain #frozen() frozen} ({@link Model#freeze}): optimizers skip it and
+ * its layer need not compute its gradient. The flag is shared by every {@link #named} copy, so the
+ * layer (which holds the short name) and the model (which holds the full one) see the same state.
  */
-public record Parameter(String name, Tensor value, Tensor grad) {
+public final class Parameter {
+    /** The frozen flag, one per parameter, shared with its renamed copies. */
+    private static final class Freeze {
+        volatile boolean frozen;
+    }
 
-    public Parameter {
+    private final String name;
+    private final Tensor value;
+    private final Tensor grad;
+    private final Freeze freeze;
+
+    /**
+     * @param name  where it sits in the model, e.g. {@code "0.conv2d.weight"}; checkpoints use it as key
+     * @param value the weights
+     * @param grad  the gradient of the loss with respect to the weights, after a backward pass
+     */
+    public Parameter(String name, Tensor value, Tensor grad) {
+        this(name, value, grad, new Freeze());
+    }
+
+    private Parameter(String name, Tensor value, Tensor grad, Freeze freeze) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(grad, "grad");
@@ -23,6 +41,10 @@ public record Parameter(String name, Tensor value, Tensor grad) {
             throw new IllegalArgumentException("parameter '" + name + "': gradient shape " + grad.shape()
                     + " differs from value shape " + value.shape());
         }
+        this.name = name;
+        this.value = value;
+        this.grad = grad;
+        this.freeze = freeze;
     }
 
     /**
@@ -33,9 +55,21 @@ public record Parameter(String name, Tensor value, Tensor grad) {
         return new Parameter(name, value.detach(), value.backend().zeros(value.shape()).detach());
     }
 
-    /** The same tensors under another name (a model prefixes its layers' names with their index). */
+    /** The same tensors and frozen flag under another name (a model prefixes its layers' names). */
     public Parameter named(String newName) {
-        return new Parameter(newName, value, grad);
+        return new Parameter(newName, value, grad, freeze);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Tensor value() {
+        return value;
+    }
+
+    public Tensor grad() {
+        return grad;
     }
 
     /** Number of weights. */
@@ -43,8 +77,22 @@ public record Parameter(String name, Tensor value, Tensor grad) {
         return value.size();
     }
 
+    /** Whether optimizers leave this parameter alone (its gradient may then be stale). */
+    public boolean frozen() {
+        return freeze.frozen;
+    }
+
+    void setFrozen(boolean frozen) {
+        freeze.frozen = frozen;
+    }
+
     void close() {
         value.close();
         grad.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Parameter[" + name + ", " + value.shape() + (frozen() ? ", frozen" : "") + "]";
     }
 }

@@ -31,9 +31,11 @@ import java.util.SplittableRandom;
  *
  * <p>The model owns its layers: {@link #close()} frees every parameter and buffer.
  */
-public final class Sequential implements AutoCloseable {
+public final class Sequential implements Model {
     private final List<Layer> layers;
     private final List<Parameter> parameters = new ArrayList<>();
+    private final List<Parameter> parameterView = Collections.unmodifiableList(parameters);
+    private final List<Buffer> buffers = new ArrayList<>();
     private final List<Shape> outputShapes = new ArrayList<>();
     private Backend backend;
     private Shape inputShape;
@@ -69,6 +71,7 @@ public final class Sequential implements AutoCloseable {
      * @param inputShape the shape of one sample, e.g. {@code (1, 28, 28)}
      * @return this model
      */
+    @Override
     public Sequential build(Backend backend, Shape inputShape, long seed) {
         if (backend == null || inputShape == null) {
             throw new IllegalArgumentException("build needs a backend and an input shape, got " + backend + ", "
@@ -92,6 +95,9 @@ public final class Sequential implements AutoCloseable {
                 for (Parameter p : layer.parameters()) {
                     parameters.add(p.named(i + "." + layer.kind() + "." + p.name()));
                 }
+                for (Buffer buffer : layer.buffers()) {
+                    buffers.add(buffer.named(i + "." + layer.kind() + "." + buffer.name()));
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -107,6 +113,7 @@ public final class Sequential implements AutoCloseable {
      * Runs the layers in order on a batch {@code x (N, inputShape...)} and returns the last
      * layer's output (owned by that layer; valid until the next forward with this batch size).
      */
+    @Override
     public Tensor forward(Tensor x, Mode mode) {
         requireBuilt();
         if (mode == null) {
@@ -124,71 +131,89 @@ public final class Sequential implements AutoCloseable {
      * Back-propagates {@code dOutput}, the gradient of the loss with respect to the last
      * training-mode output, through every layer in reverse, setting each parameter's gradient.
      */
+    @Override
     public void backward(Tensor dOutput) {
         requireBuilt();
         if (!recorded) {
             throw new IllegalStateException("backward needs a forward pass in training mode first"
                     + " (Mode.training(seed)); the last forward was in inference mode, or there was none");
         }
+        // Layers before the first one with a trainable parameter need no backward pass at all (a
+        // frozen stem), and the first one that runs needs no input gradient.
+        int first = firstTrainableLayer();
         Tensor g = dOutput;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backward(g, i > 0);
+        for (int i = layers.size() - 1; i >= first; i--) {
+            g = layers.get(i).backward(g, i > first);
         }
         recorded = false;
     }
 
-    /** Every trainable parameter, named {@code "<layer index>.<kind>.<name>"}, in layer order. */
-    public List<Parameter> parameters() {
-        return Collections.unmodifiableList(parameters);
-    }
-
-    /** The parameter called {@code name}. */
-    public Parameter parameter(String name) {
-        for (Parameter p : parameters) {
-            if (p.name().equals(name)) {
-                return p;
+    private int firstTrainableLayer() {
+        for (int i = 0; i < layers.size(); i++) {
+            for (Parameter p : layers.get(i).parameters()) {
+                if (!p.frozen()) {
+                    return i;
+                }
             }
         }
-        throw new IllegalArgumentException("model has no parameter '" + name + "'; it has "
-                + parameters.stream().map(Parameter::name).toList());
+        return layers.size();
     }
 
-    /** Total number of trainable weights. */
-    public long parameterCount() {
-        return parameters.stream().mapToLong(Parameter::size).sum();
+    /** Every parameter, named {@code "<layer index>.<kind>.<name>"}, in layer order. */
+    @Override
+    public List<Parameter> parameters() {
+        return parameterView;
     }
 
+    @Override
+    public List<Parameter> trainableParameters() {
+        return Freezing.trainable(parameterView);
+    }
+
+    /** Every buffer (BatchNorm's running statistics), named {@code "<layer index>.<kind>.<name>"}, in layer order. */
+    @Override
+    public List<Buffer> buffers() {
+        return Collections.unmodifiableList(buffers);
+    }
+
+    @Override
     public List<Layer> layers() {
         return layers;
     }
 
+    @Override
     public Backend backend() {
         requireBuilt();
         return backend;
     }
 
     /** Per-sample input shape given to {@link #build}. */
+    @Override
     public Shape inputShape() {
         requireBuilt();
         return inputShape;
     }
 
     /** Per-sample output shape: {@code (classes)} for a classifier. */
+    @Override
     public Shape outputShape() {
         requireBuilt();
         return outputShapes.getLast();
     }
 
     /** The seed the weights were initialised from. */
+    @Override
     public long seed() {
         return seed;
     }
 
+    @Override
     public boolean isBuilt() {
         return backend != null && !closed;
     }
 
     /** A table like Keras' {@code model.summary()}: each layer, its output shape and parameter count. */
+    @Override
     public String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-3s %-52s %-15s %9s%n", "#", "layer", "output shape", "params"));
@@ -198,8 +223,8 @@ public final class Sequential implements AutoCloseable {
             sb.append(String.format("%-3d %-52s %-15s %9d%n", i, layer.describe(),
                     i < outputShapes.size() ? outputShapes.get(i) : "?", count));
         }
-        sb.append("input ").append(inputShape == null ? "?" : inputShape).append(", trainable parameters: ")
-                .append(parameterCount()).append('\n');
+        sb.append("input ").append(inputShape == null ? "?" : inputShape).append(", ")
+                .append(Freezing.countLine(parameterView)).append('\n');
         return sb.toString();
     }
 

@@ -13,7 +13,7 @@ import dev.ingot.data.Dataset;
 import java.util.function.Supplier;
 
 /**
- * Keras' {@code compile} + {@code fit} + {@code evaluate} for a {@link Sequential} classifier:
+ * Keras' {@code compile} + {@code fit} + {@code evaluate} for a {@link Model} classifier:
  * a model, a loss, an optimizer and a seed.
  *
  * <pre>{@code
@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * <h2>Determinism and resuming</h2>
  * The data order of epoch e is a function of (seed, e) ({@link DataLoader}), the dropout masks of
  * step t a function of (seed, t), the initial weights a function of the seed ({@link
- * Sequential#build}). {@link #progress()} is the whole position of a run; a checkpoint stores it
+ * Model#build}). {@link #progress()} is the whole position of a run; a checkpoint stores it
  * with the weights and optimizer state, and {@link #restore} puts it back, so a resumed run on a
  * deterministic backend ends with the same weights, bit for bit, as an uninterrupted one.
  *
@@ -41,7 +41,7 @@ public final class Trainer implements AutoCloseable {
     /** Stream id that separates the dropout seeds from the weight-initialisation seeds. */
     private static final long DROPOUT_STREAM = 0x44524F50L;
 
-    private final Sequential model;
+    private final Model model;
     private final CrossEntropyLoss loss;
     private final Optimizer optimizer;
     private final long seed;
@@ -57,9 +57,9 @@ public final class Trainer implements AutoCloseable {
      * @param loss      the loss (owned by the trainer from now on)
      * @param optimizer the optimizer (owned by the trainer from now on)
      * @param seed      the run's seed: data order and dropout masks follow from it (the weights
-     *                  already followed from the seed given to {@link Sequential#build})
+     *                  already followed from the seed given to {@link Model#build})
      */
-    public Trainer(Sequential model, CrossEntropyLoss loss, Optimizer optimizer, long seed) {
+    public Trainer(Model model, CrossEntropyLoss loss, Optimizer optimizer, long seed) {
         if (model == null || loss == null || optimizer == null) {
             throw new IllegalArgumentException("a trainer needs a model, a loss and an optimizer, got " + model + ", "
                     + loss + ", " + optimizer);
@@ -84,7 +84,7 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
-    public Sequential model() {
+    public Model model() {
         return model;
     }
 
@@ -249,7 +249,7 @@ public final class Trainer implements AutoCloseable {
         Tensor logits = model.forward(x, Mode.training(stepSeed));
         Tensor lossValue = loss.forward(logits, y, true);
         model.backward(loss.gradient());
-        optimizer.step(model.parameters());
+        optimizer.step(model.trainableParameters());
         long correct = b.countCorrect(logits, y);
         progress = progress.afterStep(lossValue.item(), correct, n);
     }

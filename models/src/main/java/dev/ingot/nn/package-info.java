@@ -1,6 +1,7 @@
 /**
  * The layer/graph module: {@link dev.ingot.nn.Layer}s with explicit forward and backward passes,
- * {@link dev.ingot.nn.Sequential} models, the {@link dev.ingot.nn.CrossEntropyLoss}, optimizers
+ * {@link dev.ingot.nn.Model}s ({@link dev.ingot.nn.Sequential} chains and {@link dev.ingot.nn.Graph}s
+ * with residual sums, concatenations and fan-out), the {@link dev.ingot.nn.CrossEntropyLoss}, optimizers
  * ({@link dev.ingot.nn.Adam}, {@link dev.ingot.nn.SGD}), Keras-default initialisers, and a
  * {@link dev.ingot.nn.Trainer} with {@code fit}/{@code evaluate}.
  *
@@ -11,8 +12,10 @@
  *       ({@link dev.ingot.core.Backends#get}); nothing here imports one.</li>
  *   <li>Reverse mode is a tape of layers: {@link dev.ingot.nn.Sequential#forward} in training mode
  *       records what each layer's backward needs (its input, output or mask), and
- *       {@link dev.ingot.nn.Sequential#backward} walks the layers in reverse. A layer's backward
- *       <em>overwrites</em> its parameters' gradients (no parameter is used twice in a step).</li>
+ *       {@link dev.ingot.nn.Sequential#backward} walks the layers in reverse ({@link dev.ingot.nn.Graph}
+ *       walks its nodes in reverse insertion order, summing the gradients of a node that feeds
+ *       several). A layer's backward <em>overwrites</em> its parameters' gradients (a layer
+ *       object appears once per model, so no parameter is used twice in a step).</li>
  *   <li>No tensor is allocated per step in steady state: activations and gradients come from a
  *       per-layer {@link dev.ingot.nn.TensorCache} keyed by shape (one set for the full batch,
  *       one for the last partial batch), optimizer moments are made once per parameter. A tensor a

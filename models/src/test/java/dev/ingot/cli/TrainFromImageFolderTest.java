@@ -113,4 +113,33 @@ class TrainFromImageFolderTest {
         assertTrue(r.out().contains("training transforms: pad-crop:2,rotate:10.0"), r.show());
         assertTrue(r.out().contains("data pipeline:"), r.show());
     }
+
+    @Test
+    void aResNetTakesTheFoldersClassCountAndImageSizeAndEvaluateRebuildsIt(@TempDir Path dir) throws IOException {
+        Path root = dir.resolve("three");
+        for (String split : new String[]{"train", "val"}) {
+            for (int k = 0; k < 3; k++) {
+                Path classDir = Files.createDirectories(root.resolve(split).resolve("k" + k));
+                for (int i = 0; i < (split.equals("train") ? 8 : 2); i++) {
+                    BufferedImage image = new BufferedImage(20, 20, BufferedImage.TYPE_3BYTE_BGR);
+                    for (int y = 0; y < 20; y++) {
+                        for (int x = 0; x < 20; x++) {
+                            image.setRGB(x, y, (k == 0 ? 0xff0000 : k == 1 ? 0x00ff00 : 0x0000ff) ^ ((x * y + i) & 0x1f));
+                        }
+                    }
+                    ImageIO.write(image, "jpg", classDir.resolve(i + ".jpg").toFile());
+                }
+            }
+        }
+        Result r = run("train", "--model", "cifar10-resnet20", "--dataset", root.toString(), "--image-size", "16",
+                "--epochs", "1", "--batch-size", "8", "--backend", TestBackend.name(), "--seed", "1", "--output",
+                dir.resolve("run").toString(), "--no-progress");
+        assertEquals(0, r.code(), r.show());
+        assertTrue(r.out().contains("24 training images, 6 validation images, 3 classes, 3x16x16"), r.show());
+        assertTrue(r.out().contains("training transforms: resize:16,center-crop:16,pad-crop:4,hflip"), r.show());
+        Result e = run("evaluate", "--checkpoint", dir.resolve("run/checkpoint.safetensors").toString(), "--backend",
+                TestBackend.name());
+        assertEquals(0, e.code(), e.show());
+        assertTrue(e.out().contains("on three/val"), e.show());
+    }
 }

@@ -9,7 +9,7 @@ import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.History;
 import dev.ingot.nn.Parameter;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.TestBackend;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
@@ -49,7 +49,7 @@ class MnistTrainingTest {
         ReferenceModel recipe = ReferenceModels.get("mnist-cnn");
         Dataset slice = train.subset(0, 10_000);
         List<Double> batchLosses = new ArrayList<>();
-        try (Sequential model = recipe.newModel().build(backend, recipe.inputShape(), 1);
+        try (Model model = recipe.newModel().build(backend, recipe.inputShape(), 1);
              Trainer trainer = new Trainer(model, new CrossEntropyLoss(), recipe.newOptimizer(), 1)) {
             History h = trainer.fit(slice, 1, 32, null, new TrainingListener() {
                 private double previousSum;
@@ -96,7 +96,7 @@ class MnistTrainingTest {
      */
     private static List<float[]> run(Dataset slice, int stopAt, Path file) throws IOException {
         ReferenceModel recipe = ReferenceModels.get("mnist-mlp");
-        try (Sequential model = recipe.newModel().build(backend, recipe.inputShape(), 3);
+        try (Model model = recipe.newModel().build(backend, recipe.inputShape(), 3);
              Trainer trainer = new Trainer(model, new CrossEntropyLoss(), recipe.newOptimizer(), 3)) {
             if (file != null && stopAt < 0) {
                 Checkpoint.read(file).restore(trainer);

@@ -174,4 +174,39 @@ class LayerGradientTest {
             assertEquals(4, model.parameters().size(), "conv weight and bias, linear weight and bias");
         }
     }
+
+    @Test
+    void conv2dWithoutBiasSamePaddingStrided() {
+        Shape x = Shape.of(2, 3, 7, 7);
+        // 7 wide, kernel 3, stride 2: out 4, total padding (4-1)*2+3-7 = 2, one each side.
+        GradientCheck.check(backend, new Conv2d(4, 3, 3, new Conv2dSpec(2, 2, 0, 0, 1, 1)).withoutBias().samePadding(),
+                Shape.of(3, 7, 7), uniform(31, x), 2, 41, ATOL, RTOL);
+    }
+
+    @Test
+    void linearWithoutBias() {
+        Shape x = Shape.of(3, 17);
+        GradientCheck.check(backend, new Linear(7).withoutBias(), Shape.of(17), uniform(32, x), 3, 42, ATOL, RTOL);
+    }
+
+    /** Training mode: the batch statistics depend on x, so dx has the three-term fused form; smooth, O(eps^2) error. */
+    @Test
+    void batchNorm2dTraining() {
+        Shape x = Shape.of(3, 4, 5, 3);
+        GradientCheck.check(backend, new BatchNorm2d(), Shape.of(4, 5, 3), uniform(33, x), 3, 43, 2e-3, 1e-2);
+    }
+
+    @Test
+    void geluExactAndTanh() {
+        Shape x = Shape.of(2, 3, 5, 5);
+        GradientCheck.check(backend, new GELU(), Shape.of(3, 5, 5), uniform(34, x), 2, 44, ATOL, RTOL);
+        GradientCheck.check(backend, new GELU(dev.ingot.core.spec.GeluApproximation.TANH), Shape.of(3, 5, 5),
+                uniform(35, x), 2, 45, ATOL, RTOL);
+    }
+
+    @Test
+    void globalAvgPool2d() {
+        Shape x = Shape.of(2, 3, 5, 7);
+        GradientCheck.check(backend, new GlobalAvgPool2d(), Shape.of(3, 5, 7), uniform(36, x), 2, 46, ATOL, RTOL);
+    }
 }

@@ -40,10 +40,32 @@ class ResumeTest {
         return new Trainer(model, new CrossEntropyLoss(), new Adam(), SEED);
     }
 
+    /**
+     * A residual graph with BatchNorm (running statistics are state too), trained by SGD with
+     * momentum, weight decay and a warm-up + cosine schedule, on augmented images.
+     */
+    private static Trainer newResidualTrainer() {
+        Graph.Builder g = Graph.builder();
+        Graph.Node x = g.input();
+        Graph.Node h = g.apply("conv1", new Conv2d(4, 3, 3, dev.ingot.core.spec.Conv2dSpec.of(1, 1)).withoutBias(), x);
+        h = g.apply("relu", new ReLU(), g.apply("bn1", new BatchNorm2d(), h));
+        h = new BasicBlock(4, 4, 1).applyTo(g, "layer1.0", h);
+        h = new BasicBlock(4, 6, 2).applyTo(g, "layer2.0", h);
+        Graph model = g.build(g.apply("fc", new Linear(3), g.apply("avgpool", new GlobalAvgPool2d(), h)));
+        model.build(backend, Shape.of(1, 9, 8), SEED);
+        LearningRateSchedule schedule = LearningRateSchedule.cosine(0.05f, EPOCHS * 7 - 5, 0f).withWarmup(5);
+        SGD sgd = new SGD(new dev.ingot.core.spec.SgdSpec(0.05f, 0.9f, false), 5e-4f, schedule);
+        return new Trainer(model, new CrossEntropyLoss(), sgd, SEED)
+                .augmentation(new dev.ingot.data.Augmentation(true, 2, true));
+    }
+
     private static Run snapshot(Trainer t) {
         Map<String, float[]> s = new LinkedHashMap<>();
         for (Parameter p : t.model().parameters()) {
             s.put(p.name(), p.value().toFloatArray());
+        }
+        for (Buffer b : t.model().buffers()) {
+            s.put(b.name(), b.value().toFloatArray());
         }
         for (Map.Entry<String, Tensor> e : t.optimizer().state(t.model().parameters()).entrySet()) {
             s.put("optimizer." + e.getKey(), e.getValue().toFloatArray());
@@ -52,8 +74,12 @@ class ResumeTest {
     }
 
     private static Run uninterrupted() {
-        Trainer t = newTrainer();
-        try (Sequential model = t.model(); t) {
+        return uninterrupted(ResumeTest::newTrainer);
+    }
+
+    private static Run uninterrupted(java.util.function.Supplier<Trainer> trainers) {
+        Trainer t = trainers.get();
+        try (Model model = t.model(); t) {
             t.fit(TRAIN, EPOCHS, BATCH, TEST, null);
             return snapshot(t);
         }
@@ -61,8 +87,13 @@ class ResumeTest {
 
     /** Trains until {@code stopAtGlobalStep} steps are done, saves, and resumes in new objects. */
     private static Run interruptedAt(long stopAtGlobalStep, Path file) throws IOException {
-        Trainer first = newTrainer();
-        try (Sequential model = first.model(); first) {
+        return interruptedAt(ResumeTest::newTrainer, stopAtGlobalStep, file);
+    }
+
+    private static Run interruptedAt(java.util.function.Supplier<Trainer> trainers, long stopAtGlobalStep, Path file)
+            throws IOException {
+        Trainer first = trainers.get();
+        try (Model model = first.model(); first) {
             first.fit(TRAIN, EPOCHS, BATCH, TEST, new TrainingListener() {
                 @Override
                 public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
@@ -74,8 +105,8 @@ class ResumeTest {
             assertEquals(stopAtGlobalStep, first.progress().globalStep(), "stopped where asked");
             Checkpoint.save(file, first, Map.of("ingot.model", "small-cnn"));
         }
-        Trainer second = newTrainer();
-        try (Sequential model = second.model(); second) {
+        Trainer second = trainers.get();
+        try (Model model = second.model(); second) {
             Checkpoint checkpoint = Checkpoint.read(file);
             assertEquals("small-cnn", checkpoint.metadata().get("ingot.model"));
             checkpoint.restore(second);
@@ -113,10 +144,19 @@ class ResumeTest {
     }
 
     @Test
+    void residualBatchNormRunWithScheduledSgdResumesBitForBit(@TempDir Path dir) throws IOException {
+        Run expected = uninterrupted(ResumeTest::newResidualTrainer);
+        assertTrue(expected.state().containsKey("layer2.0.bn2.running_var"), "buffers are compared too");
+        assertTrue(expected.state().containsKey("optimizer.velocity.layer2.0.downsample.0.weight"));
+        assertSameRun(expected, interruptedAt(ResumeTest::newResidualTrainer, 10, dir.resolve("mid.safetensors")));
+        assertSameRun(expected, interruptedAt(ResumeTest::newResidualTrainer, 7, dir.resolve("boundary.safetensors")));
+    }
+
+    @Test
     void resumingWithAnotherSeedOrBatchSizeIsRefused(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("c.safetensors");
         Trainer first = newTrainer();
-        try (Sequential model = first.model(); first) {
+        try (Model model = first.model(); first) {
             first.fit(TRAIN, 1, BATCH, null, new TrainingListener() {
                 @Override
                 public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {

@@ -98,6 +98,23 @@ class TrainerTest {
         assertEquals(before, backend.bytesInUse(), "closing the trainer and the model frees every tensor");
     }
 
+    /** A frozen first convolution: unchanged weights, and no backward pass runs through it (its gradient stays 0). */
+    @Test
+    void frozenStemOfASequentialIsLeftAlone() {
+        try (Sequential model = smallCnn().build(backend, Shape.of(1, 9, 8), 12);
+             Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new Adam(), 12)) {
+            assertEquals(2, model.freeze("0."));
+            float[] w = model.parameter("0.conv2d.weight").value().toFloatArray();
+            float[] fc = model.parameter("5.linear.weight").value().toFloatArray();
+            trainer.fit(TRAIN, 1, 16, null, null);
+            assertArrayEquals(w, model.parameter("0.conv2d.weight").value().toFloatArray());
+            assertArrayEquals(new float[w.length], model.parameter("0.conv2d.weight").grad().toFloatArray());
+            assertTrue(!java.util.Arrays.equals(fc, model.parameter("5.linear.weight").value().toFloatArray()));
+            assertEquals(2, trainer.optimizer().state(model.trainableParameters()).size() / 2,
+                    "Adam keeps moments for the trainable parameters only");
+        }
+    }
+
     @Test
     void rejectsDataTheModelCannotTake() {
         try (Sequential model = smallCnn().build(backend, Shape.of(1, 9, 8), 1);

@@ -6,15 +6,18 @@ import dev.ingot.core.KernelChecks;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.DropoutSpec;
+import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -434,6 +437,163 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
+    /** {@code y[n,c] = 1/(H*W) * sum_{h,w} x[n,c,h,w]}. */
+    @Override
+    public void globalAvgPool2dForward(Tensor x, Tensor y) {
+        KernelChecks.globalAvgPool2dForward(this, x, y);
+        Shape s = x.shape();
+        int nn = s.dim(0), cc = s.dim(1), hh = s.dim(2), ww = s.dim(3);
+        float[] xv = f(x), yv = f(y);
+        for (int n = 0; n < nn; n++) {
+            for (int c = 0; c < cc; c++) {
+                double sum = 0;
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        sum += xv[at(n, c, h, w, cc, hh, ww)];
+                    }
+                }
+                yv[n * cc + c] = (float) (sum / (hh * ww));
+            }
+        }
+    }
+
+    /** {@code dx[n,c,h,w] = dy[n,c] / (H*W)}. */
+    @Override
+    public void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
+        KernelChecks.globalAvgPool2dBackward(this, dy, dx);
+        Shape s = dx.shape();
+        int nn = s.dim(0), cc = s.dim(1), hh = s.dim(2), ww = s.dim(3);
+        float[] dyv = f(dy), dxv = f(dx);
+        for (int n = 0; n < nn; n++) {
+            for (int c = 0; c < cc; c++) {
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        dxv[at(n, c, h, w, cc, hh, ww)] = (float) ((double) dyv[n * cc + c] / (hh * ww));
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    /**
+     * Per channel c, over the M = N*H*W values {@code x[n,c,h,w]} (two passes, in double):
+     * {@code mean = 1/M sum x}, {@code var = 1/M sum (x - mean)^2},
+     * {@code y = gamma * (x - mean) / sqrt(var + eps) + beta}; the running averages move by momentum
+     * towards mean and the unbiased {@code var * M/(M-1)}; {@code saveInvStd = 1/sqrt(var + eps)}.
+     */
+    @Override
+    public void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
+            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        KernelChecks.batchNorm2dForwardTraining(this, x, gamma, beta, spec, runningMean, runningVar, y, saveMean,
+                saveInvStd);
+        Shape s = x.shape();
+        int nn = s.dim(0), cc = s.dim(1), hh = s.dim(2), ww = s.dim(3);
+        long m = (long) nn * hh * ww;
+        float[] xv = f(x), yv = f(y), gv = f(gamma), bv = f(beta);
+        float[] rm = f(runningMean), rv = f(runningVar), sm = f(saveMean), si = f(saveInvStd);
+        double momentum = spec.momentum();
+        for (int c = 0; c < cc; c++) {
+            double sum = 0;
+            for (int n = 0; n < nn; n++) {
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        sum += xv[at(n, c, h, w, cc, hh, ww)];
+                    }
+                }
+            }
+            double mean = sum / m;
+            double squares = 0;
+            for (int n = 0; n < nn; n++) {
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        double d = xv[at(n, c, h, w, cc, hh, ww)] - mean;
+                        squares += d * d;
+                    }
+                }
+            }
+            double var = squares / m;
+            double invStd = 1 / Math.sqrt(var + spec.epsilon());
+            for (int n = 0; n < nn; n++) {
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        int i = at(n, c, h, w, cc, hh, ww);
+                        yv[i] = (float) (gv[c] * (xv[i] - mean) * invStd + bv[c]);
+                    }
+                }
+            }
+            rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean);
+            rv[c] = (float) ((1 - momentum) * rv[c] + momentum * var * m / (m - 1));
+            sm[c] = (float) mean;
+            si[c] = (float) invStd;
+        }
+    }
+
+    /** {@code y = gamma[c] * (x - runningMean[c]) / sqrt(runningVar[c] + eps) + beta[c]}. */
+    @Override
+    public void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, BatchNormSpec spec, Tensor y) {
+        KernelChecks.batchNorm2dForwardInference(this, x, gamma, beta, runningMean, runningVar, spec, y);
+        Shape s = x.shape();
+        int nn = s.dim(0), cc = s.dim(1), hh = s.dim(2), ww = s.dim(3);
+        float[] xv = f(x), yv = f(y), gv = f(gamma), bv = f(beta), rm = f(runningMean), rv = f(runningVar);
+        for (int n = 0; n < nn; n++) {
+            for (int c = 0; c < cc; c++) {
+                double invStd = 1 / Math.sqrt((double) rv[c] + spec.epsilon());
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        int i = at(n, c, h, w, cc, hh, ww);
+                        yv[i] = (float) (gv[c] * (xv[i] - (double) rm[c]) * invStd + bv[c]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * With {@code xhat = (x - saveMean[c]) * saveInvStd[c]} and M = N*H*W:
+     * {@code dbeta[c] = sum dy}, {@code dgamma[c] = sum dy * xhat},
+     * {@code dx = gamma[c] * saveInvStd[c] / M * (M * dy - dbeta[c] - xhat * dgamma[c])}.
+     */
+    @Override
+    public void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+            Tensor dx, Tensor dgamma, Tensor dbeta) {
+        KernelChecks.batchNorm2dBackward(this, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+        Shape s = x.shape();
+        int nn = s.dim(0), cc = s.dim(1), hh = s.dim(2), ww = s.dim(3);
+        double m = (double) nn * hh * ww;
+        float[] xv = f(x), dyv = f(dy), gv = f(gamma), sm = f(saveMean), si = f(saveInvStd);
+        float[] dxv = dx == null ? null : f(dx), dgv = f(dgamma), dbv = f(dbeta);
+        for (int c = 0; c < cc; c++) {
+            double sumDy = 0, sumDyXhat = 0;
+            for (int n = 0; n < nn; n++) {
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        int i = at(n, c, h, w, cc, hh, ww);
+                        double xhat = ((double) xv[i] - sm[c]) * si[c];
+                        sumDy += dyv[i];
+                        sumDyXhat += dyv[i] * xhat;
+                    }
+                }
+            }
+            dbv[c] = (float) sumDy;
+            dgv[c] = (float) sumDyXhat;
+            if (dxv == null) {
+                continue;
+            }
+            for (int n = 0; n < nn; n++) {
+                for (int h = 0; h < hh; h++) {
+                    for (int w = 0; w < ww; w++) {
+                        int i = at(n, c, h, w, cc, hh, ww);
+                        double xhat = ((double) xv[i] - sm[c]) * si[c];
+                        dxv[i] = (float) ((double) gv[c] * si[c] / m * (m * dyv[i] - sumDy - xhat * sumDyXhat));
+                    }
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- activations
 
     /** {@code y = x > 0 ? x : 0}. */
@@ -453,6 +613,49 @@ public final class ReferenceBackend implements Backend {
         float[] yv = f(y), dyv = f(dy), dxv = f(dx);
         for (int i = 0; i < yv.length; i++) {
             dxv[i] = yv[i] > 0 ? dyv[i] : 0f;
+        }
+    }
+
+    /**
+     * Exact: {@code y = x * Phi(x) = x/2 * erfc(-x/sqrt 2)} (the same as {@code x/2 * (1 + erf(x/sqrt 2))},
+     * written with erfc so that the far negative side keeps its relative accuracy). Tanh:
+     * {@code y = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))}.
+     */
+    @Override
+    public void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
+        KernelChecks.geluForward(this, x, approximation, y);
+        float[] xv = f(x), yv = f(y);
+        for (int i = 0; i < xv.length; i++) {
+            double v = xv[i];
+            yv[i] = (float) (approximation == GeluApproximation.NONE
+                    ? v * 0.5 * Erf.erfc(-v / SQRT2)
+                    : 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + TANH_CUBIC * v * v * v))));
+        }
+    }
+
+    private static final double SQRT2 = Math.sqrt(2);
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+    private static final double TANH_CUBIC = 0.044715;
+
+    /**
+     * {@code dx = dy * gelu'(x)}. Exact: {@code gelu'(x) = Phi(x) + x * phi(x)} with
+     * {@code phi(x) = exp(-x^2/2) / sqrt(2 pi)}. Tanh, with {@code u = sqrt(2/pi) (x + 0.044715 x^3)}:
+     * {@code gelu'(x) = (1 + tanh u)/2 + x/2 * (1 - tanh^2 u) * sqrt(2/pi) (1 + 3 * 0.044715 x^2)}.
+     */
+    @Override
+    public void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
+        KernelChecks.geluBackward(this, x, dy, approximation, dx);
+        float[] xv = f(x), dyv = f(dy), dxv = f(dx);
+        for (int i = 0; i < xv.length; i++) {
+            double v = xv[i];
+            double derivative;
+            if (approximation == GeluApproximation.NONE) {
+                derivative = 0.5 * Erf.erfc(-v / SQRT2) + v * Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+            } else {
+                double t = Math.tanh(SQRT_2_OVER_PI * (v + TANH_CUBIC * v * v * v));
+                derivative = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * TANH_CUBIC * v * v);
+            }
+            dxv[i] = (float) (dyv[i] * derivative);
         }
     }
 
@@ -685,6 +888,52 @@ public final class ReferenceBackend implements Backend {
         float[] xv = f(x), yv = f(y);
         for (int i = 0; i < xv.length; i++) {
             yv[i] = (float) (yv[i] + (double) alpha * xv[i]);
+        }
+    }
+
+    /**
+     * {@code y[n, o_i + c, ...] = inputs[i][n, c, ...]}, where {@code o_i = C_0 + ... + C_{i-1}}.
+     */
+    @Override
+    public void concatChannels(List<Tensor> inputs, Tensor y) {
+        int[] channels = KernelChecks.concatChannels(this, inputs, y);
+        int batch = y.shape().dim(0), total = y.shape().dim(1);
+        int inner = (int) y.shape().sizeFrom(2);
+        float[] yv = f(y);
+        int offset = 0;
+        for (int i = 0; i < channels.length; i++) {
+            float[] xv = f(inputs.get(i));
+            for (int n = 0; n < batch; n++) {
+                for (int c = 0; c < channels[i]; c++) {
+                    for (int e = 0; e < inner; e++) {
+                        yv[(n * total + offset + c) * inner + e] = xv[(n * channels[i] + c) * inner + e];
+                    }
+                }
+            }
+            offset += channels[i];
+        }
+    }
+
+    /** {@code dInputs[i][n, c, ...] = dy[n, o_i + c, ...]}; null entries are skipped. */
+    @Override
+    public void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
+        int[] channels = KernelChecks.concatChannelsBackward(this, dy, dInputs);
+        int batch = dy.shape().dim(0), total = dy.shape().dim(1);
+        int inner = (int) dy.shape().sizeFrom(2);
+        float[] dyv = f(dy);
+        int offset = 0;
+        for (int i = 0; i < channels.length; i++) {
+            if (dInputs.get(i) != null) {
+                float[] dxv = f(dInputs.get(i));
+                for (int n = 0; n < batch; n++) {
+                    for (int c = 0; c < channels[i]; c++) {
+                        for (int e = 0; e < inner; e++) {
+                            dxv[(n * channels[i] + c) * inner + e] = dyv[(n * total + offset + c) * inner + e];
+                        }
+                    }
+                }
+            }
+            offset += channels[i];
         }
     }
 

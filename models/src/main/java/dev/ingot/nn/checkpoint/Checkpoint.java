@@ -4,11 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ingot.core.Tensor;
+import dev.ingot.nn.Buffer;
 import dev.ingot.nn.EpochMetrics;
 import dev.ingot.nn.History;
 import dev.ingot.nn.Optimizer;
 import dev.ingot.nn.Parameter;
-import dev.ingot.nn.Sequential;
+import dev.ingot.nn.Model;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingProgress;
 
@@ -20,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A training run on disk: the model's weights (under their parameter names, e.g.
- * {@code "0.conv2d.weight"}, so the file doubles as a plain state dict), the optimizer's state
+ * A training run on disk: the model's weights and buffers (under their names, e.g.
+ * {@code "0.conv2d.weight"}, {@code "stem.bn.running_mean"}, so the file doubles as a plain state dict), the optimizer's state
  * (under {@code "optimizer.<buffer>.<parameter>"}), and in the metadata the seed, the
  * {@link TrainingProgress} (epoch, step, data position, running sums), the optimizer's
  * hyper-parameters and step count, the {@link History} so far, and whatever the caller adds
@@ -60,7 +61,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
                 throw new IllegalArgumentException("checkpoint metadata key '" + key + "' is reserved");
             }
         }
-        Sequential model = trainer.model();
+        Model model = trainer.model();
         Optimizer optimizer = trainer.optimizer();
         meta.put(KEY_FORMAT, FORMAT);
         meta.put(KEY_SEED, Long.toString(trainer.seed()));
@@ -72,7 +73,10 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
         for (Parameter p : model.parameters()) {
             tensors.put(p.name(), p.value());
         }
-        optimizer.state(model.parameters()).forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
+        for (Buffer buffer : model.buffers()) {
+            tensors.put(buffer.name(), buffer.value());
+        }
+        optimizer.state(model.trainableParameters()).forEach((name, t) -> tensors.put(OPTIMIZER_PREFIX + name, t));
         SafeTensors.write(file, meta, tensors);
     }
 
@@ -132,14 +136,19 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
     }
 
     /**
-     * Copies the saved weights into {@code model}'s parameters: every parameter must be in the
-     * file with its exact shape, and the file must hold no other weights.
+     * Copies the saved weights and buffers (BatchNorm's running statistics) into {@code model}:
+     * every parameter and buffer must be in the file with its exact shape, and the file must hold
+     * no other weights.
      */
-    public void restoreWeights(Sequential model) {
+    public void restoreWeights(Model model) {
         List<String> expected = new ArrayList<>();
         for (Parameter p : model.parameters()) {
             expected.add(p.name());
             copyInto(p.name(), p.value());
+        }
+        for (Buffer buffer : model.buffers()) {
+            expected.add(buffer.name());
+            copyInto(buffer.name(), buffer.value());
         }
         List<String> extra = tensors.keySet().stream()
                 .filter(n -> !n.startsWith(OPTIMIZER_PREFIX) && !expected.contains(n)).toList();
@@ -167,7 +176,7 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
                     + " but the trainer's is " + current);
         }
         restoreWeights(trainer.model());
-        Map<String, Tensor> state = trainer.optimizer().state(trainer.model().parameters());
+        Map<String, Tensor> state = trainer.optimizer().state(trainer.model().trainableParameters());
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
             copyInto(OPTIMIZER_PREFIX + e.getKey(), e.getValue());
         }

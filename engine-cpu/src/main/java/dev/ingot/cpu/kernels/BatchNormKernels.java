@@ -1,0 +1,233 @@
+package dev.ingot.cpu.kernels;
+
+import dev.ingot.cpu.parallel.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Batch normalisation of NCHW activations, PyTorch's convention (see {@code BatchNormSpec}). A
+ * channel's M = N*H*W values lie in N planes of H*W contiguous floats, {@code (n*C + c)*HW} apart.
+ *
+ * <p>Readable reference: {@code ReferenceBackend.batchNorm2dForwardTraining} / {@code ...Backward}
+ * in the tests module (three plain loops per channel, in double).
+ *
+ * <p><b>Statistics in one pass, shifted.</b> {@code var = E[(x-K)^2] - (E[x-K])^2} holds for any
+ * shift K; taking K = the channel's first value puts K within a few standard deviations of the
+ * mean, so the subtraction cancels little even when |mean| is much larger than the standard
+ * deviation (the textbook {@code E[x^2] - E[x]^2} with K = 0 loses everything there). Each plane's
+ * {@code sum(x-K)} and {@code sum((x-K)^2)} are float lanes added along a fixed tree; the planes are
+ * added in double, so the error does not grow with the batch. One read of x for the statistics, one
+ * read and one write for y: the channel's N planes (512 KB for ResNet-20's first stage at batch
+ * 128) are still in L2 for the second read.
+ *
+ * <p><b>Backward, fused.</b> One pass per channel for both sums, {@code dbeta = sum dy} and
+ * {@code sum dy*(x-mean)} (so {@code dgamma = invStd * that}); a second pass writes
+ * {@code dx = k*dy + (x-mean)*cx + c0} with {@code k = gamma*invStd},
+ * {@code cx = -k*invStd*dgamma/M}, {@code c0 = -k*dbeta/M}: the Javadoc's
+ * {@code gamma*invStd/M * (M*dy - dbeta - xhat*dgamma)} expanded. {@code x - mean} is formed before
+ * any product, so a large mean does not cancel.
+ *
+ * <p><b>Threads and determinism.</b> Channels are split over threads, and a channel is always summed
+ * by one thread in the same order, so results do not depend on the thread count. Inference splits
+ * (n, c) planes. Plane sums use masked last steps, so any H*W (down to 1x1) takes the same path.
+ */
+public final class BatchNormKernels {
+    private BatchNormKernels() {
+    }
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+
+    /** Elements per thread below which a split costs more than it saves (see ElementwiseKernels.GRAIN). */
+    static final int GRAIN = ElementwiseKernels.GRAIN;
+
+    /** Rotations by L/2, L/4, ..., 1 lanes: the fixed tree lane sums add along (as in RowPrimitives). */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] HALVING_ROTATIONS =
+            new VectorShuffle[Integer.numberOfTrailingZeros(LANES)];
+
+    static {
+        for (int level = 0; level < HALVING_ROTATIONS.length; level++) {
+            HALVING_ROTATIONS[level] = VectorShuffle.iota(SPECIES, LANES >> (level + 1), 1, true);
+        }
+    }
+
+    /**
+     * Training-mode forward. Per channel c: shifted sums over its planes (double across planes),
+     * {@code mean = K + S1/M}, {@code var = max(0, S2/M - (S1/M)^2)} (biased), then
+     * {@code y = fma(x - mean, gamma*invStd, beta)}; running statistics move by momentum towards the
+     * mean and the unbiased variance {@code var*M/(M-1)}. A NaN in x makes its channel's outputs and
+     * statistics NaN.
+     */
+    public static void forwardTraining(Parallel parallel, float[] x, float[] gamma, float[] beta, float epsilon,
+                                       float momentum, float[] runningMean, float[] runningVar, float[] y,
+                                       float[] saveMean, float[] saveInvStd, int n, int c, int hw) {
+        long m = (long) n * hw;
+        int grain = (int) Math.max(1, GRAIN / m);
+        parallel.forRange(c, grain, (c0, c1) -> {
+            float[] moments = new float[2];
+            for (int ch = c0; ch < c1; ch++) {
+                float shift = x[ch * hw];
+                double s1 = 0, s2 = 0;
+                for (int img = 0; img < n; img++) {
+                    shiftedMoments(x, (img * c + ch) * hw, hw, shift, moments);
+                    s1 += moments[0];
+                    s2 += moments[1];
+                }
+                double d = s1 / m;
+                double mean = shift + d;
+                double var = s2 / m - d * d;
+                if (var < 0) {
+                    var = 0;    // rounding only; NaN stays NaN
+                }
+                double invStd = 1 / Math.sqrt(var + epsilon);
+                float meanF = (float) mean;
+                float scale = (float) (gamma[ch] * invStd);
+                for (int img = 0; img < n; img++) {
+                    normalizePlane(x, y, (img * c + ch) * hw, hw, meanF, scale, beta[ch]);
+                }
+                runningMean[ch] = (float) ((1.0 - momentum) * runningMean[ch] + (double) momentum * mean);
+                runningVar[ch] = (float) ((1.0 - momentum) * runningVar[ch] + (double) momentum * var * m / (m - 1));
+                saveMean[ch] = meanF;
+                saveInvStd[ch] = (float) invStd;
+            }
+        });
+    }
+
+    /**
+     * Inference-mode forward: {@code y = fma(x - runningMean[c], gamma[c]/sqrt(runningVar[c] + eps), beta[c])}
+     * (the scale in double, rounded once); y may be x. Split over the N*C planes.
+     */
+    public static void forwardInference(Parallel parallel, float[] x, float[] gamma, float[] beta,
+                                        float[] runningMean, float[] runningVar, float epsilon, float[] y,
+                                        int n, int c, int hw) {
+        parallel.forRange(n * c, Math.max(1, GRAIN / hw), (p0, p1) -> {
+            for (int plane = p0; plane < p1; plane++) {
+                int ch = plane % c;
+                float scale = (float) (gamma[ch] / Math.sqrt((double) runningVar[ch] + epsilon));
+                normalizePlane(x, y, plane * hw, hw, runningMean[ch], scale, beta[ch]);
+            }
+        });
+    }
+
+    /**
+     * Fused backward (see the class comment): pass 1 per channel sums dy and dy*(x - mean) over its
+     * planes (float lanes per plane, double across planes); pass 2, skipped when dx is null, writes
+     * {@code dx = fma(x - mean, cx, fma(dy, k, c0))}.
+     */
+    public static void backward(Parallel parallel, float[] x, float[] dy, float[] gamma, float[] saveMean,
+                                float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta, int n, int c, int hw) {
+        long m = (long) n * hw;
+        int grain = (int) Math.max(1, GRAIN / m);
+        parallel.forRange(c, grain, (c0, c1) -> {
+            float[] sums = new float[2];
+            for (int ch = c0; ch < c1; ch++) {
+                float mean = saveMean[ch];
+                double sumDy = 0, sumDyXc = 0;
+                for (int img = 0; img < n; img++) {
+                    gradientSums(x, dy, (img * c + ch) * hw, hw, mean, sums);
+                    sumDy += sums[0];
+                    sumDyXc += sums[1];
+                }
+                double invStd = saveInvStd[ch];
+                double dg = sumDyXc * invStd;
+                dbeta[ch] = (float) sumDy;
+                dgamma[ch] = (float) dg;
+                if (dx == null) {
+                    continue;
+                }
+                double k = gamma[ch] * invStd;
+                float kF = (float) k;
+                float cx = (float) (-k * invStd * dg / m);
+                float cc = (float) (-k * sumDy / m);
+                for (int img = 0; img < n; img++) {
+                    inputGradientPlane(x, dy, dx, (img * c + ch) * hw, hw, mean, kF, cx, cc);
+                }
+            }
+        });
+    }
+
+    /** {@code out[0] = sum (x - shift)}, {@code out[1] = sum (x - shift)^2} over {@code x[off .. off+len)}. */
+    private static void shiftedMoments(float[] x, int off, int len, float shift, float[] out) {
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(len); i < bound; i += LANES) {
+            FloatVector d = FloatVector.fromArray(SPECIES, x, off + i).sub(shift);
+            s1 = s1.add(d);
+            s2 = d.fma(d, s2);
+        }
+        if (i < len) {
+            VectorMask<Float> live = SPECIES.indexInRange(i, len);
+            // dead lanes load 0 and must stay 0 after the shift
+            FloatVector d = FloatVector.fromArray(SPECIES, x, off + i, live).sub(FloatVector.broadcast(SPECIES, shift), live);
+            s1 = s1.add(d);
+            s2 = d.fma(d, s2);
+        }
+        for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
+            s1 = s1.add(s1.rearrange(rotation));
+            s2 = s2.add(s2.rearrange(rotation));
+        }
+        out[0] = s1.lane(0);
+        out[1] = s2.lane(0);
+    }
+
+    /** {@code y = fma(x - mean, scale, shift)} over {@code [off, off+len)}; y may be x. */
+    private static void normalizePlane(float[] x, float[] y, int off, int len, float mean, float scale, float shift) {
+        FloatVector scales = FloatVector.broadcast(SPECIES, scale);
+        FloatVector shifts = FloatVector.broadcast(SPECIES, shift);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(len); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, x, off + i).sub(mean).fma(scales, shifts).intoArray(y, off + i);
+        }
+        if (i < len) {
+            VectorMask<Float> live = SPECIES.indexInRange(i, len);
+            FloatVector.fromArray(SPECIES, x, off + i, live).sub(mean).fma(scales, shifts).intoArray(y, off + i, live);
+        }
+    }
+
+    /** {@code out[0] = sum dy}, {@code out[1] = sum dy * (x - mean)} over {@code [off, off+len)}. */
+    private static void gradientSums(float[] x, float[] dy, int off, int len, float mean, float[] out) {
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(len); i < bound; i += LANES) {
+            FloatVector g = FloatVector.fromArray(SPECIES, dy, off + i);
+            s1 = s1.add(g);
+            s2 = FloatVector.fromArray(SPECIES, x, off + i).sub(mean).fma(g, s2);
+        }
+        if (i < len) {
+            VectorMask<Float> live = SPECIES.indexInRange(i, len);
+            // dead lanes load dy = 0, so their (0 - mean) * 0 adds 0
+            FloatVector g = FloatVector.fromArray(SPECIES, dy, off + i, live);
+            s1 = s1.add(g);
+            s2 = FloatVector.fromArray(SPECIES, x, off + i, live).sub(mean).fma(g, s2);
+        }
+        for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
+            s1 = s1.add(s1.rearrange(rotation));
+            s2 = s2.add(s2.rearrange(rotation));
+        }
+        out[0] = s1.lane(0);
+        out[1] = s2.lane(0);
+    }
+
+    /** {@code dx = fma(x - mean, cx, fma(dy, k, c0))} over {@code [off, off+len)}. */
+    private static void inputGradientPlane(float[] x, float[] dy, float[] dx, int off, int len, float mean, float k,
+                                           float cx, float c0) {
+        FloatVector ks = FloatVector.broadcast(SPECIES, k);
+        FloatVector cxs = FloatVector.broadcast(SPECIES, cx);
+        FloatVector c0s = FloatVector.broadcast(SPECIES, c0);
+        int i = 0;
+        for (int bound = SPECIES.loopBound(len); i < bound; i += LANES) {
+            FloatVector base = FloatVector.fromArray(SPECIES, dy, off + i).fma(ks, c0s);
+            FloatVector.fromArray(SPECIES, x, off + i).sub(mean).fma(cxs, base).intoArray(dx, off + i);
+        }
+        if (i < len) {
+            VectorMask<Float> live = SPECIES.indexInRange(i, len);
+            FloatVector base = FloatVector.fromArray(SPECIES, dy, off + i, live).fma(ks, c0s);
+            FloatVector.fromArray(SPECIES, x, off + i, live).sub(mean).fma(cxs, base).intoArray(dx, off + i, live);
+        }
+    }
+}
