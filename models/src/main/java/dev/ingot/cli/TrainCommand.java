@@ -176,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
                     recipe.name(), b.description(), trainSize, testSize, runBatch, runSeed);
             out.print(net.summary());
             out.println("validation: " + (noValidation ? "none per epoch; the test set is scored at the end"
-                    : VALIDATION));
+                    : images.enabled() ? "the dataset's validation images after every epoch" : VALIDATION));
             if (checkpoint != null) {
                 out.printf(Locale.ROOT, "resuming %s at epoch %d, step %d%n", checkpointFile,
                         resumed.epoch() + 1, resumed.step());
