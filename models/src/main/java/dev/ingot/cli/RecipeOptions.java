@@ -172,7 +172,13 @@ final class RecipeOptions {
         }
         float[] weights = switch (classWeights.toLowerCase(Locale.ROOT)) {
             case "none" -> null;
-            case "balanced" -> CrossEntropyLoss.balancedClassWeights(train.labels(), train.classes().size());
+            case "balanced" -> {
+                if (train == null) {
+                    throw new IllegalArgumentException("--class-weights balanced counts the labels of a built-in"
+                            + " dataset; with --dataset give none");
+                }
+                yield CrossEntropyLoss.balancedClassWeights(train.labels(), train.classes().size());
+            }
             default -> throw new IllegalArgumentException("--class-weights must be none or balanced, got '"
                     + classWeights + "'");
         };
