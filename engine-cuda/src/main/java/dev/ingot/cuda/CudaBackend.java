@@ -1037,6 +1037,12 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Whether {@link #close} ran: KernelChecks then rejects every kernel, as on the other backends. */
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
     /**
      * Waits for the device, then frees everything this backend owns, newest first: plans and
      * descriptors, modules, cuBLAS and cuDNN handles, pinned buffers, device memory (including blocks
