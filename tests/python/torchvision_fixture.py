@@ -9,6 +9,8 @@ Writes, all random-initialised from fixed seeds (nothing is downloaded):
   cifar-resnet8.safetensors   a CIFAR ResNet-8 (He et al. 6n+2, n=1, option-B projections, Ingot's
                               layout) state dict in BF16; the model runs on the BF16-rounded weights
   cifar-resnet8-logits.safetensors  "input" (2, 3, 32, 32) and "logits" (2, 10)
+  image0.png, image1.png       two random 32x32 RGB images; images-probabilities.safetensors: the
+                              CIFAR ResNet-8's softmax on them after ToTensor + Normalize(CIFAR mean, std)
   dtypes.safetensors          the same values as F16, BF16 and F32 ("x.f16", "x.bf16", "x.f16.as_f32",
                               "x.bf16.as_f32") to pin the half-precision decoders
 
@@ -129,6 +131,18 @@ def main(out):
     state = {k: (v.to(torch.bfloat16) if v.is_floating_point() else v) for k, v in cifar.state_dict().items()}
     write_safetensors(os.path.join(out, "cifar-resnet8.safetensors"), state)
     write_safetensors(os.path.join(out, "cifar-resnet8-logits.safetensors"), {"input": x, "logits": logits})
+
+    # Two PNG images and the class probabilities torchvision's ToTensor + Normalize pipeline gives.
+    from PIL import Image
+    mean, std = [0.4914, 0.4822, 0.4465], [0.247, 0.243, 0.261]
+    pixels = (torch.rand(2, 32, 32, 3, generator=gen) * 256).clamp(0, 255).to(torch.uint8)
+    for i in range(2):
+        Image.fromarray(pixels[i].numpy(), "RGB").save(os.path.join(out, "image%d.png" % i))
+    x = pixels.permute(0, 3, 1, 2).to(torch.float32) / 255
+    x = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+    with torch.no_grad():
+        probs = torch.softmax(cifar(x), dim=1)
+    write_safetensors(os.path.join(out, "images-probabilities.safetensors"), {"probabilities": probs})
 
     v = torch.cat([torch.randn(61, generator=gen) * 100,
                    torch.tensor([0.0, -0.0, 1.0, -2.5, 65504.0, 1e-7, 3.0e38, 1e-40])])
