@@ -94,6 +94,11 @@ public final class Conv2d implements Layer {
         return new Conv2d(filters, kernelH, kernelW, requested, hasBias, same, true);
     }
 
+    /** The stride, padding and dilation in effect ('same' resolved once built). */
+    public Conv2dSpec spec() {
+        return spec != null ? spec : requested;
+    }
+
     @Override
     public String kind() {
         return "conv2d";
