@@ -57,13 +57,29 @@ public final class PyTorchWeights {
      * @throws WeightMismatchException listing every missing, unexpected and mis-shaped tensor
      */
     public static Report load(Path source, Map<String, StoredTensor> stateDict, Model model) {
+        return load(source, stateDict, model, List.of());
+    }
+
+    /**
+     * Like {@link #load(Path, Map, Model)}, leaving alone every model tensor and file entry whose name
+     * starts with one of {@code skipPrefixes}: a new head ({@code "fc."}) keeps its fresh
+     * initialisation and the file's old head is neither required nor unexpected.
+     */
+    public static Report load(Path source, Map<String, StoredTensor> stateDict, Model model, List<String> skipPrefixes) {
+        java.util.function.Predicate<String> skipped = n -> skipPrefixes.stream().anyMatch(n::startsWith);
         Map<String, Tensor> targets = new LinkedHashMap<>();
         Map<String, Boolean> isDenseKernel = new LinkedHashMap<>();
         for (Parameter p : model.parameters()) {
+            if (skipped.test(p.name())) {
+                continue;
+            }
             targets.put(p.name(), p.value());
             isDenseKernel.put(p.name(), p.value().shape().rank() == 2);
         }
         for (Buffer b : model.buffers()) {
+            if (skipped.test(b.name())) {
+                continue;
+            }
             targets.put(b.name(), b.value());
             isDenseKernel.put(b.name(), false);
         }
@@ -100,7 +116,7 @@ public final class PyTorchWeights {
             if (targets.containsKey(name)) {
                 continue;
             }
-            if (name.endsWith("." + IGNORED_SUFFIX) || name.equals(IGNORED_SUFFIX)) {
+            if (name.endsWith("." + IGNORED_SUFFIX) || name.equals(IGNORED_SUFFIX) || skipped.test(name)) {
                 ignored.add(name);
             } else {
                 unexpected.add(name + " " + stateDict.get(name).shape());
