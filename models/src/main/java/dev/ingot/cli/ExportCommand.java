@@ -57,7 +57,8 @@ final class ExportCommand implements Callable<Integer> {
             OnnxExport.write(m, output, net.name());
         }
         System.out.printf(Locale.ROOT, "wrote %s (%,d bytes): ONNX opset 13, input \"input\" (N, %s), %s%n", output,
-                Files.size(output), sample.toString().replaceAll("[()]", ""), "output \"logits\" (N, classes)");
+                Files.size(output), sample.dim(0) + ", " + sample.dim(1) + ", " + sample.dim(2),
+                "output \"logits\" (N, classes)");
         return 0;
     }
 }
