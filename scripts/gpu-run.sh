@@ -1,76 +1,66 @@
 #!/usr/bin/env bash
-# Runs on a GPU machine that has no Java and no Maven, in the checkout's root, after
-# scripts/gpu-bundle.sh filled .gpu/ on a build machine: sets up the bundled runtime and the CUDA
-# library path (.gpu/gpu-env.sh), prints the backend diagnostics, runs the GPU-facing tests with the
-# JUnit console launcher (engine-cuda's own tests, the parity suite and the gradient checks; the
-# whole suite with INGOT_GPU_ALL=1) and, when INGOT_GPU_TRAIN is set, a short training run on the GPU.
+# The second device call (docs/gpu.md): on a GPU machine without Java or Maven, after
+# scripts/gpu-bundle.sh filled .gpu/ here and the call carried it, in at most 7 minutes:
+#   doctor     the backends' diagnostics; stops the run when CUDA is not available
+#   engine     engine-cuda's tests (cuDNN algorithms chosen by Find, as in training)
+#   parity     the parity suite, convolutions restricted to the GEMM family (ingot.cuda.conv.algo=gemm)
+#   gradcheck  the gradient checks, GEMM family too
+#   train      one epoch of mnist-cnn on CUDA (curves attempted: the small runtime has no AWT, so a warning)
+#   jmh        TrainingStepBenchmark, mnist-cnn on CUDA, batch 32 and 128
+#   torch      PyTorch's same training step on the same GPU (bench/python/train_reference.py)
+# each in its own process under its own `timeout` (see scripts/gpu-stage.sh), then a summary of at most
+# 20 lines, printed last. $OUT gets at most 6 files: summary.txt, gpu-run.log, parity-summary.txt,
+# results.tgz, crashes.tgz (only after a JVM crash), training-curves warning aside.
 #
-# What comes back: the device tool returns at most 8 files from $OUT, no more than 2 folders down, and
-# stops a command after 10 minutes. So $OUT gets a handful of flat files, and everything that is many
-# files (JUnit's XML reports, a training run's output folder) is packed into one .tgz each:
-#   doctor.txt  tests.txt  parity-summary.txt  junit-reports.tgz  [train.txt  train.tgz]
-# and the tests run under a time limit (INGOT_GPU_TEST_TIMEOUT seconds, default 480) that leaves time
-# to pack them. $OUT defaults to /tmp/ingot-gpu-out elsewhere.
-#
-# Usage: bash scripts/gpu-run.sh [console-launcher selectors instead of the default ones,
-#                                  e.g. --select-package=dev.ingot.parity or --select-class=dev.ingot.cuda.CudaBackendGpuTest]
-#   INGOT_GPU_ALL=1             the whole test suite (every module's tests) instead of the GPU-facing packages
-#   INGOT_GPU_TRAIN=mnist-cnn   also train that model for one epoch on the GPU
-#   INGOT_GPU_TEST_TIMEOUT=480  seconds the test run may take
-#   INGOT_JAVA_OPTS             extra JVM options (e.g. -Dingot.cuda.conv.algo=heuristic)
+# Usage (device tool: carry [".gpu"], timeout_s 480): bash scripts/gpu-run.sh
+#   INGOT_GPU_BUDGET=400      seconds for all stages (the call's own limit must leave room to start)
+#   INGOT_GPU_LIMIT_<stage>=S one stage's limit, e.g. INGOT_GPU_LIMIT_parity=150
+#   INGOT_JAVA_OPTS           extra JVM options for every stage
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[[ -d .gpu/jars && -f .gpu/jre.tgz ]] || { echo "gpu-run: .gpu/ is not filled; run scripts/gpu-bundle.sh on a build machine first" >&2; exit 2; }
-# shellcheck source=/dev/null
-source .gpu/gpu-env.sh
-out=${OUT:-/tmp/ingot-gpu-out}
-work=$(mktemp -d /tmp/ingot-gpu-work.XXXXXX) # many-file results, packed into $out at the end
-mkdir -p "$out"
-java_opts=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g ${INGOT_JAVA_OPTS:-})
-[[ -d .gpu/data ]] && export INGOT_DATA_DIR=$PWD/.gpu/data
-export INGOT_CACHE_DIR=${INGOT_CACHE_DIR:-/tmp/ingot-cache}
+# shellcheck source=scripts/gpu-stage.sh
+source "$(dirname "${BASH_SOURCE[0]}")/gpu-stage.sh"
+gpu_begin gpu-run "${INGOT_GPU_BUDGET:-400}"
 
-echo "== doctor" | tee "$out/doctor.txt"
-if [[ -f .gpu/ingot.jar ]]; then
-  java "${java_opts[@]}" -jar .gpu/ingot.jar doctor 2>&1 | tee -a "$out/doctor.txt"
+jvm doctor
+stage doctor 25 "${J[@]}" -cp "$classpath" dev.ingot.cli.IngotCli doctor
+device=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)
+if ! grep -q '^cuda: available' "$log" && [[ -z $dry ]]; then
+  notes+=("CUDA is not available here (see doctor in gpu-run.log): nothing else run")
+  gpu_end "${device:-no GPU}"
+  exit 3
 fi
 
-cp_entries=()
-for j in .gpu/jars/*.jar .gpu/lib/*.jar; do
-  [[ $j == *junit-platform-console-standalone* ]] || cp_entries+=("$j")
-done
-scan=()
-for d in .gpu/test-classes/*; do
-  [[ -d $d ]] && cp_entries+=("$d") && scan+=("$d")
-done
-classpath=$(IFS=:; echo "${cp_entries[*]}")
-launcher=$(ls .gpu/lib/junit-platform-console-standalone-*.jar | head -1)
+stage engine 75 junit engine -- --select-package=dev.ingot.cuda
 
-timeout_s=${INGOT_GPU_TEST_TIMEOUT:-480}
-echo "== tests (at most $timeout_s s; JUnit reports packed into $out/junit-reports.tgz)" | tee "$out/tests.txt"
-selectors=()
-if (( $# > 0 )); then
-  selectors=("$@") # explicit selectors; the console launcher does not combine them with a class-path scan
-elif [[ -n ${INGOT_GPU_ALL:-} ]]; then
-  for d in "${scan[@]}"; do selectors+=("--scan-class-path=$d"); done
-else
-  selectors=(--select-package=dev.ingot.cuda --select-package=dev.ingot.parity --select-package=dev.ingot.gradcheck)
-fi
-start=$(date +%s)
-timeout --signal=TERM --kill-after=20 "$timeout_s" \
-  java "${java_opts[@]}" -Dingot.parity.summary="$out/parity-summary.txt" -jar "$launcher" execute \
-  --class-path "$classpath" "${selectors[@]}" --reports-dir "$work/junit" --details=tree --disable-banner --disable-ansi-colors 2>&1 \
-  | tee -a "$out/tests.txt"
-status=${PIPESTATUS[0]}
-(( status == 124 || status == 137 )) && echo "gpu-run: the tests ran past $timeout_s s and were stopped" | tee -a "$out/tests.txt"
-echo "gpu-run: tests exited with $status after $(( $(date +%s) - start )) s" | tee -a "$out/tests.txt"
-[[ -d $work/junit ]] && tar czf "$out/junit-reports.tgz" -C "$work" junit
+stage parity 120 junit parity -Dingot.cuda.conv.algo=gemm -Dingot.parity.summary="$out/parity-summary.txt" -- \
+  --select-package=dev.ingot.parity --exclude-classname='.*OpGradientCheckTest'
 
-if [[ -n ${INGOT_GPU_TRAIN:-} && -f .gpu/ingot.jar ]]; then
-  echo "== training $INGOT_GPU_TRAIN on cuda" | tee "$out/train.txt"
-  java "${java_opts[@]}" -jar .gpu/ingot.jar train --model "$INGOT_GPU_TRAIN" --backend cuda --epochs 1 \
-    --output "$work/train" --no-progress 2>&1 | tee -a "$out/train.txt"
-  [[ -d $work/train ]] && tar czf "$out/train.tgz" -C "$work" train
-fi
-rm -rf "$work"
-exit "$status"
+stage gradcheck 50 junit gradcheck -Dingot.cuda.conv.algo=gemm -- --select-class=dev.ingot.parity.OpGradientCheckTest
+
+jvm train
+stage train 75 "${J[@]}" -cp "$classpath" dev.ingot.cli.IngotCli train --model mnist-cnn --epochs 1 \
+  --batch-size 32 --backend cuda --seed 42 --output "$work/train" --no-progress --no-download
+
+jvm jmh
+# jmh.ignoreLock: JMH refuses to start while another JMH holds /tmp/jmh.lock (a shared build machine)
+stage jmh 60 "${J[@]}" -Djmh.ignoreLock=true -jar .gpu/benchmarks.jar TrainingStepBenchmark -p model=mnist-cnn -p batchSize=32,128 \
+  -p backend=cuda -foe true -f 1 -wi 3 -w 1s -i 3 -r 1s -jvmArgsPrepend "-XX:ErrorFile=$out/hs_err-jmh.log" \
+  -rf json -rff "$work/jmh.json"
+
+stage torch 45 python3 bench/python/train_reference.py --device cuda --models mnist-cnn --batch-sizes 32,128 \
+  --out-dir "$work/torch" --warmup-time 1 --min-time 0.5 --rounds 3
+
+# The figures worth a line each: parity counts, the epoch, Ingot's and PyTorch's step times.
+[[ -f $out/parity-summary.txt ]] && while IFS= read -r l; do [[ -n $l ]] && notes+=("${l:0:160}"); done \
+  < <(head -2 "$out/parity-summary.txt")
+epoch=$(grep -m1 '^epoch 1/1:' "$work/train.out" 2>/dev/null)
+tested=$(grep -m1 '^test set:' "$work/train.out" 2>/dev/null)
+[[ -n $epoch ]] && notes+=("train mnist-cnn on cuda: ${epoch#epoch 1/1: }; ${tested:-no test-set line}")
+grep -q 'warning: training-curves.png not written' "$work/train.out" 2>/dev/null \
+  && notes+=("train: training-curves.png not drawn (no AWT in the bundled runtime), as expected: a warning only")
+# JMH columns: Benchmark (backend) (batchSize) (model) Mode Cnt Score ± Error Units
+while IFS= read -r l; do notes+=("$l"); done < <(awk '/^TrainingStepBenchmark\./ && $5 == "avgt" {
+  printf "ingot %s batch %4d: %8.3f ms/step (± %s) %9.0f images/s\n", $4, $3, $7, $9, $3 / $7 * 1000}' \
+  "$work/jmh.out" 2>/dev/null | head -2)
+while IFS= read -r l; do notes+=("${l:0:120}"); done < <(grep '^torch mnist-cnn' "$work/torch.out" 2>/dev/null | head -2)
+gpu_end "${device:-no GPU}$([[ -n $dry ]] && echo ' (dry run)')"

@@ -7,16 +7,26 @@ import dev.ingot.core.spec.GemmGeometry;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 
+import dev.ingot.models.ReferenceModels;
+import dev.ingot.nn.Conv2d;
+import dev.ingot.nn.Dropout;
+import dev.ingot.nn.Linear;
+import dev.ingot.nn.MaxPool2d;
+import dev.ingot.nn.Parameter;
+import dev.ingot.nn.ReLU;
+import dev.ingot.nn.Sequential;
+import dev.ingot.reference.ReferenceBackend;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The layer shapes of the three reference models, derived from their architectures exactly as Keras
- * derives them ('valid' 3x3 convolutions with stride 1, 2x2 max-pooling with stride 2), so that every
- * kernel benchmark, the training-step FLOP count and the PyTorch reference scripts speak about the
- * same tensors. Layers are named {@code model/layer}: {@code "cifar10-cnn/conv1"},
+ * The layer shapes of the reference models, read from the models themselves ({@link ReferenceModels},
+ * built and asked for {@link Sequential#layerShapes()}), so that every kernel benchmark, the
+ * training-step FLOP count and the PyTorch reference scripts speak about the same tensors the models
+ * train. Layers are named {@code model/layer}: {@code "cifar10-cnn/conv1"},
  * {@code "mnist-mlp/dense2"}.
  *
  * <p>This is a description of shapes, not a model: {@code dev.ingot.models} builds the real networks.
@@ -162,11 +172,9 @@ public final class ReferenceLayers {
     private static final Map<String, ReferenceModel> MODELS = new LinkedHashMap<>();
 
     static {
-        add(build("mnist-mlp", "mnist", 1, 28, 28, List.of("dense 128 relu", "dropout", "dense 10")));
-        add(build("mnist-cnn", "mnist", 1, 28, 28, List.of("conv 32", "pool", "conv 64", "pool", "conv 64",
-                "dense 64 relu", "dense 10")));
-        add(build("cifar10-cnn", "cifar10", 3, 32, 32, List.of("conv 32", "pool", "conv 64", "pool", "conv 64",
-                "dense 64 relu", "dense 10")));
+        for (dev.ingot.models.ReferenceModel m : ReferenceModels.all()) {
+            add(derive(m));
+        }
     }
 
     private ReferenceLayers() {
@@ -177,57 +185,66 @@ public final class ReferenceLayers {
     }
 
     /**
-     * Builds a model from its Keras-like layer list: {@code "conv K"} (3x3 'valid', ReLU),
-     * {@code "pool"} (2x2 max, stride 2), {@code "dense U relu"} / {@code "dense U"} (flattening
-     * whatever comes before), {@code "dropout"} (on the previous layer's output).
+     * Builds the model itself (on the plain-loop reference backend: nothing here runs a kernel) and
+     * reads its layers back ({@link Sequential#layerShapes()}): each Conv2d, MaxPool2d and Linear in
+     * order, which of them a ReLU follows, and which one a Dropout follows. No shape is written down
+     * here, so a changed or new reference model is benchmarked at its own shapes.
      */
-    private static ReferenceModel build(String name, String dataset, int channels, int height, int width,
-                                        List<String> layers) {
+    private static ReferenceModel derive(dev.ingot.models.ReferenceModel model) {
         List<ConvLayer> convs = new ArrayList<>();
         List<PoolLayer> pools = new ArrayList<>();
         List<DenseLayer> denses = new ArrayList<>();
         List<String> relus = new ArrayList<>();
         String dropout = null;
         String previous = null;
-        int c = channels, h = height, w = width;
-        for (String layer : layers) {
-            String[] words = layer.split(" ");
-            switch (words[0]) {
-                case "conv" -> {
-                    ConvLayer conv = new ConvLayer(name + "/conv" + (convs.size() + 1), c, h, w,
-                            Integer.parseInt(words[1]), 3);
-                    convs.add(conv);
-                    relus.add(conv.name());
-                    previous = conv.name();
-                    c = conv.filters();
-                    h -= 2;
-                    w -= 2;
-                }
-                case "pool" -> {
-                    PoolLayer pool = new PoolLayer(name + "/pool" + (pools.size() + 1), c, h, w, 2);
-                    pools.add(pool);
-                    previous = pool.name();
-                    h /= 2;
-                    w /= 2;
-                }
-                case "dense" -> {
-                    DenseLayer dense = new DenseLayer(name + "/dense" + (denses.size() + 1), c * h * w,
-                            Integer.parseInt(words[1]));
-                    denses.add(dense);
-                    if (words.length > 2 && words[2].equals("relu")) {
-                        relus.add(dense.name());
+        String name = model.name();
+        Shape in = model.inputShape();
+        try (ReferenceBackend backend = new ReferenceBackend();
+             Sequential built = model.newModel().build(backend, in, 0)) {
+            for (Sequential.LayerShapes l : built.layerShapes()) {
+                Shape x = l.input();
+                switch (l.layer()) {
+                    case Conv2d c -> {
+                        Shape w = weightShape(c.parameters());
+                        if (w.dim(2) != w.dim(3) || !c.spec().equals(Conv2dSpec.DEFAULT)) {
+                            throw new IllegalStateException(name + ": ConvLayer describes square 'valid' stride-1"
+                                    + " convolutions only, got " + c.describe());
+                        }
+                        ConvLayer conv = new ConvLayer(name + "/conv" + (convs.size() + 1), x.dim(0), x.dim(1), x.dim(2),
+                                w.dim(0), w.dim(2));
+                        convs.add(conv);
+                        previous = conv.name();
                     }
-                    previous = dense.name();
-                    c = dense.outputs();
-                    h = 1;
-                    w = 1;
+                    case MaxPool2d p -> {
+                        PoolLayer pool = new PoolLayer(name + "/pool" + (pools.size() + 1), x.dim(0), x.dim(1), x.dim(2),
+                                p.spec().kernelH());
+                        if (!p.spec().equals(pool.spec())) {
+                            throw new IllegalStateException(name + ": PoolLayer describes square windows with stride"
+                                    + " = window only, got " + p.describe());
+                        }
+                        pools.add(pool);
+                        previous = pool.name();
+                    }
+                    case Linear d -> {
+                        DenseLayer dense = new DenseLayer(name + "/dense" + (denses.size() + 1), (int) x.size(),
+                                (int) l.output().size());
+                        denses.add(dense);
+                        previous = dense.name();
+                    }
+                    case ReLU r -> relus.add(previous);
+                    case Dropout d -> dropout = previous;
+                    default -> {
+                    }
                 }
-                case "dropout" -> dropout = previous;
-                default -> throw new IllegalArgumentException("unknown layer '" + layer + "' in model " + name);
             }
+            Shape out = built.outputShape();
+            return new ReferenceModel(name, model.dataset(), in.dim(0), in.dim(1), in.dim(2), convs, pools, denses,
+                    relus, dropout, (int) out.size());
         }
-        return new ReferenceModel(name, dataset, channels, height, width, convs, pools, denses, relus, dropout,
-                c * h * w);
+    }
+
+    private static Shape weightShape(List<Parameter> parameters) {
+        return parameters.stream().filter(p -> p.name().equals("weight")).findFirst().orElseThrow().value().shape();
     }
 
     /** The model called {@code name}: {@code "mnist-mlp"}, {@code "mnist-cnn"}, {@code "cifar10-cnn"}. */

@@ -158,7 +158,8 @@ public interface Backend extends AutoCloseable {
     // ---------------------------------------------------------------- pooling
 
     /**
-     * {@code y[n,c,p,q] = max} over the window (padding never wins).
+     * {@code y[n,c,p,q] = max} over the window (padding never wins); a NaN in the window makes
+     * {@code y} NaN, as in PyTorch (see docs/reliability.md, "Non-finite values").
      *
      * @param x input (N, C, H, W)
      * @param y output (N, C, P, Q), overwritten
@@ -167,7 +168,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Routes each {@code dy[n,c,p,q]} to the input position that held its window's maximum; where
-     * several hold it, to the first in row-major order. Windows may overlap: contributions add.
+     * several hold it, to the first in row-major order; a NaN counts as the maximum (the first NaN
+     * of the window, the value {@link #maxPool2dForward} propagated). The position is found from
+     * {@code x}; {@code y} is checked for its shape only. Windows may overlap: contributions add.
      *
      * @param x  forward input (N, C, H, W)
      * @param y  forward output (N, C, P, Q)
@@ -440,6 +443,14 @@ public interface Backend extends AutoCloseable {
      *               {@link IllegalArgumentException}, as in {@link #softmaxCrossEntropy}
      */
     long countCorrect(Tensor logits, Tensor labels);
+
+    /**
+     * Whether {@link #close} has been called. {@link KernelChecks} rejects every kernel of a closed
+     * backend with an {@link IllegalStateException}; a backend that tracks it overrides this.
+     */
+    default boolean isClosed() {
+        return false;
+    }
 
     /** Frees the backend's own resources (thread pools, handles, caches). Tensors should be closed first. */
     @Override

@@ -29,8 +29,17 @@ public final class KernelChecks {
 
     // ---------------------------------------------------------------- building blocks
 
+    /** {@code self} has not been closed: a closed backend allocates nothing and runs no kernel. */
+    public static void open(Backend self, String op) {
+        if (self.isClosed()) {
+            throw new IllegalStateException(op + ": backend '" + self.name() + "' is closed; a closed backend"
+                    + " allocates no tensor and runs no kernel");
+        }
+    }
+
     /** Non-null, open, and owned by {@code self}. */
     public static Tensor tensor(Backend self, String op, String arg, Tensor t) {
+        open(self, op);
         if (t == null) {
             throw new IllegalArgumentException(op + ": '" + arg + "' must not be null");
         }
@@ -85,6 +94,23 @@ public final class KernelChecks {
         if (in != null && out.sharesMemoryWith(in)) {
             throw new IllegalArgumentException(op + ": output '" + outArg + "' shares memory with input '" + inArg
                     + "'; this kernel needs a separate output tensor");
+        }
+    }
+
+    /**
+     * No two of {@code tensors} share memory (views included): the one aliasing rule of the
+     * optimizer steps, whose state buffers are read and written element by element beside the
+     * parameter and the gradient. Null entries (an absent buffer) are skipped.
+     */
+    public static void distinct(String op, String[] args, Tensor... tensors) {
+        for (int i = 0; i < tensors.length; i++) {
+            for (int j = i + 1; j < tensors.length; j++) {
+                if (tensors[i] != null && tensors[j] != null && tensors[i].sharesMemoryWith(tensors[j])) {
+                    throw new IllegalArgumentException(op + ": '" + args[j] + "' shares memory with '" + args[i] + "'"
+                            + (tensors[i] == tensors[j] ? " (the same tensor)" : " (one is a view of the other)")
+                            + "; " + op + " needs " + String.join(", ", args) + " to be separate tensors");
+                }
+            }
         }
     }
 
@@ -553,8 +579,7 @@ public final class KernelChecks {
         if (step < 1) {
             throw new IllegalArgumentException(op + ": step must be at least 1 (the first step is 1), got " + step);
         }
-        noAlias(op, "m", m, "v", v);
-        noAlias(op, "param", param, "grad", grad);
+        distinct(op, new String[] {"param", "grad", "m", "v"}, param, grad, m, v);
     }
 
     public static void sgdStep(Backend self, Tensor param, Tensor grad, Tensor velocity, SgdSpec spec) {
@@ -565,12 +590,11 @@ public final class KernelChecks {
         elementwise(self, op, new String[] {"param", "grad"}, param, grad);
         if (velocity != null) {
             elementwise(self, op, new String[] {"param", "velocity"}, param, velocity);
-            noAlias(op, "velocity", velocity, "param", param);
         } else if (spec.momentum() != 0) {
             throw new IllegalArgumentException(op + ": 'velocity' is null but momentum is " + spec.momentum()
                     + "; pass a buffer of shape " + param.shape());
         }
-        noAlias(op, "param", param, "grad", grad);
+        distinct(op, new String[] {"param", "grad", "velocity"}, param, grad, velocity);
     }
 
     public static void dropoutForward(Backend self, Tensor x, DropoutSpec spec, Tensor y, Tensor mask) {

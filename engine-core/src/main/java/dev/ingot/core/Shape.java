@@ -73,10 +73,19 @@ public final class Shape {
         return dims.clone();
     }
 
-    /** Elements per item of the outermost dimension: {@code C*H*W} for {@code (N, C, H, W)}. */
+    /**
+     * Elements of dimensions {@code firstDim..rank-1}: {@code sizeFrom(1)} is {@code C*H*W} for
+     * {@code (N, C, H, W)}. A negative index counts from the end, as in {@link #dim}; {@code
+     * sizeFrom(rank())} is 1.
+     */
     public long sizeFrom(int firstDim) {
+        int j = firstDim < 0 ? dims.length + firstDim : firstDim;
+        if (j < 0 || j > dims.length) {
+            throw new IllegalArgumentException("sizeFrom(" + firstDim + "): shape " + this + " of rank " + dims.length
+                    + " has no dimension " + firstDim + " (expected " + -dims.length + ".." + dims.length + ")");
+        }
         long n = 1;
-        for (int i = firstDim; i < dims.length; i++) {
+        for (int i = j; i < dims.length; i++) {
             n *= dims[i];
         }
         return n;

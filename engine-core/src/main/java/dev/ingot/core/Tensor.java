@@ -115,8 +115,10 @@ public final class Tensor implements AutoCloseable {
      * owner is closed.
      */
     public Tensor view(Shape newShape) {
-        requireOpen("tensor");
-        Objects.requireNonNull(newShape, "newShape");
+        requireOpen("view: tensor");
+        if (newShape == null) {
+            throw new IllegalArgumentException("view: newShape must not be null (tensor " + describe() + ")");
+        }
         if (newShape.size() != shape.size()) {
             throw new IllegalArgumentException("cannot view tensor of shape " + shape + " (" + shape.size()
                     + " elements) as shape " + newShape + " (" + newShape.size() + " elements)");
@@ -126,18 +128,26 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies the values to a new host array. */
     public float[] toFloatArray() {
-        requireOpen("tensor");
-        float[] host = new float[Math.toIntExact(size())];
+        requireOpen("toFloatArray: tensor");
+        float[] host = new float[hostLength("toFloatArray")];
         backend.copyToHost(this, host);
         return host;
     }
 
     /** Copies the values of an {@link DType#INT32} tensor to a new host array. */
     public int[] toIntArray() {
-        requireOpen("tensor");
-        int[] host = new int[Math.toIntExact(size())];
+        requireOpen("toIntArray: tensor");
+        int[] host = new int[hostLength("toIntArray")];
         backend.copyToHost(this, host);
         return host;
+    }
+
+    private int hostLength(String op) {
+        if (size() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": tensor " + describe() + " has " + size()
+                    + " elements, more than one Java array can hold");
+        }
+        return (int) size();
     }
 
     /** The value of a one-element float tensor (a loss, for example). */
@@ -162,7 +172,10 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of this tensor on {@code target} (through host memory when the backends differ). */
     public Tensor to(Backend target) {
-        requireOpen("tensor");
+        requireOpen("to: tensor");
+        if (target == null) {
+            throw new IllegalArgumentException("to: target backend must not be null (tensor " + describe() + ")");
+        }
         return switch (dtype) {
             case FLOAT32 -> target.fromHost(shape, toFloatArray());
             case INT32 -> target.fromHost(shape, toIntArray());

@@ -1,15 +1,10 @@
 package dev.ingot.core;
 
-import dev.ingot.core.spec.AdamSpec;
-import dev.ingot.core.spec.BatchNormSpec;
-import dev.ingot.core.spec.Conv2dSpec;
-import dev.ingot.core.spec.DropoutSpec;
-import dev.ingot.core.spec.GeluApproximation;
-import dev.ingot.core.spec.Pool2dSpec;
-import dev.ingot.core.spec.SgdSpec;
-
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,18 +12,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Tensor} and {@link TensorScope} use, and no kernels (engine-core has none; the real
  * backends and the reference live in other modules, which engine-core cannot depend on). It counts
  * live bytes and releases, so that tests can see what a close or a scope really freed.
+ *
+ * <p>{@link #backend()} is this fixture seen as a {@link Backend}: a {@link Proxy} that sends the
+ * memory methods below to this object, runs {@code Backend}'s default methods as written, and
+ * answers every kernel with {@link UnsupportedOperationException}. So a kernel added to
+ * {@code Backend} needs nothing here.
  */
-final class ArrayBackend implements Backend {
+final class ArrayBackend {
     final AtomicLong bytesInUse = new AtomicLong();
     final AtomicLong releases = new AtomicLong();
     private final String name;
+    private final Backend backend;
 
     ArrayBackend(String name) {
         this.name = name;
+        this.backend = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                new Dispatch());
     }
 
     ArrayBackend() {
         this("array");
+    }
+
+    /** This fixture as a Backend (the same instance every time). */
+    Backend backend() {
+        return backend;
     }
 
     /** Memory of one tensor: a float[] or an int[]. */
@@ -54,55 +62,49 @@ final class ArrayBackend implements Backend {
         }
     }
 
-    private ArrayStorage s(Tensor t) {
+    private static ArrayStorage s(Tensor t) {
         return (ArrayStorage) t.storage();
     }
 
-    @Override
+    // ---------------------------------------------------------------- the Backend methods it has
+
     public String name() {
         return name;
     }
 
-    @Override
     public String description() {
         return name + ": engine-core test fixture";
     }
 
-    @Override
     public Tensor zeros(Shape shape, DType dtype) {
         if (shape == null || dtype == null) {
             throw new IllegalArgumentException("zeros: shape and dtype must not be null");
         }
-        return Tensor.create(this, shape, dtype, new ArrayStorage(dtype, Math.toIntExact(shape.size())));
+        return Tensor.create(backend, shape, dtype, new ArrayStorage(dtype, Math.toIntExact(shape.size())));
     }
 
-    @Override
     public void copyFromHost(float[] src, Tensor dst) {
-        KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.FLOAT32, dst);
+        KernelChecks.copyFromHost(backend, src == null ? -1 : src.length, DType.FLOAT32, dst);
         System.arraycopy(src, 0, s(dst).floats, 0, src.length);
     }
 
-    @Override
     public void copyFromHost(int[] src, Tensor dst) {
-        KernelChecks.copyFromHost(this, src == null ? -1 : src.length, DType.INT32, dst);
+        KernelChecks.copyFromHost(backend, src == null ? -1 : src.length, DType.INT32, dst);
         System.arraycopy(src, 0, s(dst).ints, 0, src.length);
     }
 
-    @Override
     public void copyToHost(Tensor src, float[] dst) {
-        KernelChecks.copyToHost(this, src, DType.FLOAT32, dst == null ? -1 : dst.length);
+        KernelChecks.copyToHost(backend, src, DType.FLOAT32, dst == null ? -1 : dst.length);
         System.arraycopy(s(src).floats, 0, dst, 0, dst.length);
     }
 
-    @Override
     public void copyToHost(Tensor src, int[] dst) {
-        KernelChecks.copyToHost(this, src, DType.INT32, dst == null ? -1 : dst.length);
+        KernelChecks.copyToHost(backend, src, DType.INT32, dst == null ? -1 : dst.length);
         System.arraycopy(s(src).ints, 0, dst, 0, dst.length);
     }
 
-    @Override
     public void copy(Tensor src, Tensor dst) {
-        KernelChecks.copy(this, src, dst);
+        KernelChecks.copy(backend, src, dst);
         if (src.dtype() == DType.FLOAT32) {
             System.arraycopy(s(src).floats, 0, s(dst).floats, 0, (int) src.size());
         } else {
@@ -110,205 +112,49 @@ final class ArrayBackend implements Backend {
         }
     }
 
-    @Override
     public void fill(Tensor dst, float value) {
-        KernelChecks.fill(this, dst);
+        KernelChecks.fill(backend, dst);
         Arrays.fill(s(dst).floats, value);
     }
 
-    @Override
     public long bytesInUse() {
         return bytesInUse.get();
     }
 
-    private static UnsupportedOperationException noKernels() {
-        return new UnsupportedOperationException("the engine-core test fixture has no kernels");
-    }
-
-    @Override
-    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        throw noKernels();
-    }
-
-    @Override
-    public void conv2dForward(Tensor x, Tensor w, Tensor b, Conv2dSpec spec, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void conv2dBackwardData(Tensor dy, Tensor w, Conv2dSpec spec, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void conv2dBackwardFilter(Tensor x, Tensor dy, Conv2dSpec spec, Tensor dw) {
-        throw noKernels();
-    }
-
-    @Override
-    public void conv2dBackwardBias(Tensor dy, Tensor db) {
-        throw noKernels();
-    }
-
-    @Override
-    public void maxPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void maxPool2dBackward(Tensor x, Tensor y, Tensor dy, Pool2dSpec spec, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void avgPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void avgPool2dBackward(Tensor dy, Pool2dSpec spec, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void globalAvgPool2dForward(Tensor x, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void globalAvgPool2dBackward(Tensor dy, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void batchNorm2dForwardTraining(Tensor x, Tensor gamma, Tensor beta, BatchNormSpec spec,
-            Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        throw noKernels();
-    }
-
-    @Override
-    public void batchNorm2dForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
-            Tensor runningVar, BatchNormSpec spec, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void batchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-            Tensor dx, Tensor dgamma, Tensor dbeta) {
-        throw noKernels();
-    }
-
-    @Override
-    public void geluForward(Tensor x, GeluApproximation approximation, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void geluBackward(Tensor x, Tensor dy, GeluApproximation approximation, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void concatChannels(List<Tensor> inputs, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void concatChannelsBackward(Tensor dy, List<Tensor> dInputs) {
-        throw noKernels();
-    }
-
-    @Override
-    public void reluForward(Tensor x, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void softmaxForward(Tensor x, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void logSoftmaxForward(Tensor x, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void logSoftmaxBackward(Tensor y, Tensor dy, Tensor dx) {
-        throw noKernels();
-    }
-
-    @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor gradLogits) {
-        throw noKernels();
-    }
-
-    @Override
-    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step) {
-        throw noKernels();
-    }
-
-    @Override
-    public void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec) {
-        throw noKernels();
-    }
-
-    @Override
-    public void dropoutForward(Tensor x, DropoutSpec spec, Tensor y, Tensor mask) {
-        throw noKernels();
-    }
-
-    @Override
-    public void add(Tensor a, Tensor b, Tensor out) {
-        throw noKernels();
-    }
-
-    @Override
-    public void multiply(Tensor a, Tensor b, Tensor out) {
-        throw noKernels();
-    }
-
-    @Override
-    public void scale(Tensor x, float alpha, Tensor out) {
-        throw noKernels();
-    }
-
-    @Override
-    public void axpy(float alpha, Tensor x, Tensor y) {
-        throw noKernels();
-    }
-
-    @Override
-    public void biasAdd(Tensor x, Tensor bias, Tensor out) {
-        throw noKernels();
-    }
-
-    @Override
-    public void sumOverBatch(Tensor x, Tensor out) {
-        throw noKernels();
-    }
-
-    @Override
-    public void argmax(Tensor x, Tensor indices) {
-        throw noKernels();
-    }
-
-    @Override
-    public long countCorrect(Tensor logits, Tensor labels) {
-        throw noKernels();
-    }
-
-    @Override
     public void close() {
+    }
+
+    /** Backend calls: to a public method above of the same signature, else Backend's default, else no kernel. */
+    private final class Dispatch implements InvocationHandler {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            switch (method.getName()) {
+                case "equals" -> {
+                    return proxy == args[0];
+                }
+                case "hashCode" -> {
+                    return System.identityHashCode(proxy);
+                }
+                case "toString" -> {
+                    return description();
+                }
+                default -> {
+                }
+            }
+            Method own;
+            try {
+                own = ArrayBackend.class.getMethod(method.getName(), method.getParameterTypes());
+            } catch (NoSuchMethodException e) {
+                if (method.isDefault()) {
+                    return InvocationHandler.invokeDefault(proxy, method, args);
+                }
+                throw new UnsupportedOperationException("the engine-core test fixture has no kernels: " + method.getName());
+            }
+            try {
+                return own.invoke(ArrayBackend.this, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
     }
 }

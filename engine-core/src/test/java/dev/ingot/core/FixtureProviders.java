@@ -31,7 +31,7 @@ public final class FixtureProviders {
 
         @Override
         public Backend create() {
-            return new ArrayBackend(name());
+            return new ArrayBackend(name()).backend();
         }
     }
 

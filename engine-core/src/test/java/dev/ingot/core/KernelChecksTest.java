@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the geometry they return, and the messages they throw.
  */
 class KernelChecksTest {
-    private final ArrayBackend backend = new ArrayBackend();
+    private final ArrayBackend arrays = new ArrayBackend();
+    private final Backend backend = arrays.backend();
     private final TensorScope scope = TensorScope.open();
 
     @AfterEach
@@ -68,7 +69,7 @@ class KernelChecksTest {
 
     @Test
     void foreignTensorMessageNamesBothBackends() {
-        ArrayBackend other = new ArrayBackend("other");
+        Backend other = new ArrayBackend("other").backend();
         Tensor foreign = other.zeros(Shape.of(2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> KernelChecks.fill(backend, foreign));

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TensorScopeTest {
-    private final ArrayBackend backend = new ArrayBackend();
+    private final ArrayBackend arrays = new ArrayBackend();
+    private final Backend backend = arrays.backend();
 
     @AfterEach
     void noScopeLeftOpen() {
@@ -118,7 +119,7 @@ class TensorScopeTest {
             t.close();
             assertEquals(0, scope.size());
         }
-        assertEquals(1, backend.releases.get(), "closed once, by its owner, not again by the scope");
+        assertEquals(1, arrays.releases.get(), "closed once, by its owner, not again by the scope");
     }
 
     @Test
@@ -151,7 +152,7 @@ class TensorScopeTest {
         scope.close();
         scope.close();
         assertNull(TensorScope.current());
-        assertEquals(1, backend.releases.get());
+        assertEquals(1, arrays.releases.get());
     }
 
     @Test

@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * kernel; the math lives in the kernel classes, one family per class.
  */
 public final class CpuBackend implements Backend {
+    /** Set by {@link #close}; every later call is rejected (see {@link KernelChecks#open}). */
+    private volatile boolean closed;
     /** Largest array the JVM reliably allocates. */
     private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
@@ -81,6 +83,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor zeros(Shape shape, DType dtype) {
+        KernelChecks.open(this, "zeros");
         if (shape == null || dtype == null) {
             throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
         }
@@ -401,7 +404,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
     public void close() {
+        closed = true;
         conv.close();
     }
 

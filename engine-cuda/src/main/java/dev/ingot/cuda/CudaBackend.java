@@ -203,9 +203,23 @@ public final class CudaBackend implements Backend {
      * failed on the device, says which op it was (asynchronous errors otherwise surface at a later,
      * unrelated call).
      */
+    /**
+     * For a collective library working on its own stream (NCCL): makes the context current on this
+     * thread and waits until the backend's stream has finished writing the tensors it will read.
+     */
+    void quiesce(String op) {
+        enter(op);
+        stream.synchronize();
+    }
+
     private void enter(String op) {
         if (closed) {
             throw new IllegalStateException("this CUDA backend is closed; create a new one with Backends.get(\"cuda\")");
+        }
+        String fault = CudaException.firstContextFault();
+        if (fault != null) {
+            throw new IllegalStateException("'" + op + "' refused: the CUDA context of this process is unusable since "
+                    + "an earlier device fault (later failures are consequences; start a new process): " + fault);
         }
         device.makeCurrent();
         if (options.debugSync() && lastOp != null) {
@@ -444,7 +458,8 @@ public final class CudaBackend implements Backend {
 
     private CudnnConvolution convolution(Conv2dGeometry g) {
         return convolutions.computeIfAbsent(g,
-                k -> new CudnnConvolution(k, options.tf32(), options.convSearch(), options.workspaceLimit()));
+                k -> new CudnnConvolution(options.device(), k, options.tf32(), options.convSearch(),
+                        options.workspaceLimit()));
     }
 
     @Override
@@ -969,8 +984,8 @@ public final class CudaBackend implements Backend {
     /**
      * Waits for the device, then frees everything this backend owns, newest first: plans and
      * descriptors, modules, cuBLAS and cuDNN handles, pinned buffers, device memory (including blocks
-     * of tensors still open: closing them later does nothing), the stream, and the context
-     * reference. Idempotent.
+     * of tensors still open: closing them later does nothing) and the stream. The primary context
+     * stays retained for the process (see {@code CudaDevice}). Idempotent.
      */
     @Override
     public void close() {

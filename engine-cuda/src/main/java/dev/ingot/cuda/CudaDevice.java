@@ -10,8 +10,8 @@ import static dev.ingot.cuda.ffm.CudaDriver.check;
 
 /**
  * One GPU and its primary context (the context the CUDA runtime inside cuDNN and cuBLAS uses too,
- * so our handles, streams and memory are theirs). The context is retained on open and released on
- * close; {@link #makeCurrent()} binds it to the calling thread, which every backend entry does,
+ * so our handles, streams and memory are theirs). The context is retained once per process and kept
+ * (see {@link #primaryContext}); {@link #makeCurrent()} binds it to the calling thread, which every backend entry does,
  * because Java threads move between carrier and pool threads.
  */
 final class CudaDevice implements AutoCloseable {
@@ -31,7 +31,6 @@ final class CudaDevice implements AutoCloseable {
 
     private final Info info;
     private final MemorySegment context;
-    private boolean closed;
 
     private CudaDevice(Info info, MemorySegment context) {
         this.info = info;
@@ -77,17 +76,32 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
-    /** Retains the device's primary context and makes it current on this thread. */
+    /** The primary context of each device this process has opened, retained once and kept. */
+    private static final java.util.Map<Integer, MemorySegment> PRIMARY_CONTEXTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The device's primary context (retained on first use) made current on this thread. */
     static CudaDevice open(int ordinal) {
         Info info = query(ordinal);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ctx = arena.allocate(ValueLayout.ADDRESS);
-            check(CudaDriver.cuDevicePrimaryCtxRetain(ctx, info.ordinal()), "cuDevicePrimaryCtxRetain",
-                    "device " + ordinal);
-            CudaDevice device = new CudaDevice(info, ctx.get(ValueLayout.ADDRESS, 0));
-            device.makeCurrent();
-            return device;
-        }
+        CudaDevice device = new CudaDevice(info, primaryContext(info.ordinal()));
+        device.makeCurrent();
+        return device;
+    }
+
+    /**
+     * Retains the primary context once per process and never releases it. Releasing it when a
+     * backend closes would let the driver destroy it whenever no other backend holds it, while the
+     * CUDA runtime inside cuDNN and cuBLAS keeps state bound to it (handles, loaded modules): the next
+     * backend would then get a fresh context under that stale state, and each test class would pay
+     * the context's creation again. The driver tears it down at process exit.
+     */
+    private static MemorySegment primaryContext(int device) {
+        return PRIMARY_CONTEXTS.computeIfAbsent(device, d -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment ctx = arena.allocate(ValueLayout.ADDRESS);
+                check(CudaDriver.cuDevicePrimaryCtxRetain(ctx, d), "cuDevicePrimaryCtxRetain", "device " + d);
+                return ctx.get(ValueLayout.ADDRESS, 0);
+            }
+        });
     }
 
     Info info() {
@@ -109,13 +123,12 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
-    /** Releases the primary context (the driver destroys it when the last user releases it). */
+    /**
+     * Marks this handle closed. The primary context stays retained for the process ({@link #primaryContext}):
+     * the backend's own resources (memory, handles, modules) are what {@code CudaBackend.close()} frees.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        check(CudaDriver.cuDevicePrimaryCtxRelease(info.ordinal()), "cuDevicePrimaryCtxRelease_v2");
+        // nothing of the device's own to free: see primaryContext
     }
 }

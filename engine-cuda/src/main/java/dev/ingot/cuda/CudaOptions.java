@@ -13,7 +13,9 @@ import java.util.Map;
  *       (about 10 mantissa bits per product); default {@code false}, so results are FP32 and match the
  *       CPU within float rounding — the parity suite runs this way;</li>
  *   <li>{@code ingot.cuda.conv.algo}: {@code find} (time each cuDNN algorithm once per shape, like
- *       {@code cudnn.benchmark}; default) or {@code heuristic} (cuDNN's ranking, reproducible run to run);</li>
+ *       {@code cudnn.benchmark}; default), {@code heuristic} (cuDNN's ranking, reproducible run to run) or
+ *       {@code gemm} (that ranking restricted to the GEMM-family algorithms: no FFT or Winograd, whose
+ *       rounding can exceed the parity suite's direct-summation tolerance; parity runs use it);</li>
  *   <li>{@code ingot.cuda.workspaceLimitMiB}: the largest cuDNN workspace an algorithm may use, default 1024;</li>
  *   <li>{@code ingot.cuda.debugSync}: {@code true} waits for the device after every op, so that a kernel
  *       that fails on the GPU is named by the op that queued it (slow; for diagnosis).</li>
@@ -63,7 +65,8 @@ public record CudaOptions(int device, boolean tf32, CudnnConvolution.Search conv
         CudnnConvolution.Search search = switch (algo) {
             case "find" -> CudnnConvolution.Search.FIND;
             case "heuristic" -> CudnnConvolution.Search.HEURISTIC;
-            default -> throw new IllegalArgumentException("ingot.cuda.conv.algo must be 'find' or 'heuristic', got '"
+            case "gemm" -> CudnnConvolution.Search.GEMM;
+            default -> throw new IllegalArgumentException("ingot.cuda.conv.algo must be 'find', 'heuristic' or 'gemm', got '"
                     + algo + "'");
         };
         String limitText = properties.getOrDefault("ingot.cuda.workspaceLimitMiB", "1024").strip();

@@ -66,6 +66,11 @@ final class CudaProbe {
         boolean allLoaded = true;
         for (CudaLibrary lib : CudaLibrary.values()) {
             LibrarySearch.LoadResult r = NativeLibraries.load(lib);
+            if (lib == CudaLibrary.NCCL) { // optional: only data-parallel training with --distributed nccl needs it
+                details.put("libnccl.so.2", r.isLoaded() ? r.loaded().describe()
+                        : "not found (needed only by --distributed nccl; pip nvidia-nccl-cu12 or the libnccl2 package)");
+                continue;
+            }
             if (r.isLoaded()) {
                 details.put(r.loaded().soname(), r.loaded().describe());
             } else {

@@ -1,7 +1,11 @@
 package dev.ingot.cuda;
 
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
+import dev.ingot.core.TensorScope;
 import dev.ingot.core.spec.GemmGeometry;
 import dev.ingot.cuda.ffm.Cublas;
+import dev.ingot.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -46,7 +50,7 @@ class CublasGemmTest {
                         x[i] = (float) random.nextDouble(-2, 2);
                     }
                 }
-                float[] expected = Naive.gemm(ta, tb, m, n, k, 1.5f, a, b, -0.25f, c);
+                float[] expected = referenceGemm(ta, tb, m, n, k, a, b, c);
                 CublasGemm call = CublasGemm.rowMajor(new GemmGeometry(m, n, k, ta, tb), ta ? m : k, tb ? k : n);
                 float[] got = c.clone();
                 columnMajorSgemm(call.opFirst(), call.opSecond(), call.m(), call.n(), call.k(), 1.5f, b, call.ldFirst(),
@@ -63,5 +67,15 @@ class CublasGemmTest {
     void leadingDimensionsAreTheStoredRowLengths() {
         CublasGemm call = CublasGemm.rowMajor(new GemmGeometry(64, 10, 128, false, true), 128, 128);
         assertEquals(new CublasGemm(Cublas.CUBLAS_OP_T, Cublas.CUBLAS_OP_N, 10, 64, 128, 128, 128, 10), call);
+    }
+
+    /** The oracle every module's tests share: {@code 1.5 * op(a) op(b) - 0.25 * c} on the ReferenceBackend. */
+    private static float[] referenceGemm(boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b, float[] c) {
+        try (ReferenceBackend ref = new ReferenceBackend(); TensorScope _ = TensorScope.open()) {
+            Tensor tc = ref.fromHost(Shape.of(m, n), c);
+            ref.gemm(ta, tb, 1.5f, ref.fromHost(ta ? Shape.of(k, m) : Shape.of(m, k), a),
+                    ref.fromHost(tb ? Shape.of(n, k) : Shape.of(k, n), b), -0.25f, tc);
+            return tc.toFloatArray();
+        }
     }
 }

@@ -50,4 +50,14 @@ class CudaOptionsTest {
         e = assertThrows(IllegalArgumentException.class, () -> CudaOptions.parse(Map.of("ingot.cuda.device", "-1"), Map.of()));
         assertTrue(e.getMessage().contains("-1"), e.getMessage());
     }
+
+    @Test
+    void gemmRestrictsConvolutionsToTheGemmFamilyForParityRuns() {
+        CudaOptions o = CudaOptions.parse(Map.of("ingot.cuda.conv.algo", " GEMM "), Map.of());
+        assertEquals(CudnnConvolution.Search.GEMM, o.convSearch());
+        assertEquals("TF32 off, conv algorithms gemm, workspace <= 1024 MiB", o.describe());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CudaOptions.parse(Map.of("ingot.cuda.conv.algo", "winograd"), Map.of()));
+        assertTrue(e.getMessage().contains("'find', 'heuristic' or 'gemm'"), e.getMessage());
+    }
 }

@@ -1,6 +1,7 @@
 package dev.ingot.cli;
 
 import dev.ingot.core.Backends;
+import dev.ingot.distributed.DistributedTraining;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
@@ -13,6 +14,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.out.print(Backends.report());
+        System.out.print(DistributedTraining.report());
         return 0;
     }
 }

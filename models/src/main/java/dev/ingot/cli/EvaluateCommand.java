@@ -53,8 +53,9 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint: " + checkpoint + " is not a file");
         }
         Checkpoint c = Checkpoint.read(checkpoint);
+        TrainCommand.warnIfUnchecked(c);
         ReferenceModel recipe = ReferenceModels.get(c.require("ingot.model"));
-        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.resolve(dataDir), !noDownload);
+        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir"), !noDownload);
         try (Backend b = Backends.get(backend);
              Model net = recipe.newModel().build(b, recipe.inputShape(), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {

@@ -34,20 +34,78 @@ public final class IngotCli {
     public static int run(String... args) {
         IngotCli root = new IngotCli();
         CommandLine cli = new CommandLine(root);
+        // A mistyped option: the one line that says what is wrong and where help is, not the whole
+        // usage (which pushed the error off the screen).
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine command = e.getCommandLine();
+            String name = commandPath(command);
+            command.getErr().println(name + ": " + e.getMessage());
+            command.getErr().println("see '" + name + " --help'");
+            return command.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            OutOfMemoryError oom = outOfMemory(e);
+            if (oom != null) {
+                command.getErr().println(commandPath(command) + ": " + outOfMemoryMessage(oom));
+                return 1;
+            }
             boolean userError = e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof IOException || e instanceof UncheckedIOException || e instanceof BackendException;
             if (!userError || System.getenv("INGOT_DEBUG") != null) {
                 e.printStackTrace(command.getErr());
             }
-            command.getErr().println("ingot " + command.getCommandName() + ": " + e.getMessage());
+            command.getErr().println(commandPath(command) + ": " + describe(e));
             return 1;
         });
         try {
             return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Thrown outside a command's call (picocli passes Errors through): still one line.
+            String name = args.length > 0 && !args[0].startsWith("-") ? "ingot " + args[0] : "ingot";
+            System.err.println(name + ": " + outOfMemoryMessage(e));
+            return 1;
         } finally {
             root.finished.countDown();
         }
+    }
+
+    private static String commandPath(CommandLine command) {
+        String name = command.getCommandName();
+        return command.getParent() == null ? name : "ingot " + name;
+    }
+
+    private static OutOfMemoryError outOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) {
+                return oom;
+            }
+        }
+        return null;
+    }
+
+    /** One line for an {@link OutOfMemoryError}: what ran out and how to give it more. */
+    static String outOfMemoryMessage(OutOfMemoryError e) {
+        long heapMiB = Runtime.getRuntime().maxMemory() >> 20;
+        return "out of memory (" + e.getMessage() + "; the Java heap limit is " + heapMiB + " MiB): give the JVM"
+                + " more with INGOT_JAVA_OPTS=-Xmx8g, or use a smaller --batch-size";
+    }
+
+    /**
+     * An exception's message with the reason a bare {@link java.nio.file.FileSystemException}
+     * leaves out (its message is often just the path: "/out/run1").
+     */
+    static String describe(Throwable e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+            String why = switch (f) {
+                case java.nio.file.AccessDeniedException a -> "permission denied";
+                case java.nio.file.NoSuchFileException n -> "no such file or folder";
+                case java.nio.file.FileAlreadyExistsException x -> "a file of that name is in the way";
+                case java.nio.file.NotDirectoryException d -> "not a folder";
+                default -> f.getClass().getSimpleName();
+            };
+            return f.getMessage() + ": " + why;
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.ingot.data.DataDir;
 import dev.ingot.data.Dataset;
 import dev.ingot.data.Datasets;
 import dev.ingot.data.Split;
+import dev.ingot.distributed.DistributedTraining;
 import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
@@ -101,10 +102,43 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
     boolean noProgress;
 
+    @Option(names = "--no-curves", description = "do not draw " + CURVES + " (metrics.json holds the same numbers)")
+    boolean noCurves;
+
+    /** Whether a curves warning was printed already (once per run is enough). */
+    private boolean curvesWarned;
+
+    @Option(names = "--distributed", paramLabel = "KIND", defaultValue = "none",
+            description = "none (default); mpi: data-parallel over the ranks of an mpirun/srun job, --batch-size being"
+                    + " the global batch; nccl: the same with gradients reduced on the GPU by NCCL")
+    String distributed;
+
+    @Option(names = "--collective-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "with --distributed: stop every rank when one waits this long for the others (default 300)")
+    double collectiveTimeout;
+
+    /** Whether this process writes the run's files: always, except on ranks other than 0 of a distributed run. */
+    private boolean writer = true;
+
     @Override
     public Integer call() throws IOException {
+        if (distributed.equals("none")) {
+            return train(null);
+        }
+        try (DistributedTraining dist = DistributedTraining.open(distributed, collectiveTimeout)) {
+            try {
+                return train(dist);
+            } catch (RuntimeException | IOException | Error e) {
+                dist.abortOthers(e); // the other ranks would otherwise wait in their next collective
+                throw e;
+            }
+        }
+    }
+
+    private Integer train(DistributedTraining dist) throws IOException {
         long start = System.nanoTime();
-        PrintStream out = System.out;
+        writer = dist == null || dist.writes();
+        PrintStream out = writer ? System.out : DistributedTraining.SILENT;
         ReferenceModel recipe = ReferenceModels.get(model);
         if (Files.exists(output) && !Files.isDirectory(output)) {
             throw new IllegalArgumentException("--output " + output + " is a file, not a folder");
@@ -113,7 +147,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--checkpoint-every must be 0 (off) or a number of steps, got "
                     + checkpointEvery);
         }
-        Files.createDirectories(output);
+        try {
+            Files.createDirectories(output);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--output " + output + " cannot be created: " + IngotCli.describe(e), e);
+        }
         Path checkpointFile = output.resolve(CHECKPOINT);
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
@@ -133,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
                     + " another --output folder");
         }
-        Path data = DataDir.resolve(dataDir);
+        Path data = DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir");
         Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
         Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
         if (limitTrain != null) {
@@ -155,6 +193,10 @@ final class TrainCommand implements Callable<Integer> {
             trainer.augmentation(recipe.augmentation());
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
+            }
+            if (dist != null) {
+                dist.attach(trainer, net);
+                out.println(dist.description());
             }
             out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",
                     recipe.name(), b.description(), train.size(), test.size(), runBatch, runSeed);
@@ -197,26 +239,66 @@ final class TrainCommand implements Callable<Integer> {
                     display.closeBar();
                 }
                 if (history.epochs().size() < runEpochs) {
-                    Checkpoint.save(checkpointFile, trainer, meta);
-                    MetricsFile.write(output.resolve(METRICS), settings, history, null, seconds(start), false);
+                    if (writer) {
+                        Checkpoint.save(checkpointFile, trainer, meta);
+                        MetricsFile.write(output.resolve(METRICS), settings, history, null, seconds(start), false);
+                    }
                     out.printf("stopped at epoch %d, step %d; checkpoint saved: continue with --resume%n",
                             trainer.progress().epoch() + 1, trainer.progress().step());
                     return 130;
                 }
                 EvaluationReport report = hooks.lastValidation() != null ? hooks.lastValidation()
                         : trainer.evaluate(test, runBatch);
-                Checkpoint.save(checkpointFile, trainer, meta);
-                MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
-                TrainingCurves.write(output.resolve(CURVES), history, recipe.name());
+                boolean curves = false;
+                if (writer) {
+                    Checkpoint.save(checkpointFile, trainer, meta);
+                    MetricsFile.write(output.resolve(METRICS), settings, history, report, seconds(start), true);
+                    curves = writeCurves(output.resolve(CURVES), history, recipe.name());
+                }
+                if (dist != null) {
+                    out.println(dist.reduceSummary());
+                }
                 out.println();
                 out.print("test set: " + report.format());
-                out.printf(Locale.ROOT, "%nwrote %s, %s and %s in %s (%.1f s)%n", CHECKPOINT, METRICS, CURVES, output,
+                out.printf(Locale.ROOT, "%nwrote %s in %s (%.1f s)%n", curves
+                        ? CHECKPOINT + ", " + METRICS + " and " + CURVES : CHECKPOINT + " and " + METRICS, output,
                         seconds(start));
                 return 0;
             } finally {
                 removeHook(stopper);
             }
         }
+    }
+
+    /**
+     * Draws the training curves unless {@code --no-curves}. A picture is never worth a training run:
+     * where it cannot be drawn (a Java runtime without {@code java.desktop}, as the small jlinked one
+     * for GPU machines; a full disk) the run goes on with a warning on stderr, printed once.
+     *
+     * @return whether the PNG was written
+     */
+    private boolean writeCurves(Path png, History history, String title) {
+        if (noCurves) {
+            return false;
+        }
+        String problem = null;
+        if (ModuleLayer.boot().findModule("java.desktop").isEmpty()) {
+            problem = "this Java runtime has no java.desktop module (AWT), which drawing needs";
+        } else {
+            try {
+                TrainingCurves.write(png, history, title);
+                return true;
+            } catch (IOException | RuntimeException | LinkageError e) {
+                // LinkageError: AWT classes that fail to load or link (a headless runtime missing its native part)
+                problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        if (!curvesWarned) {
+            curvesWarned = true;
+            System.err.println("ingot train: warning: " + png.getFileName() + " not written (" + problem
+                    + "); training goes on, metrics.json holds the same numbers; --no-curves skips the picture");
+        }
+        return false;
     }
 
     private static Checkpoint readForResume(Path file, ReferenceModel recipe) throws IOException {
@@ -229,7 +311,17 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: " + file + " is a checkpoint of " + saved + ", not of "
                     + recipe.name());
         }
+        warnIfUnchecked(c);
         return c;
+    }
+
+    /** One line on stderr for a checkpoint of an earlier version, whose metadata had no checksum. */
+    static void warnIfUnchecked(Checkpoint c) {
+        if (!c.headerChecked()) {
+            System.err.println("ingot: warning: " + c.file() + " is a " + Checkpoint.FORMAT_UNCHECKED_HEADER
+                    + " file from an earlier version: its weights are checksummed but its header (seed, progress,"
+                    + " history) is not; saving it again adds the header checksum");
+        }
     }
 
     private static void requireSame(String option, Long given, long saved) {
@@ -305,11 +397,14 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private void save(boolean curves) {
+            if (!writer) {
+                return; // rank 0 alone writes: a checkpoint is never written by two processes
+            }
             try {
                 Checkpoint.save(file, trainer, meta);
                 MetricsFile.write(output.resolve(METRICS), settings, trainer.history(), null, seconds(start), false);
                 if (curves) {
-                    TrainingCurves.write(output.resolve(CURVES), trainer.history(), model);
+                    writeCurves(output.resolve(CURVES), trainer.history(), model);
                 }
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("cannot save the checkpoint to " + file + ": " + e.getMessage(), e);

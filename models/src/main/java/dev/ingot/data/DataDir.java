@@ -38,6 +38,18 @@ public final class DataDir {
         return Path.of(chosen).toAbsolutePath().normalize();
     }
 
+    /**
+     * {@code folder}, or an exception saying that {@code option} names a file where a folder is
+     * needed (a missing folder is fine: datasets are downloaded into it).
+     */
+    public static Path requireFolder(Path folder, String option) {
+        if (java.nio.file.Files.exists(folder) && !java.nio.file.Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(option + " " + folder + " is a file, not a folder; it must name the"
+                    + " folder that holds mnist/, fashion-mnist/ and cifar-10/");
+        }
+        return folder;
+    }
+
     private static boolean isBlank(String s) {
         return s == null || s.isBlank();
     }

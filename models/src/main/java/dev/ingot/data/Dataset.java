@@ -32,11 +32,27 @@ public record Dataset(String name, int channels, int height, int width, float[] 
         if (classes.isEmpty()) {
             throw new IllegalArgumentException("Dataset '" + name + "': needs at least one class");
         }
-        long expected = (long) labels.length * channels * height * width;
+        long pixels = (long) channels * height * width;
+        if (pixels > Integer.MAX_VALUE) {
+            // imageSize() would overflow; an image that large could not be one array row anyway.
+            throw new IllegalArgumentException("Dataset '" + name + "': an image of " + channels + "x" + height + "x"
+                    + width + " = " + pixels + " values is larger than the " + Integer.MAX_VALUE + " values of an array");
+        }
+        long expected = labels.length * pixels;
         if (images.length != expected) {
             throw new IllegalArgumentException("Dataset '" + name + "': " + labels.length + " labels need "
                     + labels.length + "x" + channels + "x" + height + "x" + width + " = " + expected
                     + " image values, got " + images.length);
+        }
+        // A NaN or infinite pixel would silently turn evaluation into NaN, and training into NaN
+        // weights before any check could see it: refuse it here, once, naming the image.
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                long n = i / pixels;
+                throw new IllegalArgumentException("Dataset '" + name + "': image " + n + " has the non-finite pixel "
+                        + images[i] + " at value " + (i - n * pixels) + " of " + pixels + "; pixels must be finite"
+                        + " numbers (scaled to [0, 1])");
+            }
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes.size()) {

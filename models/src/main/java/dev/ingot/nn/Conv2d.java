@@ -94,14 +94,14 @@ public final class Conv2d implements Layer {
         return new Conv2d(filters, kernelH, kernelW, requested, hasBias, same, true);
     }
 
-    /** The stride, padding and dilation in effect ('same' resolved once built). */
-    public Conv2dSpec spec() {
-        return spec != null ? spec : requested;
-    }
-
     @Override
     public String kind() {
         return "conv2d";
+    }
+
+    /** Stride, padding and dilation. */
+    public Conv2dSpec spec() {
+        return spec;
     }
 
     @Override
@@ -118,8 +118,9 @@ public final class Conv2d implements Layer {
         state.build(backend, inputShape, out);
         long fanIn = (long) c * kernelH * kernelW;
         long fanOut = (long) filters * kernelH * kernelW;
-        float[] init = heNormal ? Initializers.heNormal(random, (int) w.size(), fanOut)
-                : Initializers.glorotUniform(random, (int) w.size(), fanIn, fanOut);
+        int count = Initializers.hostCount("conv2d", w);
+        float[] init = heNormal ? Initializers.heNormal(random, count, fanOut)
+                : Initializers.glorotUniform(random, count, fanIn, fanOut);
         weight = Parameter.withZeroGradient("weight", backend.fromHost(w, init));
         bias = hasBias ? Parameter.withZeroGradient("bias", backend.zeros(Shape.of(filters))) : null;
         return out;

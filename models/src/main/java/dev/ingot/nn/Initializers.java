@@ -16,6 +16,9 @@ public final class Initializers {
      * its input and output features; a convolution's are {@code C*R*S} and {@code K*R*S}.
      */
     public static float[] glorotUniform(SplittableRandom random, int count, long fanIn, long fanOut) {
+        if (count < 0) {
+            throw new IllegalArgumentException("Glorot-uniform needs a count of at least 0, got " + count);
+        }
         if (fanIn < 1 || fanOut < 1) {
             throw new IllegalArgumentException("Glorot-uniform needs positive fans, got fanIn " + fanIn
                     + ", fanOut " + fanOut);
@@ -26,6 +29,18 @@ public final class Initializers {
             values[i] = (float) random.nextDouble(-limit, limit);
         }
         return values;
+    }
+
+    /**
+     * The element count of weights of {@code shape} for {@code layer}, or an exception naming the
+     * layer when they do not fit one Java array (initial weights are drawn on the host).
+     */
+    public static int hostCount(String layer, dev.ingot.core.Shape shape) {
+        if (shape.size() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(layer + ": weights of shape " + shape + " have " + shape.size()
+                    + " elements, more than one Java array (2^31 - 9) holds; use fewer units or features");
+        }
+        return (int) shape.size();
     }
 
     /** The Glorot-uniform limit {@code sqrt(6 / (fanIn + fanOut))}. */

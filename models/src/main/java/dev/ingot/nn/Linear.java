@@ -58,7 +58,7 @@ public final class Linear implements Layer {
         state.build(backend, inputShape, out);
         Shape w = Shape.of(in, units);
         weight = Parameter.withZeroGradient("weight",
-                backend.fromHost(w, Initializers.glorotUniform(random, (int) w.size(), in, units)));
+                backend.fromHost(w, Initializers.glorotUniform(random, Initializers.hostCount("linear", w), in, units)));
         bias = hasBias ? Parameter.withZeroGradient("bias", backend.zeros(out)) : null;
         return out;
     }

@@ -27,13 +27,14 @@ public final class MaxPool2d implements Layer {
         this.spec = spec;
     }
 
-    public Pool2dSpec spec() {
-        return spec;
-    }
-
     @Override
     public String kind() {
         return "maxpool2d";
+    }
+
+    /** Window, stride and padding. */
+    public Pool2dSpec spec() {
+        return spec;
     }
 
     @Override

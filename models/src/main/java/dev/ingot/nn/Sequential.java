@@ -181,6 +181,25 @@ public final class Sequential implements Model {
         return layers;
     }
 
+    /** What layer {@code index} of a built model takes and gives, per sample (no batch dimension). */
+    public record LayerShapes(int index, Layer layer, Shape input, Shape output) {
+    }
+
+    /**
+     * Every layer with its per-sample input and output shape, in order: the shapes training really
+     * runs, for the tests and benchmarks that check or time the kernels at exactly those sizes.
+     */
+    public List<LayerShapes> layerShapes() {
+        requireBuilt();
+        List<LayerShapes> all = new ArrayList<>();
+        Shape in = inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            all.add(new LayerShapes(i, layers.get(i), in, outputShapes.get(i)));
+            in = outputShapes.get(i);
+        }
+        return all;
+    }
+
     @Override
     public Backend backend() {
         requireBuilt();

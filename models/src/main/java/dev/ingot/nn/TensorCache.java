@@ -9,20 +9,22 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The tensors a layer reuses from step to step, one per (role, shape): its output, its input
- * gradient, a dropout mask. A training run sees two or three shapes per role (the full batch, the
- * last partial batch, the validation batch), so after the first steps {@link #get} only looks up,
- * and steady-state training allocates no tensor memory.
+ * The tensors a layer reuses from step to step, one per role: its output, its input gradient, a
+ * dropout mask. Each role keeps only the tensor of the shape it was last asked for (an LRU of
+ * one): asked for another shape (the epoch's last, partial batch; a validation batch), it frees the
+ * old tensor and makes the new one. So a cache holds one set of buffers, the size of the batch in
+ * use, however many batch sizes a run goes through, and steady-state training (one batch size)
+ * allocates nothing; a change of batch size costs one allocation per role.
+ *
+ * <p>A tensor returned for a role stays valid until the same role is asked for another shape:
+ * then it is closed, and using it is an {@link IllegalStateException}, never stale values.
  *
  * <p>The cache owns its tensors and frees them on {@link #close()}. They are detached from any
  * {@link dev.ingot.core.TensorScope} open when they are made: a caller's scope must not free a
  * model's buffers.
  */
 public final class TensorCache implements AutoCloseable {
-    private record Key(String role, Shape shape, DType dtype) {
-    }
-
-    private final Map<Key, Tensor> tensors = new HashMap<>();
+    private final Map<String, Tensor> tensors = new HashMap<>();
     private Backend backend;
 
     /** Binds the cache to the backend it allocates on; called once, when the layer is built. */
@@ -39,18 +41,33 @@ public final class TensorCache implements AutoCloseable {
         return get(role, shape, DType.FLOAT32);
     }
 
-    /** The tensor for {@code role}, {@code shape} and {@code dtype}, made (zeroed) on first use. */
+    /**
+     * The tensor for {@code role}, {@code shape} and {@code dtype}: the one made before if it has
+     * that shape and dtype, else a new, zeroed one that replaces (and closes) the role's old one.
+     */
     public Tensor get(String role, Shape shape, DType dtype) {
         if (backend == null) {
             throw new IllegalStateException("layer is not built: call Sequential.build(backend, inputShape, seed) first");
         }
-        Key key = new Key(role, shape, dtype);
-        Tensor t = tensors.get(key);
-        if (t == null) {
-            t = backend.zeros(shape, dtype).detach();
-            tensors.put(key, t);
+        Tensor t = tensors.get(role);
+        if (t != null && t.shape().equals(shape) && t.dtype() == dtype && !t.isClosed()) {
+            return t;
         }
-        return t;
+        Tensor made = backend.zeros(shape, dtype).detach();
+        if (t != null) {
+            t.close();
+        }
+        tensors.put(role, made);
+        return made;
+    }
+
+    /** Bytes of the tensors held now (for tests of boundedness). */
+    long bytes() {
+        long sum = 0;
+        for (Tensor t : tensors.values()) {
+            sum += t.size() * 4;
+        }
+        return sum;
     }
 
     @Override

@@ -48,6 +48,9 @@ public final class Trainer implements AutoCloseable {
     private History history = History.empty();
     private volatile boolean stopRequested;
     private int[] predictions = new int[0];
+    private Replicas replicas = Replicas.SINGLE;
+    private final float[] stepTotals = new float[3];
+    private volatile boolean stopAsked; // data-parallel: a stop request, not yet agreed by every replica
 
     /**
      * @param model     a built model
@@ -78,6 +81,18 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("augmentation must not be null; use Augmentation.none()");
         }
         this.augmentation = augmentation;
+        return this;
+    }
+
+    /**
+     * Trains as one of several data-parallel replicas ({@link Replicas}): each step on this
+     * replica's shard of the global batch, with gradients and metrics reduced over all of them.
+     */
+    public Trainer replicas(Replicas replicas) {
+        if (replicas == null) {
+            throw new IllegalArgumentException("replicas must not be null; use Replicas.SINGLE");
+        }
+        this.replicas = replicas;
         return this;
     }
 
@@ -124,7 +139,11 @@ public final class Trainer implements AutoCloseable {
      * mid-epoch (for a checkpoint). Callable from any thread.
      */
     public void requestStop() {
-        stopRequested = true;
+        if (replicas.count() > 1) {
+            stopAsked = true; // every replica stops after the same step: see trainShard
+        } else {
+            stopRequested = true;
+        }
     }
 
     /**
@@ -209,6 +228,10 @@ public final class Trainer implements AutoCloseable {
      * part of the run: advances {@link #progress()}.
      */
     private void trainBatch(float[] images, int[] labels, int n) {
+        if (replicas.count() > 1) {
+            trainShard(images, labels, n);
+            return;
+        }
         Backend b = model.backend();
         Tensor x = inputs.get("images", batchShape(n));
         Tensor y = inputs.get("labels", Shape.of(n), DType.INT32);
@@ -221,6 +244,65 @@ public final class Trainer implements AutoCloseable {
         optimizer.step(model.trainableParameters());
         long correct = b.countCorrect(logits, y);
         progress = progress.afterStep(lossValue.item(), correct, n);
+    }
+
+    /**
+     * One data-parallel step: this replica's shard of the global batch of {@code n}, gradients
+     * reduced to the global batch's mean, the same optimizer step on every replica, and the
+     * step's loss and hits summed over replicas (so progress and checkpoints describe the global
+     * batch and do not depend on the number of replicas), with any stop request, so that every
+     * replica stops after the same step. Dropout masks are drawn per replica.
+     */
+    private void trainShard(float[] images, int[] labels, int n) {
+        Backend b = model.backend();
+        int from = replicas.shardStart(n);
+        int m = replicas.shardSize(n);
+        stepTotals[0] = 0;
+        stepTotals[1] = 0;
+        stepTotals[2] = stopAsked ? 1 : 0;
+        if (m > 0) {
+            int perImage = images.length / n;
+            float[] shardImages = shardImages(m * perImage);
+            int[] shardLabels = shardLabels(m);
+            System.arraycopy(images, from * perImage, shardImages, 0, m * perImage);
+            System.arraycopy(labels, from, shardLabels, 0, m);
+            Tensor x = inputs.get("images", batchShape(m));
+            Tensor y = inputs.get("labels", Shape.of(m), DType.INT32);
+            b.copyFromHost(shardImages, x);
+            b.copyFromHost(shardLabels, y);
+            long stepSeed = Seeds.mix(Seeds.mix(Seeds.mix(seed, DROPOUT_STREAM), progress.globalStep()),
+                    replicas.rank());
+            Tensor logits = model.forward(x, Mode.training(stepSeed));
+            Tensor lossValue = loss.forward(logits, y, true);
+            model.backward(loss.gradient());
+            stepTotals[0] = lossValue.item() * m;
+            stepTotals[1] = b.countCorrect(logits, y);
+        }
+        replicas.reduceGradients(model, m, n);
+        optimizer.step(model.trainableParameters());
+        replicas.sumTotals(stepTotals);
+        if (stepTotals[2] > 0) {
+            stopRequested = true; // some replica was asked to stop: all stop after this step
+            stopAsked = false;
+        }
+        progress = progress.afterStep((double) stepTotals[0] / n, (long) stepTotals[1], n);
+    }
+
+    private float[] shardImages = new float[0];
+    private int[] shardLabels = new int[0];
+
+    private float[] shardImages(int length) {
+        if (shardImages.length != length) {
+            shardImages = new float[length];
+        }
+        return shardImages;
+    }
+
+    private int[] shardLabels(int length) {
+        if (shardLabels.length != length) {
+            shardLabels = new int[length];
+        }
+        return shardLabels;
     }
 
     /**

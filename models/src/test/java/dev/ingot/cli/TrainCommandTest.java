@@ -105,6 +105,31 @@ class TrainCommandTest {
     }
 
     @Test
+    void aCurvePictureThatCannotBeWrittenIsAWarningNotAFailedRun(@TempDir Path dir) throws IOException {
+        Path data = SharedData.require("mnist");
+        // A folder where the PNG should go: every write of the picture fails, as it does without AWT.
+        Files.createDirectories(dir.resolve("training-curves.png").resolve("in-the-way"));
+        Result r = run(train(dir, data, "--epochs", "2"));
+        assertEquals(0, r.code(), show(r));
+        assertTrue(r.out().contains("epoch 2/2: loss"), show(r));
+        assertTrue(Files.isRegularFile(dir.resolve("metrics.json")) && Files.isRegularFile(dir.resolve("checkpoint.safetensors")),
+                show(r));
+        assertTrue(r.err().contains("warning: training-curves.png not written"), show(r));
+        assertEquals(1, r.err().split("not written", -1).length - 1, "warned once, not after every epoch: " + show(r));
+        assertTrue(r.out().contains("wrote checkpoint.safetensors and metrics.json in"), show(r));
+    }
+
+    @Test
+    void noCurvesSkipsThePicture(@TempDir Path dir) throws IOException {
+        Path data = SharedData.require("mnist");
+        Result r = run(train(dir, data, "--epochs", "1", "--no-curves"));
+        assertEquals(0, r.code(), show(r));
+        assertTrue(Files.isRegularFile(dir.resolve("metrics.json")), show(r));
+        assertTrue(Files.notExists(dir.resolve("training-curves.png")), show(r));
+        assertTrue(!r.err().contains("warning"), show(r));
+    }
+
+    @Test
     void resumeContinuesTheRunInTheOutputFolder(@TempDir Path dir) throws IOException {
         Path data = SharedData.require("mnist");
         Result first = run(train(dir, data, "--epochs", "1", "--no-validation"));

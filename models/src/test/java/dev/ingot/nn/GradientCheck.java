@@ -3,29 +3,25 @@ package dev.ingot.nn;
 import dev.ingot.core.Backend;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
+import dev.ingot.testkit.FiniteDifferences;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 /**
- * Central finite differences through the {@link Layer} API: builds the layer, runs forward in
- * training mode with a fixed seed (so dropout's mask stays put), takes {@code L = sum(y * g)} for a
- * fixed random {@code g} (so {@code dL/dy = g}), runs backward with {@code g}, and compares the
- * input gradient and every parameter gradient with {@code (L(v + eps) - L(v - eps)) / (2 eps)},
- * evaluated in float32 by the backend and summed in double on the host.
+ * Central finite differences through the {@link Layer} API, with the project's one checker
+ * ({@link FiniteDifferences} in testkit, whose rule and error budget apply): builds the layer, runs
+ * forward in training mode with a fixed seed (so dropout's mask stays put), takes
+ * {@code L = sum(y * g)} for a fixed random {@code g} (so {@code dL/dy = g}), runs backward with
+ * {@code g}, and checks the input gradient and every parameter gradient against central differences
+ * of L, evaluated in float32 by the backend and summed in double on the host.
  *
- * <p>Tolerance: an element passes when {@code |analytic - numeric| <= atol + rtol * |numeric|}.
- * The layers checked are linear in the perturbed value (conv, linear, pooling, dropout) or
- * piecewise linear with inputs kept {@code > eps} away from the kinks (ReLU, max-pool), so the
- * central difference is exact up to float32 rounding of L: roughly {@code 1e-7 * sum|y*g| / eps}.
- * Softmax has an {@code O(eps^2)} truncation error on top.
+ * <p>The layers checked are linear in the perturbed value (conv, linear, pooling, dropout) or
+ * piecewise linear with inputs kept {@code > EPS} away from the kinks (ReLU, max-pool), so the
+ * central difference is exact up to float32 rounding of L: roughly {@code 1e-7 * sum|y*g| / EPS}.
+ * Softmax has an {@code O(EPS^2)} truncation error on top.
  */
 final class GradientCheck {
     static final float EPS = 1e-2f;
-    private static final int MAX_CHECKED = 60;
 
     private GradientCheck() {
     }
@@ -67,11 +63,14 @@ final class GradientCheck {
     /**
      * Checks {@code layer} on a batch {@code input} of {@code inputShape} (with batch dimension);
      * the layer is built here from {@code perSample} and closed at the end.
+     *
+     * @param tol relative tolerance of {@link FiniteDifferences}: {@code tol * (|analytic| + mean |analytic|)}
      */
-    static void check(Backend b, Layer layer, Shape perSample, float[] input, int batch, long seed,
-                      double atol, double rtol) {
+    static void check(Backend b, Layer layer, Shape perSample, float[] input, int batch, long seed, double tol) {
+        FiniteDifferences.Steps steps = new FiniteDifferences.Steps(EPS, tol, "layer gradient, h = " + EPS
+                + ": linear or piecewise linear away from kinks (softmax: truncation ~h^2), float32 noise ~1e-5");
         try (layer) {
-            Shape outPerSample = layer.build(b, perSample, new SplittableRandom(seed));
+            layer.build(b, perSample, new SplittableRandom(seed));
             int[] xd = new int[perSample.rank() + 1];
             xd[0] = batch;
             System.arraycopy(perSample.dims(), 0, xd, 1, perSample.rank());
@@ -83,49 +82,29 @@ final class GradientCheck {
                 float[] g = uniform(r, (int) y.size(), -1, 1);
                 try (Tensor dy = b.fromHost(y.shape(), g)) {
                     Tensor dx = layer.backward(dy, true);
-                    List<String> failures = new ArrayList<>();
-                    compare(layer.kind() + " dx", dx.toFloatArray(), x, input, layer, mode, g, r, atol, rtol, failures);
+                    FiniteDifferences.assertGradient(layer.kind() + " dx", xShape, input, dx.toFloatArray(),
+                            perturbed(layer, mode, g, x, x, input), steps, r);
                     for (Parameter p : layer.parameters()) {
                         float[] values = p.value().toFloatArray();
-                        compare(layer.kind() + " d" + p.name(), p.grad().toFloatArray(), p.value(), values, layer,
-                                mode, g, r, atol, rtol, failures, x);
-                    }
-                    if (!failures.isEmpty()) {
-                        fail(failures.size() + " gradient mismatches (atol " + atol + ", rtol " + rtol + "):\n  "
-                                + String.join("\n  ", failures.subList(0, Math.min(10, failures.size()))));
+                        FiniteDifferences.assertGradient(layer.kind() + " d" + p.name(), p.value().shape(), values,
+                                p.grad().toFloatArray(), perturbed(layer, mode, g, p.value(), x, values), steps, r);
                     }
                 }
             }
         }
     }
 
-    private static void compare(String what, float[] analytic, Tensor x, float[] values, Layer layer, Mode mode,
-                                float[] g, SplittableRandom r, double atol, double rtol, List<String> failures) {
-        compare(what, analytic, x, values, layer, mode, g, r, atol, rtol, failures, x);
-    }
-
-    /** Perturbs elements of {@code target} (the input or a parameter) and re-runs forward on {@code input}. */
-    private static void compare(String what, float[] analytic, Tensor target, float[] values, Layer layer, Mode mode,
-                                float[] g, SplittableRandom r, double atol, double rtol, List<String> failures,
-                                Tensor input) {
-        int n = values.length;
-        int[] indices = n <= MAX_CHECKED ? range(n) : r.ints(MAX_CHECKED, 0, n).toArray();
-        for (int i : indices) {
-            float saved = values[i];
-            values[i] = saved + EPS;
+    /** L with {@code target} (the input or a parameter) set to the perturbed values, then restored to {@code original}. */
+    private static FiniteDifferences.Objective perturbed(Layer layer, Mode mode, float[] g, Tensor target, Tensor input,
+                                                         float[] original) {
+        return values -> {
             target.copyFrom(values);
-            double plus = objective(layer.forward(input, mode), g);
-            values[i] = saved - EPS;
-            target.copyFrom(values);
-            double minus = objective(layer.forward(input, mode), g);
-            values[i] = saved;
-            target.copyFrom(values);
-            double numeric = (plus - minus) / (2.0 * EPS);
-            double err = Math.abs(analytic[i] - numeric);
-            if (!(err <= atol + rtol * Math.abs(numeric))) {
-                failures.add(what + "[" + i + "]: analytic " + analytic[i] + ", numeric " + numeric + ", |error| " + err);
+            try {
+                return objective(layer.forward(input, mode), g);
+            } finally {
+                target.copyFrom(original);
             }
-        }
+        };
     }
 
     static double objective(Tensor y, float[] g) {
@@ -135,13 +114,5 @@ final class GradientCheck {
             s += (double) v[i] * g[i];
         }
         return s;
-    }
-
-    private static int[] range(int n) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        return a;
     }
 }

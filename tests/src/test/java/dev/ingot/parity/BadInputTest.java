@@ -4,31 +4,29 @@ import dev.ingot.core.Backend;
 import dev.ingot.core.DType;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
-import dev.ingot.core.spec.AdamSpec;
-import dev.ingot.core.spec.Conv2dSpec;
-import dev.ingot.core.spec.DropoutSpec;
-import dev.ingot.core.spec.Pool2dSpec;
-import dev.ingot.core.spec.SgdSpec;
+import dev.ingot.parity.OpInfo.ErrorInput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Bad input on the reference and every available backend: each case must be rejected before any
- * work, with {@link IllegalArgumentException} (or {@link IllegalStateException} for a closed
- * tensor) whose message names the op, the argument, and the shapes it got and expected, and never
- * with a crash, a hang or a silently wrong answer. One test per case, so a report says exactly
- * which rejection a backend got wrong.
+ * Bad input that belongs to no one kernel, on the reference and every available backend: tensors
+ * of another backend, closed tensors and views, null or wrongly sized host arrays, copies between
+ * dtypes. Each case must be rejected before any work, with {@link IllegalArgumentException} (or
+ * {@link IllegalStateException} for a closed tensor) whose message names the op, the argument, and
+ * the shapes it got and expected, and never with a crash, a hang or a silently wrong answer. One
+ * test per case, so a report says exactly which rejection a backend got wrong. A kernel's own bad
+ * inputs are its {@link OpInfo} record's error inputs ({@link OpBadInputTest}).
  */
 class BadInputTest {
 
@@ -58,132 +56,7 @@ class BadInputTest {
         return be.zeros(Shape.of(dims));
     }
 
-    // ---------------------------------------------------------------- ranks and shapes
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void gemmWrongRank(BackendUnderTest target) {
-        Backend be = backends.open(target, "gemm: 'a' of rank 3", "a (2,3,4)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.gemm(false, false, 1, floats(be, 2, 3, 4), floats(be, 3, 5), 0, floats(be, 2, 5)),
-                "gemm", "'a'", "rank 2", "[2, 3, 4]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convWrongRank(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dForward: x of rank 3", "x (3,5,5)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 3, 5, 5), floats(be, 2, 3, 3, 3), null, Conv2dSpec.DEFAULT,
-                        floats(be, 1, 2, 3, 3)),
-                "conv2dForward", "x", "rank 4", "[3, 5, 5]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void softmaxWrongRank(BackendUnderTest target) {
-        Backend be = backends.open(target, "softmaxForward: x of rank 3", "x (2,3,4)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.softmaxForward(floats(be, 2, 3, 4), floats(be, 2, 3, 4)),
-                "softmaxForward", "'x'", "rank 2", "[2, 3, 4]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void gemmInnerDimensions(BackendUnderTest target) {
-        Backend be = backends.open(target, "gemm: inner dimensions differ", "a (2,3) b (4,5)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.gemm(false, false, 1, floats(be, 2, 3), floats(be, 4, 5), 0, floats(be, 2, 5)),
-                "gemm", "inner dimensions", "[2, 3]", "[4, 5]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void gemmWrongOutputShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "gemm: 'c' of the wrong shape", "a (2,3) b (3,5) c (5,2)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.gemm(false, false, 1, floats(be, 2, 3), floats(be, 3, 5), 0, floats(be, 5, 2)),
-                "gemm", "'c'", "[5, 2]", "expected [2, 5]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convChannelMismatch(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dForward: channels of x and w differ", "x (1,3,5,5) w (4,2,3,3)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 3, 5, 5), floats(be, 4, 2, 3, 3), null, Conv2dSpec.DEFAULT,
-                        floats(be, 1, 4, 3, 3)),
-                "conv2dForward", "w", "[4, 2, 3, 3]", "[1, 3, 5, 5]", "expected w of shape [4, 3, 3, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convWrongOutputShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dForward: 'y' of the wrong shape", "y (1,4,5,5) for a valid 3x3");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 3, 5, 5), floats(be, 4, 3, 3, 3), null, Conv2dSpec.DEFAULT,
-                        floats(be, 1, 4, 5, 5)),
-                "conv2dForward", "'y'", "[1, 4, 5, 5]", "expected [1, 4, 3, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convBackwardDataWrongGradientShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dBackwardData: 'dy' of the wrong shape", "dy (1,4,4,4)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dBackwardData(floats(be, 1, 4, 4, 4), floats(be, 4, 3, 3, 3), Conv2dSpec.DEFAULT,
-                        floats(be, 1, 3, 5, 5)),
-                "conv2dBackwardData", "'dy'", "[1, 4, 4, 4]", "expected [1, 4, 3, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convBiasShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dForward: 'b' of the wrong shape", "b (5) for K=4");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 3, 5, 5), floats(be, 4, 3, 3, 3), floats(be, 5),
-                        Conv2dSpec.DEFAULT, floats(be, 1, 4, 3, 3)),
-                "conv2dForward", "'b'", "[5]", "expected [4]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void biasAddBiasShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "biasAdd: 'bias' of the wrong shape", "x (2,3) bias (2)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.biasAdd(floats(be, 2, 3), floats(be, 2), floats(be, 2, 3)),
-                "biasAdd", "'bias'", "[2]", "expected [3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void elementwiseShapeMismatch(BackendUnderTest target) {
-        Backend be = backends.open(target, "add: 'b' of another shape", "a (2,3) b (3,2)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.add(floats(be, 2, 3), floats(be, 3, 2), floats(be, 2, 3)),
-                "add", "'b'", "[3, 2]", "expected [2, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void poolWrongOutputShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "maxPool2dForward: 'y' of the wrong shape", "x (1,2,6,6) y (1,2,2,2)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.maxPool2dForward(floats(be, 1, 2, 6, 6), Pool2dSpec.of(2), floats(be, 1, 2, 2, 2)),
-                "maxPool2dForward", "'y'", "[1, 2, 2, 2]", "expected [1, 2, 3, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void lossLabelsShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "softmaxCrossEntropy: 'labels' of the wrong shape", "logits (4,10) labels (3)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.softmaxCrossEntropy(floats(be, 4, 10), be.zeros(Shape.of(3), DType.INT32),
-                        be.zeros(Shape.scalar()), null),
-                "softmaxCrossEntropy", "'labels'", "[3]", "expected [4]");
-    }
-
-    // ---------------------------------------------------------------- ownership and lifetime
+    // ---------------------------------------------------------------- ownership
 
     @ParameterizedTest(name = "[{0}]")
     @MethodSource("all")
@@ -205,317 +78,79 @@ class BadInputTest {
                 "gemm", "'b'", "[3, 5]", "belongs to backend 'reference'");
     }
 
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void closedTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "closed input tensor", "relu x closed");
-        Tensor x = floats(be, 2, 3);
-        x.close();
-        assertRejects(IllegalStateException.class, () -> be.reluForward(x, floats(be, 2, 3)),
-                "reluForward", "x", "[2, 3]", "closed");
+    // ---------------------------------------------------------------- lifetime, host arrays, dtypes of copies
+
+    /** Bad input of the memory operations and of tensors' lifetime, whatever the kernel: one rejection each. */
+    static final List<ErrorInput> MEMORY = List.of(
+            ErrorInput.closed("closed input tensor", "relu x closed", b -> {
+                Tensor x = floats(b, 2, 3);
+                x.close();
+                b.reluForward(x, floats(b, 2, 3));
+            }, "reluForward", "x", "[2, 3]", "closed"),
+            ErrorInput.closed("closed output tensor", "gemm c closed", b -> {
+                Tensor c = floats(b, 2, 5);
+                c.close();
+                b.gemm(false, false, 1, floats(b, 2, 3), floats(b, 3, 5), 0, c);
+            }, "gemm", "c", "[2, 5]", "closed"),
+            ErrorInput.closed("view of a closed tensor", "view (6) of closed (2,3)", b -> {
+                Tensor owner = floats(b, 2, 3);
+                Tensor view = owner.view(Shape.of(6));
+                owner.close();
+                b.fill(view, 1f);
+            }, "fill", "dst", "[6]", "view of a tensor that was closed"),
+            ErrorInput.closed("view of a closed tensor: host copy", "toFloatArray of view (6) of closed (2,3)", b -> {
+                Tensor owner = floats(b, 2, 3);
+                Tensor view = owner.view(Shape.of(6));
+                owner.close();
+                view.toFloatArray();
+            }, "closed"),
+            ErrorInput.closed("host copy of a closed tensor", "toFloatArray of closed (4)", b -> {
+                Tensor t = floats(b, 4);
+                t.close();
+                t.toFloatArray();
+            }, "[4]", "closed"),
+            ErrorInput.closed("host copy into a closed tensor", "copyFromHost into closed (4)", b -> {
+                Tensor t = floats(b, 4);
+                t.close();
+                b.copyFromHost(new float[4], t);
+            }, "copyFromHost", "dst", "closed"),
+            ErrorInput.of("null host array or shape", "fromHost, copyToHost, zeros",
+                    b -> b.fromHost(Shape.of(2), (float[]) null), "fromHost", "host array", "null"),
+            ErrorInput.of("null host array or shape", "fromHost null shape",
+                    b -> b.fromHost(null, new float[2]), "fromHost", "shape", "null"),
+            ErrorInput.of("null host array or shape", "copyToHost null dst",
+                    b -> b.copyToHost(floats(b, 2), (float[]) null), "copyToHost", "'dst'", "null"),
+            ErrorInput.of("null host array or shape", "zeros null shape", b -> b.zeros(null), "zeros", "null"),
+            ErrorInput.of("null host array or shape", "zeros null dtype", b -> b.zeros(Shape.of(2), null), "zeros", "null"),
+            ErrorInput.of("host copy of the wrong dtype", "int[] into float32, float32 into int[]",
+                    b -> b.copyFromHost(new int[6], floats(b, 2, 3)), "copyFromHost", "int32", "'dst'", "[2, 3] float32"),
+            ErrorInput.of("host copy of the wrong dtype", "float32 into int[]",
+                    b -> b.copyToHost(floats(b, 2, 3), new int[6]), "copyToHost", "'src'", "[2, 3] float32", "int32"),
+            ErrorInput.of("copy between dtypes or sizes", "float32 (6) to int32 (6), (6) to (5)",
+                    b -> b.copy(floats(b, 6), b.zeros(Shape.of(6), DType.INT32)),
+                    "copy", "'src'", "'dst'", "[6] float32", "[6] int32"),
+            ErrorInput.of("copy between dtypes or sizes", "(6) to (5)",
+                    b -> b.copy(floats(b, 6), floats(b, 5)), "copy", "[6] float32", "[5] float32"),
+            ErrorInput.of("fromHost: host array of the wrong length", "5 values for (2,3)",
+                    b -> b.fromHost(Shape.of(2, 3), new float[5]), "fromHost", "5 values", "expected 6", "[2, 3]"),
+            ErrorInput.of("fromHost: host array of the wrong length", "7 int values for (2,3)",
+                    b -> b.fromHost(Shape.of(2, 3), new int[7]), "fromHost", "7 values", "expected 6", "[2, 3]"),
+            ErrorInput.of("copyFromHost: host array of the wrong length", "7 values into (2,3)",
+                    b -> b.copyFromHost(new float[7], floats(b, 2, 3)),
+                    "copyFromHost", "'src'", "7 values", "[2, 3] float32", "6"),
+            ErrorInput.of("copyToHost: host array of the wrong length", "room for 5 from (2,3)",
+                    b -> b.copyToHost(floats(b, 2, 3), new float[5]),
+                    "copyToHost", "'dst'", "room for 5", "[2, 3] float32", "6"));
+
+    static Stream<Arguments> memoryCases() {
+        return ParityCases.onReferenceAndEveryProvider(MEMORY);
     }
 
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void closedOutputTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "closed output tensor", "gemm c closed");
-        Tensor c = floats(be, 2, 5);
-        c.close();
-        assertRejects(IllegalStateException.class,
-                () -> be.gemm(false, false, 1, floats(be, 2, 3), floats(be, 3, 5), 0, c), "gemm", "c", "[2, 5]", "closed");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void viewOfClosedTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "view of a closed tensor", "view (6) of closed (2,3)");
-        Tensor owner = floats(be, 2, 3);
-        Tensor view = owner.view(Shape.of(6));
-        owner.close();
-        assertRejects(IllegalStateException.class, () -> be.fill(view, 1f), "fill", "dst", "[6]", "view of a tensor that was closed");
-        assertRejects(IllegalStateException.class, view::toFloatArray, "closed");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void closedTensorOnHostCopy(BackendUnderTest target) {
-        Backend be = backends.open(target, "host copy of a closed tensor", "toFloatArray of closed (4)");
-        Tensor t = floats(be, 4);
-        t.close();
-        assertRejects(IllegalStateException.class, t::toFloatArray, "[4]", "closed");
-        assertRejects(IllegalStateException.class, () -> be.copyFromHost(new float[4], t), "copyFromHost", "dst", "closed");
-    }
-
-    // ---------------------------------------------------------------- geometry
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convKernelLargerThanPaddedInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dForward: kernel larger than the padded input", "x (1,1,2,2) w 3x3");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 1, 2, 2), floats(be, 1, 1, 3, 3), null, Conv2dSpec.DEFAULT,
-                        floats(be, 1, 1, 1, 1)),
-                "conv2dForward", "larger than the padded input", "2x2", "[1, 1, 2, 2]", "[1, 1, 3, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convDilatedKernelLargerThanPaddedInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dBackwardFilter: dilated kernel larger than the padded input",
-                "x (1,1,4,4) w 3x3 dilation 2");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dBackwardFilter(floats(be, 1, 1, 4, 4), floats(be, 1, 1, 1, 1), Conv2dSpec.of(1, 0, 2),
-                        floats(be, 1, 1, 3, 3)),
-                "conv2dBackwardFilter", "dilated extent 5x5", "larger than the padded input 4x4");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void poolWindowLargerThanPaddedInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "avgPool2dForward: window larger than the padded input", "x (1,1,2,2) 3x3");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.avgPool2dForward(floats(be, 1, 1, 2, 2), Pool2dSpec.of(3), floats(be, 1, 1, 1, 1)),
-                "avgPool2dForward", "window 3x3", "larger than the padded input 2x2", "[1, 1, 2, 2]");
-    }
-
-    // ---------------------------------------------------------------- values
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void lossLabelTooLarge(BackendUnderTest target) {
-        Backend be = backends.open(target, "softmaxCrossEntropy: label >= classes", "label 10 at row 2 of (4,10)");
-        assertLossLabelRejected(be, new int[] {1, 2, 10, 3}, "'labels' has 10 at row 2", "[0, 10)");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void lossLabelNegative(BackendUnderTest target) {
-        Backend be = backends.open(target, "softmaxCrossEntropy: negative label", "label -1 at row 3 of (4,10)");
-        assertLossLabelRejected(be, new int[] {0, 9, 5, -1}, "'labels' has -1 at row 3", "[0, 10)");
-    }
-
-    /** The label must be rejected before anything is written: loss and gradient keep their old values. */
-    private static void assertLossLabelRejected(Backend be, int[] labels, String... fragments) {
-        float[] logits = new float[40];
-        for (int i = 0; i < logits.length; i++) {
-            logits[i] = (i % 7) - 3;
-        }
-        Tensor loss = be.zeros(Shape.of(1));
-        Tensor grad = be.zeros(Shape.of(4, 10));
-        be.fill(loss, 42f);
-        be.fill(grad, 42f);
-        String[] all = Stream.concat(Stream.of("softmaxCrossEntropy"), Arrays.stream(fragments)).toArray(String[]::new);
-        assertRejects(IllegalArgumentException.class, () -> be.softmaxCrossEntropy(be.fromHost(Shape.of(4, 10), logits),
-                be.fromHost(Shape.of(4), labels), loss, grad), all);
-        float[] untouched = new float[40];
-        Arrays.fill(untouched, 42f);
-        assertArrayEquals(new float[] {42f}, loss.toFloatArray(), "the loss was written before the labels were checked");
-        assertArrayEquals(untouched, grad.toFloatArray(), "gradLogits was written before the labels were checked");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void countCorrectLabelOutOfRange(BackendUnderTest target) {
-        Backend be = backends.open(target, "countCorrect: label >= classes", "label 3 at row 1 of (2,3)");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.countCorrect(floats(be, 2, 3), be.fromHost(Shape.of(2), new int[] {0, 3})),
-                "countCorrect", "'labels' has 3 at row 1", "[0, 3)");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void adamStepZero(BackendUnderTest target) {
-        Backend be = backends.open(target, "adamStep: step 0", "step 0");
-        Tensor p = floats(be, 3), g = floats(be, 3), m = floats(be, 3), v = floats(be, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.adamStep(p, g, m, v, AdamSpec.keras(), 0),
-                "adamStep", "step", "got 0");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void sgdMomentumWithoutVelocity(BackendUnderTest target) {
-        Backend be = backends.open(target, "sgdStep: momentum without a velocity buffer", "momentum 0.9, velocity null");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.sgdStep(floats(be, 3), floats(be, 3), null, new SgdSpec(0.1f, 0.9f, false)),
-                "sgdStep", "'velocity'", "momentum is 0.9", "[3]");
-    }
-
-    // ---------------------------------------------------------------- null arguments
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void nullTensor(BackendUnderTest target) {
-        Backend be = backends.open(target, "null tensor argument", "gemm b null");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.gemm(false, false, 1, floats(be, 2, 3), null, 0, floats(be, 2, 5)), "gemm", "'b'", "null");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void nullOutput(BackendUnderTest target) {
-        Backend be = backends.open(target, "null output argument", "conv2dForward y null");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 1, 3, 3), floats(be, 1, 1, 3, 3), null, Conv2dSpec.DEFAULT, null),
-                "conv2dForward", "'y'", "null");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void nullSpec(BackendUnderTest target) {
-        Backend be = backends.open(target, "null spec", "conv, pool, adam, sgd, dropout");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(floats(be, 1, 1, 3, 3), floats(be, 1, 1, 3, 3), null, null, floats(be, 1, 1, 1, 1)),
-                "conv2dForward", "spec", "null");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.maxPool2dForward(floats(be, 1, 1, 2, 2), null, floats(be, 1, 1, 1, 1)),
-                "maxPool2dForward", "spec", "null");
-        Tensor p = floats(be, 3), g = floats(be, 3), m = floats(be, 3), v = floats(be, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.adamStep(p, g, m, v, null, 1), "adamStep", "spec", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.sgdStep(p, g, null, null), "sgdStep", "spec", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.dropoutForward(p, null, g, m), "dropoutForward", "spec",
-                "null");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void nullHostArrayAndShape(BackendUnderTest target) {
-        Backend be = backends.open(target, "null host array or shape", "fromHost, copyToHost, zeros");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(Shape.of(2), (float[]) null), "fromHost",
-                "host array", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(null, new float[2]), "fromHost", "shape", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.copyToHost(floats(be, 2), (float[]) null),
-                "copyToHost", "'dst'", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.zeros(null), "zeros", "null");
-        assertRejects(IllegalArgumentException.class, () -> be.zeros(Shape.of(2), null), "zeros", "null");
-    }
-
-    // ---------------------------------------------------------------- dtypes
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void int32WhereFloat32IsNeeded(BackendUnderTest target) {
-        Backend be = backends.open(target, "int32 tensor where float32 is needed", "gemm a int32");
-        Tensor ints = be.zeros(Shape.of(2, 3), DType.INT32);
-        assertRejects(IllegalArgumentException.class,
-                () -> be.gemm(false, false, 1, ints, floats(be, 3, 5), 0, floats(be, 2, 5)),
-                "gemm", "'a'", "float32", "[2, 3] int32");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void float32Labels(BackendUnderTest target) {
-        Backend be = backends.open(target, "float32 labels", "softmaxCrossEntropy labels float32");
-        assertRejects(IllegalArgumentException.class,
-                () -> be.softmaxCrossEntropy(floats(be, 4, 10), floats(be, 4), be.zeros(Shape.scalar()), null),
-                "softmaxCrossEntropy", "'labels'", "int32", "[4] float32");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void hostCopyOfTheWrongDtype(BackendUnderTest target) {
-        Backend be = backends.open(target, "host copy of the wrong dtype", "int[] into float32, float32 into int[]");
-        assertRejects(IllegalArgumentException.class, () -> be.copyFromHost(new int[6], floats(be, 2, 3)),
-                "copyFromHost", "int32", "'dst'", "[2, 3] float32");
-        assertRejects(IllegalArgumentException.class, () -> be.copyToHost(floats(be, 2, 3), new int[6]),
-                "copyToHost", "'src'", "[2, 3] float32", "int32");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void copyBetweenDtypes(BackendUnderTest target) {
-        Backend be = backends.open(target, "copy between dtypes or sizes", "float32 (6) to int32 (6), (6) to (5)");
-        assertRejects(IllegalArgumentException.class, () -> be.copy(floats(be, 6), be.zeros(Shape.of(6), DType.INT32)),
-                "copy", "'src'", "'dst'", "[6] float32", "[6] int32");
-        assertRejects(IllegalArgumentException.class, () -> be.copy(floats(be, 6), floats(be, 5)),
-                "copy", "[6] float32", "[5] float32");
-    }
-
-    // ---------------------------------------------------------------- aliasing
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void gemmOutputAliasesInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "gemm: c is a", "a (3,3) = c");
-        Tensor a = floats(be, 3, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.gemm(false, false, 1, a, floats(be, 3, 3), 0, a),
-                "gemm", "'c'", "shares memory", "'a'");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void convOutputIsViewOfInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "conv2dForward: y is a view of x", "x (1,1,3,3) w 1x1");
-        Tensor x = floats(be, 1, 1, 3, 3);
-        Tensor y = x.view(Shape.of(1, 1, 3, 3));
-        assertRejects(IllegalArgumentException.class,
-                () -> be.conv2dForward(x, floats(be, 1, 1, 1, 1), null, Conv2dSpec.DEFAULT, y),
-                "conv2dForward", "'y'", "shares memory", "'x'");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void poolOutputAliasesInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "maxPool2dForward: y is x", "x (1,2,4,4) 1x1 window");
-        Tensor x = floats(be, 1, 2, 4, 4);
-        assertRejects(IllegalArgumentException.class, () -> be.maxPool2dForward(x, Pool2dSpec.of(1), x),
-                "maxPool2dForward", "'y'", "shares memory", "'x'");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void lossGradientAliasesLogits(BackendUnderTest target) {
-        Backend be = backends.open(target, "softmaxCrossEntropy: gradLogits is logits", "(2,3)");
-        Tensor logits = floats(be, 2, 3);
-        assertRejects(IllegalArgumentException.class,
-                () -> be.softmaxCrossEntropy(logits, be.zeros(Shape.of(2), DType.INT32), be.zeros(Shape.scalar()), logits),
-                "softmaxCrossEntropy", "'gradLogits'", "shares memory", "'logits'");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void dropoutMaskAliasesInput(BackendUnderTest target) {
-        Backend be = backends.open(target, "dropoutForward: mask is x", "(8)");
-        Tensor x = floats(be, 8);
-        assertRejects(IllegalArgumentException.class,
-                () -> be.dropoutForward(x, new DropoutSpec(0.5f, 1), floats(be, 8), x),
-                "dropoutForward", "'mask'", "shares memory", "'x'");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void adamMomentsAlias(BackendUnderTest target) {
-        Backend be = backends.open(target, "adamStep: m is v", "(3)");
-        Tensor p = floats(be, 3), g = floats(be, 3), m = floats(be, 3);
-        assertRejects(IllegalArgumentException.class, () -> be.adamStep(p, g, m, m, AdamSpec.keras(), 1),
-                "adamStep", "'m'", "shares memory", "'v'");
-    }
-
-    // ---------------------------------------------------------------- host arrays
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void fromHostWrongLength(BackendUnderTest target) {
-        Backend be = backends.open(target, "fromHost: host array of the wrong length", "5 values for (2,3)");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(Shape.of(2, 3), new float[5]),
-                "fromHost", "5 values", "expected 6", "[2, 3]");
-        assertRejects(IllegalArgumentException.class, () -> be.fromHost(Shape.of(2, 3), new int[7]),
-                "fromHost", "7 values", "expected 6", "[2, 3]");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void copyFromHostWrongLength(BackendUnderTest target) {
-        Backend be = backends.open(target, "copyFromHost: host array of the wrong length", "7 values into (2,3)");
-        assertRejects(IllegalArgumentException.class, () -> be.copyFromHost(new float[7], floats(be, 2, 3)),
-                "copyFromHost", "'src'", "7 values", "[2, 3] float32", "6");
-    }
-
-    @ParameterizedTest(name = "[{0}]")
-    @MethodSource("all")
-    void copyToHostWrongLength(BackendUnderTest target) {
-        Backend be = backends.open(target, "copyToHost: host array of the wrong length", "room for 5 from (2,3)");
-        assertRejects(IllegalArgumentException.class, () -> be.copyToHost(floats(be, 2, 3), new float[5]),
-                "copyToHost", "'dst'", "room for 5", "[2, 3] float32", "6");
+    @ParameterizedTest(name = "[{0}] {1}")
+    @MethodSource("memoryCases")
+    void rejected(BackendUnderTest target, ErrorInput e) {
+        Backend b = backends.open(target, e.label(), e.args());
+        assertRejects(e.type(), () -> e.call().run(b), e.fragments().toArray(String[]::new));
     }
 
     // ---------------------------------------------------------------- shapes themselves

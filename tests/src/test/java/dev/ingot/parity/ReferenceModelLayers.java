@@ -1,21 +1,28 @@
 package dev.ingot.parity;
 
 import dev.ingot.core.Shape;
+import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.Pool2dSpec;
+import dev.ingot.models.ReferenceModel;
+import dev.ingot.models.ReferenceModels;
+import dev.ingot.nn.Conv2d;
+import dev.ingot.nn.Linear;
+import dev.ingot.nn.MaxPool2d;
+import dev.ingot.nn.Parameter;
+import dev.ingot.nn.Model;
+import dev.ingot.nn.Sequential;
+import dev.ingot.reference.ReferenceBackend;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The exact layer shapes of the three reference models (Keras 'valid' padding, stride 1, 3x3
- * kernels, 2x2 max-pooling with stride 2), at batch {@link #BATCH}: the shapes training really
- * runs, so that a kernel path taken only for these sizes (a blocking edge, a tail) is checked too.
- *
- * <pre>
- * mnist-mlp   (N,1,28,28) flatten 784 -> dense 128 ReLU -> dropout 0.2 -> dense 10
- * mnist-cnn   (N,1,28,28) conv 32 -> (N,32,26,26) pool -> 13x13; conv 64 -> (N,64,11,11) pool -> 5x5;
- *             conv 64 -> (N,64,3,3); flatten 576 -> dense 64 ReLU -> dense 10
- * cifar10-cnn (N,3,32,32) conv 32 -> (N,32,30,30) pool -> 15x15; conv 64 -> (N,64,13,13) pool -> 6x6;
- *             conv 64 -> (N,64,4,4); flatten 1024 -> dense 64 ReLU -> dense 10
- * </pre>
+ * The exact layer shapes of every reference model, at batch {@link #BATCH}: the shapes training
+ * really runs, so that a kernel path taken only for these sizes (a blocking edge, a tail) is checked
+ * too. Nothing here is written down by hand: each model of {@link ReferenceModels#all()} is built
+ * (on the reference backend) and reports its layers' shapes ({@link Sequential#layerShapes()}), so
+ * a new reference model, or a changed one, is checked at its own shapes without touching this class.
+ * Layers are named {@code "<model> <kind><n>"}: {@code "mnist-cnn conv2"}, {@code "mnist-mlp dense1"}.
  */
 public final class ReferenceModelLayers {
     /** Keras' default batch size; the reference runs these shapes in a few seconds in all. */
@@ -24,23 +31,32 @@ public final class ReferenceModelLayers {
     private ReferenceModelLayers() {
     }
 
-    /** A 3x3 'valid' convolution (N, C, H, W) -> (N, K, H-2, W-2). */
-    public record Conv(String name, int n, int c, int h, int w, int k) {
+    /** A convolution: x (n, c, h, w), weights (k, c, r, s). */
+    public record Conv(String name, int n, int c, int h, int w, int k, int r, int s, Conv2dSpec spec) {
+        public Shape input() {
+            return Shape.of(n, c, h, w);
+        }
+
+        public Shape weight() {
+            return Shape.of(k, c, r, s);
+        }
+
         public Shape outputShape() {
-            return Shape.of(n, k, h - 2, w - 2);
+            return dev.ingot.core.spec.Conv2dGeometry.of(name, input(), weight(), spec).outputShape();
         }
 
         @Override
         public String toString() {
-            return name + " (" + n + "," + c + "," + h + "," + w + ")->" + k + " 3x3";
+            return name + " (" + n + "," + c + "," + h + "," + w + ")->" + k + " " + r + "x" + s;
         }
     }
 
-    /** A 2x2 max-pool with stride 2 over (N, C, H, W). */
-    public record Pool(String name, int n, int c, int h, int w) {
+    /** A max-pool over (N, C, H, W). */
+    public record Pool(String name, int n, int c, int h, int w, Pool2dSpec spec) {
         @Override
         public String toString() {
-            return name + " (" + n + "," + c + "," + h + "," + w + ") 2x2/2";
+            return name + " (" + n + "," + c + "," + h + "," + w + ") " + spec.kernelH() + "x" + spec.kernelW() + "/"
+                    + spec.strideH();
         }
     }
 
@@ -52,43 +68,77 @@ public final class ReferenceModelLayers {
         }
     }
 
-    public static List<Conv> convs() {
+    /** An activation tensor of a reference model. */
+    public record Activation(String name, Shape shape) {
+        @Override
+        public String toString() {
+            return name + " " + shape;
+        }
+    }
+
+    private record Layers(List<Conv> convs, List<Pool> pools, List<Dense> denses) {
+    }
+
+    private static final Layers LAYERS = derive();
+
+    /** Builds every reference model and reads its layers' shapes back. */
+    private static Layers derive() {
+        List<Conv> convs = new ArrayList<>();
+        List<Pool> pools = new ArrayList<>();
+        List<Dense> denses = new ArrayList<>();
         int n = BATCH;
-        return List.of(
-                new Conv("mnist-cnn conv1", n, 1, 28, 28, 32),
-                new Conv("mnist-cnn conv2", n, 32, 13, 13, 64),
-                new Conv("mnist-cnn conv3", n, 64, 5, 5, 64),
-                new Conv("cifar10-cnn conv1", n, 3, 32, 32, 32),
-                new Conv("cifar10-cnn conv2", n, 32, 15, 15, 64),
-                new Conv("cifar10-cnn conv3", n, 64, 6, 6, 64));
+        try (ReferenceBackend backend = new ReferenceBackend()) {
+            for (ReferenceModel model : ReferenceModels.all()) {
+                int conv = 0, pool = 0, dense = 0;
+                try (Model built = model.newModel().build(backend, model.inputShape(), 0)) {
+                    // Graph models (ResNet-20) have no layer chain; their kernels have cases of their own.
+                    if (!(built instanceof Sequential m)) {
+                        continue;
+                    }
+                    for (Sequential.LayerShapes l : m.layerShapes()) {
+                        Shape in = l.input();
+                        switch (l.layer()) {
+                            case Conv2d c -> {
+                                Shape w = weight(c.parameters());
+                                convs.add(new Conv(model.name() + " conv" + ++conv, n, in.dim(0), in.dim(1), in.dim(2),
+                                        w.dim(0), w.dim(2), w.dim(3), c.spec()));
+                            }
+                            case MaxPool2d p -> pools.add(new Pool(model.name() + " pool" + ++pool, n, in.dim(0),
+                                    in.dim(1), in.dim(2), p.spec()));
+                            case Linear d -> denses.add(new Dense(model.name() + " dense" + ++dense, n, (int) in.size(),
+                                    (int) l.output().size()));
+                            default -> {
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new Layers(List.copyOf(convs), List.copyOf(pools), List.copyOf(denses));
+    }
+
+    private static Shape weight(List<Parameter> parameters) {
+        return parameters.stream().filter(p -> p.name().equals("weight")).findFirst().orElseThrow().value().shape();
+    }
+
+    public static List<Conv> convs() {
+        return LAYERS.convs();
     }
 
     public static List<Pool> pools() {
-        int n = BATCH;
-        return List.of(
-                new Pool("mnist-cnn pool1", n, 32, 26, 26),
-                new Pool("mnist-cnn pool2", n, 64, 11, 11),
-                new Pool("cifar10-cnn pool1", n, 32, 30, 30),
-                new Pool("cifar10-cnn pool2", n, 64, 13, 13));
+        return LAYERS.pools();
     }
 
     public static List<Dense> denses() {
-        int n = BATCH;
-        return List.of(
-                new Dense("mnist-mlp dense1", n, 784, 128),
-                new Dense("mnist-mlp dense2", n, 128, 10),
-                new Dense("mnist-cnn dense1", n, 576, 64),
-                new Dense("mnist-cnn dense2", n, 64, 10),
-                new Dense("cifar10-cnn dense1", n, 1024, 64),
-                new Dense("cifar10-cnn dense2", n, 64, 10));
+        return LAYERS.denses();
     }
 
     /**
-     * Every activation tensor the models apply ReLU and a bias to: each conv output and each hidden
-     * dense output, named after the layer.
+     * Every activation tensor the models apply ReLU and a bias to: each conv output and each dense
+     * output, named after the layer.
      */
     public static List<Activation> activations() {
-        List<Activation> all = new java.util.ArrayList<>();
+        List<Activation> all = new ArrayList<>();
         for (Conv c : convs()) {
             all.add(new Activation(c.name() + " output", c.outputShape()));
         }
@@ -96,13 +146,5 @@ public final class ReferenceModelLayers {
             all.add(new Activation(d.name() + " output", Shape.of(d.n(), d.out())));
         }
         return all;
-    }
-
-    /** An activation tensor of a reference model. */
-    public record Activation(String name, Shape shape) {
-        @Override
-        public String toString() {
-            return name + " " + shape;
-        }
     }
 }

@@ -7,6 +7,11 @@ import dev.ingot.core.Shape;
  * weights {@code w (K, C, R, S)}, output {@code y (N, K, P, Q)} with
  * {@code P = (H + 2*padH - dilationH*(R-1) - 1) / strideH + 1} (and likewise Q).
  * Backends key their per-shape plans (im2col buffers, cuDNN descriptors and algorithms) on it.
+ *
+ * <p>Every backend's arguments pass through {@link #of}, which computes in {@code long} and
+ * accepts only geometries whose padded input fits an {@code int}: then every coordinate a kernel
+ * computes in the padded frame ({@code p*strideH - padH + r*dilationH}, in that order) fits an
+ * {@code int} too, so kernels need no overflow checks of their own.
  */
 public record Conv2dGeometry(int n, int c, int h, int w, int k, int r, int s, int p, int q, Conv2dSpec spec) {
 
@@ -18,6 +23,9 @@ public record Conv2dGeometry(int n, int c, int h, int w, int k, int r, int s, in
     public static Conv2dGeometry of(String op, Shape x, Shape weight, Conv2dSpec spec) {
         if (spec == null) {
             throw new IllegalArgumentException(op + ": spec must not be null");
+        }
+        if (x == null || weight == null) {
+            throw new IllegalArgumentException(op + ": input and weight shapes must not be null");
         }
         if (x.rank() != 4) {
             throw new IllegalArgumentException(op + ": input x must be rank 4 (N, C, H, W), got shape " + x);
@@ -32,17 +40,27 @@ public record Conv2dGeometry(int n, int c, int h, int w, int k, int r, int s, in
                     + weight + ") but input x has " + c + " (shape " + x + "); expected w of shape [" + k + ", " + c
                     + ", " + r + ", " + s + "]");
         }
-        int effR = spec.dilationH() * (r - 1) + 1;
-        int effS = spec.dilationW() * (s - 1) + 1;
-        int paddedH = h + 2 * spec.padH();
-        int paddedW = wd + 2 * spec.padW();
+        long effR = (long) spec.dilationH() * (r - 1) + 1;
+        long effS = (long) spec.dilationW() * (s - 1) + 1;
+        long paddedH = h + 2L * spec.padH();
+        long paddedW = wd + 2L * spec.padW();
+        if (paddedH > Integer.MAX_VALUE || paddedW > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": the padded input " + paddedH + "x" + paddedW + " (x shape " + x
+                    + ", " + spec + ") is larger than " + Integer.MAX_VALUE + " in a dimension");
+        }
         if (effR > paddedH || effS > paddedW) {
             throw new IllegalArgumentException(op + ": kernel " + r + "x" + s + " (dilated extent " + effR + "x" + effS
                     + ") is larger than the padded input " + paddedH + "x" + paddedW + " (x shape " + x + ", w shape "
                     + weight + ", " + spec + ")");
         }
-        int p = (paddedH - effR) / spec.strideH() + 1;
-        int q = (paddedW - effS) / spec.strideW() + 1;
+        int p = (int) ((paddedH - effR) / spec.strideH() + 1);
+        int q = (int) ((paddedW - effS) / spec.strideW() + 1);
+        try {
+            Shape.of(n, k, p, q);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": the output [" + n + ", " + k + ", " + p + ", " + q + "] (x shape "
+                    + x + ", w shape " + weight + ", " + spec + ") has more elements than a long can count", e);
+        }
         return new Conv2dGeometry(n, c, h, wd, k, r, s, p, q, spec);
     }
 

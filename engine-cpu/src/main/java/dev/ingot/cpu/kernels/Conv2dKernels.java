@@ -227,7 +227,24 @@ public final class Conv2dKernels implements AutoCloseable {
      * where the plan chose them ({@link Conv2dPlan#wide}), else with P*Q-wide ones.
      */
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        backwardData(g, dy, w, dx, plan(g).wide);
+        // The wide layout multiplies w by the zero columns q >= Q, which fall on real pixels: with
+        // an infinite or NaN weight, 0 * w is NaN where the math has no such term (issue 19).
+        backwardData(g, dy, w, dx, plan(g).wide && allFinite(w));
+    }
+
+    /** Whether every value is finite: 0 * v is 0 for each, NaN as soon as one is NaN or infinite. */
+    static boolean allFinite(float[] v) {
+        FloatVector zeros = FloatVector.zero(S);
+        FloatVector acc = zeros;
+        int i = 0;
+        for (; i <= v.length - S.length(); i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, v, i).mul(zeros));
+        }
+        float tail = 0f;
+        for (; i < v.length; i++) {
+            tail += v[i] * 0f;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail == 0f;
     }
 
     /**
@@ -481,8 +498,8 @@ public final class Conv2dKernels implements AutoCloseable {
                     int src = row;
                     for (int op = 0; op < p; op++, src += q) {
                         int ih = op * sh - ph + r * dh;
-                        if (ih < 0 || ih >= h) {
-                            continue;
+                        if (ih < 0 || ih >= h || q0 >= q1) {
+                            continue; // no tap of this row lies inside the image
                         }
                         int dst = dxOff + (c * h + ih) * w + shift;
                         if (sw == 1) {
@@ -605,7 +622,8 @@ public final class Conv2dKernels implements AutoCloseable {
 
     /** Smallest output column q >= 0 whose input column q*stride + shift is >= 0 (at most q). */
     private static int firstInside(int shift, int stride, int width, int q) {
-        return shift >= 0 ? 0 : Math.min(q, (-shift + stride - 1) / stride);
+        // long: -shift + stride - 1 overflows int for strides near 2^31 (valid with a huge padding).
+        return shift >= 0 ? 0 : (int) Math.min(q, (-(long) shift + stride - 1) / stride);
     }
 
     /** One past the largest output column (at most q) whose input column q*stride + shift is < width. */
@@ -613,7 +631,7 @@ public final class Conv2dKernels implements AutoCloseable {
         if (shift >= width) {
             return 0;
         }
-        return Math.min(q, (width - shift + stride - 1) / stride);
+        return (int) Math.min(q, ((long) width - shift + stride - 1) / stride);
     }
 
     /** Drops cached plans and their buffers. */

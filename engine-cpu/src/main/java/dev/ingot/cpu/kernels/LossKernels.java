@@ -72,7 +72,7 @@ public final class LossKernels {
     }
 
     private static double rowLoss(float[] logits, int label, int rows, int cols, float[] grad, int offset) {
-        float max = RowPrimitives.rowMax(logits, offset, cols);
+        float max = RowPrimitives.shiftOf(logits, offset, cols);
         float sumMinusOne = RowPrimitives.expSumMinusOne(logits, grad, offset, cols, max);
         float sum = 1f + sumMinusOne;
         if (grad != null) {

@@ -69,6 +69,18 @@ final class RowPrimitives {
     }
 
     /**
+     * The {@code max} the softmax family subtracts: {@link #rowMax}, except that a row whose max
+     * is +Inf gives NaN. In the formula {@code exp(x - max)} such a row's +Inf entries are
+     * {@code exp(Inf - Inf) = NaN} and its sum NaN, so the whole row is NaN (as in PyTorch);
+     * {@link #expSumMinusOne} counts entries equal to the max as exactly 1 and would otherwise
+     * return a finite sum.
+     */
+    static float shiftOf(float[] x, int offset, int cols) {
+        float max = rowMax(x, offset, cols);
+        return max == Float.POSITIVE_INFINITY ? Float.NaN : max;
+    }
+
+    /**
      * {@code sum_i exp(x[offset+i] - max) - 1} over the row, without rounding the small terms away:
      * elements equal to the max contribute exactly 1 each and are counted, only the smaller terms
      * are added. So a confident row (one logit far above the rest) keeps its 1e-11 instead of

@@ -51,7 +51,7 @@ public final class SoftmaxKernels {
     }
 
     private static void softmaxRow(float[] x, float[] y, int offset, int cols) {
-        float max = RowPrimitives.rowMax(x, offset, cols);
+        float max = RowPrimitives.shiftOf(x, offset, cols);
         float sum = 1f + RowPrimitives.expSumMinusOne(x, y, offset, cols, max);
         for (int i = 0; i < cols; i += LANES) {
             VectorMask<Float> live = SPECIES.indexInRange(i, cols);
@@ -98,7 +98,7 @@ public final class SoftmaxKernels {
     }
 
     private static void logSoftmaxRow(float[] x, float[] y, int offset, int cols) {
-        float max = RowPrimitives.rowMax(x, offset, cols);
+        float max = RowPrimitives.shiftOf(x, offset, cols);
         float logSum = (float) Math.log1p(RowPrimitives.expSumMinusOne(x, null, offset, cols, max));
         for (int i = 0; i < cols; i += LANES) {
             VectorMask<Float> live = SPECIES.indexInRange(i, cols);

@@ -184,7 +184,7 @@ class BatchNormKernelsTest {
         double bytes = AllocationProbe.bytesPerCall(() -> {
             BatchNormKernels.forwardTraining(ONE_THREAD, x, g, b, EPS, MOMENTUM, rm, rv, y, mean, inv, n, c, hw);
             BatchNormKernels.backward(ONE_THREAD, x, dy, g, mean, inv, dx, dg, db, n, c, hw);
-        }, 30_000, 1000);
+        }, 30_000, 1000, 512);
         assertBitsEqual("y after JIT compilation", y, first.y());
         assertBitsEqual("saveInvStd after JIT compilation", inv, first.inv());
         // the per-call scratch (two float[2]) and range lambdas, not boxed vectors (kilobytes per call)

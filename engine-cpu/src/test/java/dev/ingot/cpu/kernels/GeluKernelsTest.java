@@ -155,7 +155,7 @@ class GeluKernelsTest {
             double bytes = AllocationProbe.bytesPerCall(() -> {
                 GeluKernels.forward(ONE_THREAD, x, y, n, exact);
                 GeluKernels.backward(ONE_THREAD, x, dy, d, n, exact);
-            }, 40_000, 1000);
+            }, 40_000, 1000, 256);
             assertBitsEqual("forward after JIT compilation", y, y0);
             assertBitsEqual("backward after JIT compilation", d, d0);
             assertTrue(bytes < 256, (exact ? "exact" : "tanh") + " forward + backward allocate " + bytes + " bytes per call");

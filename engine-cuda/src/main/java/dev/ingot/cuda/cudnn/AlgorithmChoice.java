@@ -81,6 +81,26 @@ public final class AlgorithmChoice {
         throw new IllegalStateException(sb.toString());
     }
 
+    /**
+     * Whether an algorithm belongs to the GEMM family: implicit or explicit GEMM (and direct
+     * summation), which add the products of a window in the order of a dot product, as the CPU
+     * reference does. FFT and Winograd transform the operands first and round differently (their
+     * error can exceed the parity tolerance, and which of them Find picks changes from run to run).
+     * An algorithm number this build does not know by name is left out too.
+     */
+    static boolean gemmFamily(String[] algoNames, int algo) {
+        if (algo < 0 || algo >= algoNames.length) {
+            return false;
+        }
+        String name = algoNames[algo];
+        return !name.contains("FFT") && !name.contains("WINOGRAD");
+    }
+
+    /** The entries of the GEMM family ({@link #gemmFamily}), in the order given. */
+    public static List<Perf> gemmFamilyOnly(List<Perf> results, String[] algoNames) {
+        return results.stream().filter(p -> gemmFamily(algoNames, p.algo())).toList();
+    }
+
     /** The largest workspace among the entries that could be chosen (to size {@code Find...Ex}'s workspace). */
     static long largestUsableWorkspace(List<Perf> results, boolean allowTf32, long workspaceLimit) {
         long max = 0;

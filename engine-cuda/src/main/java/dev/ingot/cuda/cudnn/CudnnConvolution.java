@@ -22,13 +22,23 @@ import static dev.ingot.cuda.ffm.Cudnn.check;
  * <p>Algorithm search: {@link Search#FIND} times every algorithm once on the real tensors
  * ({@code cudnnFind*AlgorithmEx}, like PyTorch's {@code cudnn.benchmark}), in a workspace as large as
  * the largest the heuristics propose within the limit; {@link Search#HEURISTIC} takes cuDNN's
- * heuristic ranking without running anything (reproducible from run to run). Both keep to
- * deterministic algorithms when one qualifies.
+ * heuristic ranking without running anything (reproducible from run to run); {@link Search#GEMM}
+ * the same ranking restricted to the GEMM family (the parity suite's setting). All keep to
+ * deterministic algorithms when one qualifies, and a choice is made once per process and shape
+ * ({@link AlgorithmCache}), not once per backend.
  */
 public final class CudnnConvolution implements AutoCloseable {
     /** How algorithms are chosen. */
     public enum Search {
-        FIND, HEURISTIC
+        /** Time every algorithm once per shape ({@code cudnnFind*Ex}); fastest, may differ run to run. */
+        FIND,
+        /** cuDNN's heuristic ranking, nothing run: the same choice on every run. */
+        HEURISTIC,
+        /**
+         * The heuristic ranking restricted to the GEMM family (no FFT, no Winograd: see
+         * {@link AlgorithmChoice#gemmFamily}): the rounding of a direct sum, for the parity suite.
+         */
+        GEMM
     }
 
     /** The backend's grow-only workspace: a device pointer to at least {@code bytes} (0 for none). */
@@ -39,6 +49,7 @@ public final class CudnnConvolution implements AutoCloseable {
     /** Perf-array capacity: more than any cuDNN 9 direction has algorithms. */
     private static final int REQUESTED = 16;
 
+    private final int device;
     private final Conv2dGeometry g;
     private final boolean tf32;
     private final Search search;
@@ -57,7 +68,9 @@ public final class CudnnConvolution implements AutoCloseable {
     private String notes = "";
     private boolean closed;
 
-    public CudnnConvolution(Conv2dGeometry g, boolean tf32, Search search, long workspaceLimit) {
+    /** @param device the device ordinal: algorithm choices are remembered per device ({@link AlgorithmCache}) */
+    public CudnnConvolution(int device, Conv2dGeometry g, boolean tf32, Search search, long workspaceLimit) {
+        this.device = device;
         this.g = g;
         this.tf32 = tf32;
         this.search = search;
@@ -172,29 +185,62 @@ public final class CudnnConvolution implements AutoCloseable {
         }
     }
 
-    private void chooseForward(MemorySegment handle, Workspace workspace, long x, long w, long y) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment perf = arena.allocate(Cudnn.ALGO_PERF, REQUESTED);
-            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-            check(Cudnn.cudnnGetConvolutionForwardAlgorithm_v7(handle, xDesc.handle(), wDesc, convDesc, yDesc.handle(),
-                    REQUESTED, count, perf), "cudnnGetConvolutionForwardAlgorithm_v7", describeShape());
-            List<AlgorithmChoice.Perf> results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
-            String how = "heuristic";
-            if (search == Search.FIND) {
-                long bytes = AlgorithmChoice.largestUsableWorkspace(results, tf32, workspaceLimit);
-                long ws = workspace.ensure(bytes);
-                try {
-                    check(Cudnn.cudnnFindConvolutionForwardAlgorithmEx(handle, xDesc.handle(), ptr(x), wDesc, ptr(w),
-                            convDesc, yDesc.handle(), ptr(y), REQUESTED, count, perf, ptr(ws), bytes),
-                            "cudnnFindConvolutionForwardAlgorithmEx", describeShape());
-                    results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
-                    how = "measured";
-                } catch (CudaException e) {
-                    notes += " forward search failed (" + e.statusName() + "), used the heuristic;";
+    /** One cuDNN heuristic query into {@code perf}/{@code count}; returns its status. */
+    private interface HeuristicQuery {
+        int run(MemorySegment count, MemorySegment perf);
+    }
+
+    /** One cuDNN timed search ({@code cudnnFind*Ex}) in a workspace; returns its status. */
+    private interface FindQuery {
+        int run(MemorySegment workspace, long workspaceBytes, MemorySegment count, MemorySegment perf);
+    }
+
+    /**
+     * The algorithm of one direction: the process-wide {@link AlgorithmCache}'s, or a search:
+     * cuDNN's heuristic ranking, then (FIND, when the library exports it) a timed run of every
+     * candidate; GEMM keeps to the GEMM family. The search's fallbacks go into {@link #algorithms()}.
+     */
+    private AlgorithmChoice.Choice choose(String direction, String[] names, String heuristicCall,
+                                          HeuristicQuery heuristic, String findCall, FindQuery find,
+                                          Workspace workspace) {
+        AlgorithmCache.Key key = new AlgorithmCache.Key(device, g, direction, tf32, search, workspaceLimit);
+        return AlgorithmCache.get(key, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment perf = arena.allocate(Cudnn.ALGO_PERF, REQUESTED);
+                MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+                check(heuristic.run(count, perf), heuristicCall, describeShape());
+                List<AlgorithmChoice.Perf> results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
+                if (search == Search.FIND && !Cudnn.hasFindEx()) {
+                    notes += " " + direction + ": this cuDNN exports no " + findCall + ", used the heuristic;";
+                } else if (search == Search.FIND) {
+                    long bytes = AlgorithmChoice.largestUsableWorkspace(results, tf32, workspaceLimit);
+                    long ws = workspace.ensure(bytes);
+                    try {
+                        check(find.run(ptr(ws), bytes, count, perf), findCall, describeShape());
+                        results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
+                    } catch (CudaException e) {
+                        notes += " " + direction + " search failed (" + e.statusName() + "), used the heuristic;";
+                    }
                 }
+                if (search == Search.GEMM) {
+                    results = AlgorithmChoice.gemmFamilyOnly(results, names);
+                }
+                return AlgorithmChoice.choose(results, tf32, workspaceLimit,
+                        direction + (search == Search.GEMM ? " (GEMM family only)" : ""), names);
             }
-            forward = AlgorithmChoice.choose(results, tf32, workspaceLimit, "forward", AlgorithmChoice.FORWARD);
-            useMathTypeOf(forward); // the workspace size depends on it
+        });
+    }
+
+    private void chooseForward(MemorySegment handle, Workspace workspace, long x, long w, long y) {
+        forward = choose("forward", AlgorithmChoice.FORWARD, "cudnnGetConvolutionForwardAlgorithm_v7",
+                (count, perf) -> Cudnn.cudnnGetConvolutionForwardAlgorithm_v7(handle, xDesc.handle(), wDesc, convDesc,
+                        yDesc.handle(), REQUESTED, count, perf),
+                "cudnnFindConvolutionForwardAlgorithmEx",
+                (ws, bytes, count, perf) -> Cudnn.cudnnFindConvolutionForwardAlgorithmEx(handle, xDesc.handle(), ptr(x),
+                        wDesc, ptr(w), convDesc, yDesc.handle(), ptr(y), REQUESTED, count, perf, ws, bytes),
+                workspace);
+        useMathTypeOf(forward); // the workspace size depends on it
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             check(Cudnn.cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.handle(), wDesc, convDesc, yDesc.handle(),
                     forward.perf().algo(), size), "cudnnGetConvolutionForwardWorkspaceSize", describeShape());
@@ -203,27 +249,16 @@ public final class CudnnConvolution implements AutoCloseable {
     }
 
     private void chooseBackwardData(MemorySegment handle, Workspace workspace, long dy, long w, long dx) {
+        backwardData = choose("backward data", AlgorithmChoice.BACKWARD_DATA,
+                "cudnnGetConvolutionBackwardDataAlgorithm_v7",
+                (count, perf) -> Cudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, wDesc, yDesc.handle(),
+                        convDesc, xDesc.handle(), REQUESTED, count, perf),
+                "cudnnFindConvolutionBackwardDataAlgorithmEx",
+                (ws, bytes, count, perf) -> Cudnn.cudnnFindConvolutionBackwardDataAlgorithmEx(handle, wDesc, ptr(w),
+                        yDesc.handle(), ptr(dy), convDesc, xDesc.handle(), ptr(dx), REQUESTED, count, perf, ws, bytes),
+                workspace);
+        useMathTypeOf(backwardData); // the workspace size depends on it
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment perf = arena.allocate(Cudnn.ALGO_PERF, REQUESTED);
-            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-            check(Cudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, wDesc, yDesc.handle(), convDesc,
-                    xDesc.handle(), REQUESTED, count, perf), "cudnnGetConvolutionBackwardDataAlgorithm_v7", describeShape());
-            List<AlgorithmChoice.Perf> results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
-            if (search == Search.FIND) {
-                long bytes = AlgorithmChoice.largestUsableWorkspace(results, tf32, workspaceLimit);
-                long ws = workspace.ensure(bytes);
-                try {
-                    check(Cudnn.cudnnFindConvolutionBackwardDataAlgorithmEx(handle, wDesc, ptr(w), yDesc.handle(), ptr(dy),
-                            convDesc, xDesc.handle(), ptr(dx), REQUESTED, count, perf, ptr(ws), bytes),
-                            "cudnnFindConvolutionBackwardDataAlgorithmEx", describeShape());
-                    results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
-                } catch (CudaException e) {
-                    notes += " backward-data search failed (" + e.statusName() + "), used the heuristic;";
-                }
-            }
-            backwardData = AlgorithmChoice.choose(results, tf32, workspaceLimit, "backward data",
-                    AlgorithmChoice.BACKWARD_DATA);
-            useMathTypeOf(backwardData); // the workspace size depends on it
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             check(Cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(handle, wDesc, yDesc.handle(), convDesc,
                     xDesc.handle(), backwardData.perf().algo(), size), "cudnnGetConvolutionBackwardDataWorkspaceSize",
@@ -233,27 +268,16 @@ public final class CudnnConvolution implements AutoCloseable {
     }
 
     private void chooseBackwardFilter(MemorySegment handle, Workspace workspace, long x, long dy, long dw) {
+        backwardFilter = choose("backward filter", AlgorithmChoice.BACKWARD_FILTER,
+                "cudnnGetConvolutionBackwardFilterAlgorithm_v7",
+                (count, perf) -> Cudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, xDesc.handle(),
+                        yDesc.handle(), convDesc, wDesc, REQUESTED, count, perf),
+                "cudnnFindConvolutionBackwardFilterAlgorithmEx",
+                (ws, bytes, count, perf) -> Cudnn.cudnnFindConvolutionBackwardFilterAlgorithmEx(handle, xDesc.handle(),
+                        ptr(x), yDesc.handle(), ptr(dy), convDesc, wDesc, ptr(dw), REQUESTED, count, perf, ws, bytes),
+                workspace);
+        useMathTypeOf(backwardFilter); // the workspace size depends on it
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment perf = arena.allocate(Cudnn.ALGO_PERF, REQUESTED);
-            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-            check(Cudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, xDesc.handle(), yDesc.handle(), convDesc,
-                    wDesc, REQUESTED, count, perf), "cudnnGetConvolutionBackwardFilterAlgorithm_v7", describeShape());
-            List<AlgorithmChoice.Perf> results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
-            if (search == Search.FIND) {
-                long bytes = AlgorithmChoice.largestUsableWorkspace(results, tf32, workspaceLimit);
-                long ws = workspace.ensure(bytes);
-                try {
-                    check(Cudnn.cudnnFindConvolutionBackwardFilterAlgorithmEx(handle, xDesc.handle(), ptr(x),
-                            yDesc.handle(), ptr(dy), convDesc, wDesc, ptr(dw), REQUESTED, count, perf, ptr(ws), bytes),
-                            "cudnnFindConvolutionBackwardFilterAlgorithmEx", describeShape());
-                    results = AlgorithmChoice.read(perf, count.get(ValueLayout.JAVA_INT, 0));
-                } catch (CudaException e) {
-                    notes += " backward-filter search failed (" + e.statusName() + "), used the heuristic;";
-                }
-            }
-            backwardFilter = AlgorithmChoice.choose(results, tf32, workspaceLimit, "backward filter",
-                    AlgorithmChoice.BACKWARD_FILTER);
-            useMathTypeOf(backwardFilter); // the workspace size depends on it
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             check(Cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, xDesc.handle(), yDesc.handle(), convDesc,
                     wDesc, backwardFilter.perf().algo(), size), "cudnnGetConvolutionBackwardFilterWorkspaceSize",

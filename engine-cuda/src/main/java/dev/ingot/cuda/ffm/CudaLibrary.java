@@ -19,7 +19,9 @@ public enum CudaLibrary {
      * ({@code libcudnn_graph.so.9}, {@code libcudnn_ops.so.9}, {@code libcudnn_cnn.so.9},
      * {@code libcudnn_engines_*.so.9}, ...) by bare soname at run time.
      */
-    CUDNN("cuDNN 9", "cudnnGetVersion", List.of("libcudnn.so.9"));
+    CUDNN("cuDNN 9", "cudnnGetVersion", List.of("libcudnn.so.9")),
+    /** Only for {@code --distributed nccl}; the backend itself never needs it. */
+    NCCL("NCCL 2, NVIDIA's collective communication library", "ncclGetVersion", List.of("libnccl.so.2"));
 
     private final String description;
     private final String probeSymbol;
@@ -59,6 +61,7 @@ public enum CudaLibrary {
             case NVRTC -> List.of("libnvrtc-builtins.so." + major + "*", "libnvrtc-builtins.alt.so." + major + "*");
             case CUBLAS -> List.of("libcublasLt.so." + major);
             case CUDNN -> List.of("libcudnn_*.so." + major);
+            case NCCL -> List.of();
         };
     }
 }

@@ -135,7 +135,7 @@ public final class Cudnn {
             BINDER.bind("cudnnGetConvolutionForwardAlgorithm_v7",
             fn(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle h_cudnnFindConvolutionForwardAlgorithmEx =
-            BINDER.bind("cudnnFindConvolutionForwardAlgorithmEx",
+            BINDER.bindOptional("cudnnFindConvolutionForwardAlgorithmEx",
             fn(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS,
             ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle h_cudnnGetConvolutionForwardWorkspaceSize =
@@ -149,7 +149,7 @@ public final class Cudnn {
             BINDER.bind("cudnnGetConvolutionBackwardDataAlgorithm_v7",
             fn(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle h_cudnnFindConvolutionBackwardDataAlgorithmEx =
-            BINDER.bind("cudnnFindConvolutionBackwardDataAlgorithmEx",
+            BINDER.bindOptional("cudnnFindConvolutionBackwardDataAlgorithmEx",
             fn(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS,
             ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle h_cudnnGetConvolutionBackwardDataWorkspaceSize =
@@ -163,7 +163,7 @@ public final class Cudnn {
             BINDER.bind("cudnnGetConvolutionBackwardFilterAlgorithm_v7",
             fn(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle h_cudnnFindConvolutionBackwardFilterAlgorithmEx =
-            BINDER.bind("cudnnFindConvolutionBackwardFilterAlgorithmEx",
+            BINDER.bindOptional("cudnnFindConvolutionBackwardFilterAlgorithmEx",
             fn(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS,
             ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle h_cudnnGetConvolutionBackwardFilterWorkspaceSize =
@@ -247,6 +247,17 @@ public final class Cudnn {
     /** Throws a {@link CudaException} naming {@code call} unless {@code status} is {@code CUDNN_STATUS_SUCCESS}. */
     public static void check(int status, String call) {
         check(status, call, null);
+    }
+
+    /**
+     * Whether the three {@code cudnnFindConvolution*AlgorithmEx} entry points are exported. They are
+     * bound as optional: cuDNN marks the legacy search API for removal, and without it the backend
+     * takes cuDNN's heuristic ranking instead of refusing to start.
+     */
+    public static boolean hasFindEx() {
+        return BINDER.has("cudnnFindConvolutionForwardAlgorithmEx")
+                && BINDER.has("cudnnFindConvolutionBackwardDataAlgorithmEx")
+                && BINDER.has("cudnnFindConvolutionBackwardFilterAlgorithmEx");
     }
 
     /** As {@link #check(int, String)}, with what Ingot was doing for the message. */

@@ -23,14 +23,21 @@ import java.util.Set;
  *       {@code /usr/local/cuda/targets/x86_64-linux/lib}, {@code /usr/lib/x86_64-linux-gnu},
  *       {@code /usr/local/nvidia/lib64}, {@code /usr/lib64};</li>
  *   <li>the {@code nvidia/*&#47;lib} folders of Python environments (pip's {@code nvidia-cudnn-cu12},
- *       {@code nvidia-cublas}, ...): {@code $VIRTUAL_ENV}, {@code $CONDA_PREFIX}, {@code ~/.local},
- *       {@code /usr/local/lib/python3*}, {@code /usr/lib/python3*}, {@code /opt/conda}, found by
- *       globbing, without starting Python;</li>
+ *       {@code nvidia-cublas}, ...; CUDA 13's wheels put cuBLAS, NVRTC and cudart together in
+ *       {@code nvidia/cu13/lib}, cuDNN stays in {@code nvidia/cudnn/lib}): {@code $VIRTUAL_ENV},
+ *       {@code $CONDA_PREFIX}, {@code ~/.local}, {@code /usr/local/lib/python3*}, {@code /usr/lib/python3*},
+ *       {@code /opt/conda}, {@code /opt/*&#47;.venv} and {@code /opt/*&#47;venv}, found by globbing,
+ *       without starting Python;</li>
  *   <li>last, the system loader by bare soname ({@code ld.so.cache} and its default folders).</li>
  * </ol>
  * Outside the override folders, sonames are tried newest first across all folders ({@code .13}
  * anywhere before {@code .12}). Every file that exists but does not load is recorded with the
  * linker's reason, and the folders looked in go into the message when nothing loads.
+ *
+ * <p>Companions (cuDNN's sub-libraries, cuBLASLt, NVRTC's builtins) are preloaded from the library's
+ * folder only when that folder is not on {@code LD_LIBRARY_PATH}: there the loader finds them by
+ * soname when they are first needed, and cuDNN's engine libraries (over a gigabyte together) are not
+ * all mapped up front.
  *
  * <p>The environment, home folder and file-system root are passed in, so tests can build folder
  * trees in a temporary directory.
@@ -43,7 +50,10 @@ public final class LibrarySearch {
     /** Python roots under the file-system root, after the environment's own. */
     private static final List<String> SYSTEM_PYTHON_SITES = List.of("/usr/local/lib/python3*/site-packages",
             "/usr/local/lib/python3*/dist-packages", "/usr/lib/python3*/site-packages", "/usr/lib/python3*/dist-packages",
-            "/usr/lib/python3/dist-packages", "/opt/conda/lib/python3*/site-packages");
+            "/usr/lib/python3/dist-packages", "/opt/conda/lib/python3*/site-packages",
+            // uv / venv-built images keep PyTorch (and its NVIDIA wheels) in a project venv under /opt,
+            // e.g. /opt/torch/.venv: the GPU machines this project is tested on do
+            "/opt/*/.venv/lib/python3*/site-packages", "/opt/*/venv/lib/python3*/site-packages");
 
     /** A folder to look in, and why it is on the list. */
     public record Folder(Path path, String origin) {
@@ -169,7 +179,8 @@ public final class LibrarySearch {
                     if (!Files.exists(file)) {
                         continue;
                     }
-                    Optional<NativeLibrary> lib = loadFromFolder(library, soname, folder, failures);
+                    Optional<NativeLibrary> lib = loadFromFolder(library, soname, folder, companionsToPreload(library,
+                            soname, folder), failures);
                     if (lib.isPresent()) {
                         return new LoadResult(library, lib.get(), folders, failures, null);
                     }
@@ -199,17 +210,7 @@ public final class LibrarySearch {
      * a companion may need another one loaded first (DT_NEEDED), and we do not know their order.
      */
     private static Optional<NativeLibrary> loadFromFolder(CudaLibrary library, String soname, Folder folder,
-                                                          List<String> failures) {
-        List<Path> companions = new ArrayList<>();
-        Set<Path> seen = new LinkedHashSet<>();
-        for (String glob : library.companionGlobs(soname)) {
-            for (Path p : expand(folder.path(), List.of(glob))) {
-                Path real = normal(Path.of(realPath(p.toString())));
-                if (seen.add(real) && !p.getFileName().toString().equals(soname)) {
-                    companions.add(p);
-                }
-            }
-        }
+                                                          List<Path> companions, List<String> failures) {
         Path main = folder.path().resolve(soname);
         List<Path> pending = new ArrayList<>(companions);
         pending.add(main);
@@ -245,6 +246,30 @@ public final class LibrarySearch {
         }
         return Optional.of(new NativeLibrary(library, soname, realPath(main.toString()), folder.origin(), mainHandle,
                 loadedCompanions, companionFailures));
+    }
+
+    /**
+     * The companion files to load before {@code soname} from {@code folder}: none when the folder is
+     * on {@code LD_LIBRARY_PATH} (the loader finds them there by soname, when needed), else every
+     * file matching {@link CudaLibrary#companionGlobs} but the library itself, one per real file.
+     */
+    List<Path> companionsToPreload(CudaLibrary library, String soname, Folder folder) {
+        for (String dir : split(env.get("LD_LIBRARY_PATH"))) {
+            if (normal(Path.of(dir)).equals(normal(folder.path()))) {
+                return List.of();
+            }
+        }
+        List<Path> companions = new ArrayList<>();
+        Set<Path> seen = new LinkedHashSet<>();
+        for (String glob : library.companionGlobs(soname)) {
+            for (Path p : expand(folder.path(), List.of(glob))) {
+                Path real = normal(Path.of(realPath(p.toString())));
+                if (seen.add(real) && !p.getFileName().toString().equals(soname)) {
+                    companions.add(p);
+                }
+            }
+        }
+        return companions;
     }
 
     private static List<String> split(String pathList) {

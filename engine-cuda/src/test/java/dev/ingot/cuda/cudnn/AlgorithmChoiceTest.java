@@ -107,4 +107,41 @@ class AlgorithmChoiceTest {
             assertEquals(new AlgorithmChoice.Perf(6, 0, 0.25f, 123_456_789_012L, 1, 3), read.get(1));
         }
     }
+
+    @Test
+    void theGemmFamilyLeavesOutFftAndWinogradInEveryDirection() {
+        assertEquals(List.of("IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT"), gemmNames(AlgorithmChoice.FORWARD));
+        assertEquals(List.of("ALGO_0", "ALGO_1"), gemmNames(AlgorithmChoice.BACKWARD_DATA));
+        assertEquals(List.of("ALGO_0", "ALGO_1", "ALGO_3"), gemmNames(AlgorithmChoice.BACKWARD_FILTER));
+        assertFalse(AlgorithmChoice.gemmFamily(AlgorithmChoice.FORWARD, 8), "an algorithm unknown to this build");
+        assertFalse(AlgorithmChoice.gemmFamily(AlgorithmChoice.FORWARD, -1));
+    }
+
+    @Test
+    void gemmOnlyPassesOverAFasterWinogradAndKeepsTheRankingOrder() {
+        List<AlgorithmChoice.Perf> ranked = List.of(
+                perf(6, OK, 0, DET, FMA),    // WINOGRAD_NONFUSED, ranked first
+                perf(4, OK, 0, DET, FMA),    // FFT
+                perf(1, OK, 0, DET, FMA),    // IMPLICIT_PRECOMP_GEMM
+                perf(0, OK, 0, DET, FMA));   // IMPLICIT_GEMM
+        assertEquals(6, AlgorithmChoice.choose(ranked, false, 1L << 30, "forward", AlgorithmChoice.FORWARD).perf().algo());
+        List<AlgorithmChoice.Perf> gemm = AlgorithmChoice.gemmFamilyOnly(ranked, AlgorithmChoice.FORWARD);
+        assertEquals(List.of(1, 0), gemm.stream().map(AlgorithmChoice.Perf::algo).toList());
+        assertEquals(1, AlgorithmChoice.choose(gemm, false, 1L << 30, "forward", AlgorithmChoice.FORWARD).perf().algo());
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> AlgorithmChoice.choose(
+                AlgorithmChoice.gemmFamilyOnly(List.of(perf(2, OK, 0, DET, FMA)), AlgorithmChoice.BACKWARD_DATA), false,
+                1L << 30, "backward data (GEMM family only)", AlgorithmChoice.BACKWARD_DATA));
+        assertTrue(none.getMessage().contains("backward data (GEMM family only)") && none.getMessage().contains("nothing"),
+                none.getMessage());
+    }
+
+    private static List<String> gemmNames(String[] names) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int algo = 0; algo < names.length; algo++) {
+            if (AlgorithmChoice.gemmFamily(names, algo)) {
+                out.add(names[algo]);
+            }
+        }
+        return out;
+    }
 }

@@ -70,11 +70,47 @@ class BindingPrototypesTest {
         checkAgainst(CudaDriver.binder(), CPrototypes.parse(resource("cuda.prototypes.h")), "cuda.h (CUDA 13.0)");
     }
 
+    /**
+     * The installed copies of {@code names}, concatenated, from the folders in {@code INGOT_CUDA_HEADERS}
+     * (colon-separated; scripts/gpu-smoke.sh sets it to the toolkit's and the Python wheels' include
+     * folders), then {@code $CUDA_HOME/include}; skipped, saying where it looked, when one is missing.
+     */
+    private static String installed(String... names) throws IOException {
+        List<Path> folders = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("INGOT_CUDA_HEADERS", "").split(":")) {
+            if (!dir.isBlank()) {
+                folders.add(Path.of(dir));
+            }
+        }
+        folders.add(Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include"));
+        StringBuilder all = new StringBuilder();
+        for (String name : names) {
+            Path header = folders.stream().map(f -> f.resolve(name)).filter(Files::isRegularFile).findFirst().orElse(null);
+            assumeTrue(header != null, "no " + name + " in " + folders + " (set INGOT_CUDA_HEADERS to check against it)");
+            all.append(Files.readString(header)).append('\n');
+        }
+        return all.toString();
+    }
+
     @Test
     void driverBindingsMatchTheInstalledCudaH() throws IOException {
-        Path header = Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "include", "cuda.h");
-        assumeTrue(Files.isRegularFile(header), "no cuda.h at " + header + " (set CUDA_HOME to check against it)");
-        checkAgainst(CudaDriver.binder(), CPrototypes.parse(Files.readString(header)), header.toString());
+        checkAgainst(CudaDriver.binder(), CPrototypes.parse(installed("cuda.h")), "the installed cuda.h");
+    }
+
+    @Test
+    void cudnnBindingsMatchTheInstalledCudnnHeaders() throws IOException {
+        checkAgainst(Cudnn.binder(), CPrototypes.parse(installed("cudnn_graph.h", "cudnn_ops.h", "cudnn_cnn.h")),
+                "the installed cuDNN headers");
+    }
+
+    @Test
+    void cublasBindingsMatchTheInstalledCublasApiH() throws IOException {
+        checkAgainst(Cublas.binder(), CPrototypes.parse(installed("cublas_api.h")), "the installed cublas_api.h");
+    }
+
+    @Test
+    void nvrtcBindingsMatchTheInstalledNvrtcH() throws IOException {
+        checkAgainst(Nvrtc.binder(), CPrototypes.parse(installed("nvrtc.h")), "the installed nvrtc.h");
     }
 
     @Test
@@ -90,6 +126,23 @@ class BindingPrototypesTest {
     @Test
     void nvrtcBindingsMatchNvrtcH() throws IOException {
         checkAgainst(Nvrtc.binder(), CPrototypes.parse(resource("nvrtc.prototypes.h")), "nvrtc.h");
+    }
+
+    @Test
+    void theLegacyFindSearchIsOptionalSoACudnnWithoutItStillLoads() {
+        // cuDNN marks cudnnFind*AlgorithmEx for removal; without them the backend uses the heuristic
+        // (CudnnConvolution notes it) instead of the probe refusing the whole library.
+        List<String> find = List.of("cudnnFindConvolutionForwardAlgorithmEx", "cudnnFindConvolutionBackwardDataAlgorithmEx",
+                "cudnnFindConvolutionBackwardFilterAlgorithmEx");
+        for (String symbol : find) {
+            Binder.Binding b = Cudnn.binder().bindings().stream().filter(x -> x.symbol().equals(symbol)).findFirst()
+                    .orElseThrow(() -> new AssertionError(symbol + " is not bound"));
+            assertTrue(b.optional(), symbol + " must be bound with bindOptional");
+        }
+        assertTrue(Cudnn.binder().missingRequired().stream().noneMatch(find::contains));
+        if (Cudnn.binder().loaded() == null) {
+            assertFalse(Cudnn.hasFindEx(), "no cuDNN here, so no Find");
+        }
     }
 
     @Test

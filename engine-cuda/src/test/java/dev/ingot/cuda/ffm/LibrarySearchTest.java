@@ -217,4 +217,46 @@ class LibrarySearchTest {
                 CudaLibrary.NVRTC.companionGlobs("libnvrtc.so.13"));
         assertEquals(List.of(), CudaLibrary.DRIVER.companionGlobs("libcuda.so.1"));
     }
+
+    @Test
+    void aPyTorchVenvUnderOptIsSearchedInBothWheelLayouts() throws IOException {
+        // The GPU machines keep PyTorch in /opt/torch/.venv: CUDA 13 wheels put cuBLAS, NVRTC and cudart in
+        // nvidia/cu13/lib, cuDNN keeps nvidia/cudnn/lib; CUDA 12 wheels have one folder per library.
+        Path site = dir("root/opt/torch/.venv/lib/python3.12/site-packages");
+        Path cu13 = Files.createDirectories(site.resolve("nvidia/cu13/lib"));
+        Path cudnn = Files.createDirectories(site.resolve("nvidia/cudnn/lib"));
+        Path cublas12 = dir("root/opt/other/venv/lib/python3.11/site-packages/nvidia/cublas/lib");
+        List<Path> paths = search().folders().stream().map(LibrarySearch.Folder::path).toList();
+        assertTrue(paths.containsAll(List.of(cu13, cudnn, cublas12)), paths.toString());
+
+        elf(cu13, "libcublas.so.13");
+        elf(cu13, "libcublasLt.so.13");
+        elf(cu13, "libnvrtc.so.13");
+        LibrarySearch.LoadResult cublas = search().load(CudaLibrary.CUBLAS);
+        assertTrue(cublas.isLoaded(), cublas.reason());
+        assertEquals(cu13.resolve("libcublas.so.13").toRealPath().toString(), cublas.loaded().file());
+        assertEquals("python site-packages", cublas.loaded().origin());
+        assertEquals(List.of("libcublasLt.so.13"), cublas.loaded().companions());
+        LibrarySearch.LoadResult nvrtc = search().load(CudaLibrary.NVRTC);
+        assertTrue(nvrtc.isLoaded(), nvrtc.reason());
+        assertEquals(cu13.resolve("libnvrtc.so.13").toRealPath().toString(), nvrtc.loaded().file());
+    }
+
+    @Test
+    void companionsAreLeftToTheLoaderWhenTheirFolderIsOnLdLibraryPath() throws IOException {
+        Path cudnn = dir("venv/lib/python3.12/site-packages/nvidia/cudnn/lib");
+        elf(cudnn, "libcudnn.so.9");
+        elf(cudnn, "libcudnn_graph.so.9");
+        elf(cudnn, "libcudnn_engines_precompiled.so.9");
+        LibrarySearch.Folder folder = new LibrarySearch.Folder(cudnn, "INGOT_CUDA_LIBRARY_PATH");
+        assertEquals(List.of(cudnn.resolve("libcudnn_engines_precompiled.so.9"), cudnn.resolve("libcudnn_graph.so.9")),
+                search().companionsToPreload(CudaLibrary.CUDNN, "libcudnn.so.9", folder), "not on the loader path");
+
+        env.put("LD_LIBRARY_PATH", tmp.resolve("elsewhere") + ":" + cudnn + "/");
+        env.put("INGOT_CUDA_LIBRARY_PATH", cudnn.toString());
+        assertEquals(List.of(), search().companionsToPreload(CudaLibrary.CUDNN, "libcudnn.so.9", folder));
+        LibrarySearch.LoadResult r = search().load(CudaLibrary.CUDNN);
+        assertTrue(r.isLoaded(), r.reason());
+        assertEquals(List.of(), r.loaded().companions(), "the dispatcher finds its sub-libraries by soname there");
+    }
 }

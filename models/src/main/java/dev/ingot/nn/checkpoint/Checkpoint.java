@@ -37,10 +37,19 @@ import java.util.Map;
  * @param file     where it was read from
  * @param metadata every metadata entry, ours included
  * @param tensors  every tensor, weights and optimizer state
+ * @param headerChecked whether every byte restored was covered by a checksum: true for every file this
+ *                 version writes ({@link #FORMAT}); false for a {@link #FORMAT_UNCHECKED_HEADER} file
+ *                 of an earlier version, whose metadata (seed, progress, history) had no checksum
  */
-public record Checkpoint(Path file, Map<String, String> metadata, Map<String, StoredTensor> tensors) {
-    /** Format marker, so that a safetensors file from elsewhere is recognised as not a training checkpoint. */
-    public static final String FORMAT = "ingot-checkpoint-1";
+public record Checkpoint(Path file, Map<String, String> metadata, Map<String, StoredTensor> tensors,
+                         boolean headerChecked) {
+    /**
+     * Format marker, so that a safetensors file from elsewhere is recognised as not a training
+     * checkpoint. Version 2 files always carry the header checksum ({@link SafeTensors#HEADER_CRC_KEY}).
+     */
+    public static final String FORMAT = "ingot-checkpoint-2";
+    /** Checkpoints written before the header checksum: still read, with {@link #headerChecked()} false. */
+    public static final String FORMAT_UNCHECKED_HEADER = "ingot-checkpoint-1";
     public static final String KEY_FORMAT = "ingot.format";
     public static final String KEY_SEED = "ingot.seed";
     public static final String KEY_PROGRESS = "ingot.progress";
@@ -88,11 +97,19 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
     public static Checkpoint read(Path file) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(file);
         String format = c.metadata().get(KEY_FORMAT);
-        if (!FORMAT.equals(format)) {
-            throw new CorruptCheckpointException(file, 8, "metadata '" + KEY_FORMAT + "' is " + format + ", expected "
-                    + FORMAT + " (this safetensors file was not written by ingot train)");
+        if (FORMAT.equals(format)) {
+            if (!c.headerChecked()) {
+                // A version-2 file always starts with its header checksum: this one was damaged there.
+                throw new CorruptCheckpointException(file, 8, "the header does not start with its checksum '"
+                        + SafeTensors.HEADER_CRC_KEY + "', which every " + FORMAT + " file has (damaged header)");
+            }
+            return new Checkpoint(file, c.metadata(), c.tensors(), true);
         }
-        return new Checkpoint(file, c.metadata(), c.tensors());
+        if (FORMAT_UNCHECKED_HEADER.equals(format)) {
+            return new Checkpoint(file, c.metadata(), c.tensors(), false);
+        }
+        throw new CorruptCheckpointException(file, 8, "metadata '" + KEY_FORMAT + "' is " + format + ", expected "
+                + FORMAT + " (this safetensors file was not written by ingot train)");
     }
 
     /** A metadata value, or an exception naming the key and the file. */
@@ -120,9 +137,17 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
     public History history() {
         List<Map<String, Double>> epochs = parse(KEY_HISTORY, new TypeReference<>() {
         });
+        if (epochs == null) {
+            throw new CorruptCheckpointException(file, 8, "metadata '" + KEY_HISTORY + "' is null, expected a list");
+        }
         List<EpochMetrics> out = new ArrayList<>();
         for (Map<String, Double> e : epochs) {
-            out.add(new EpochMetrics(e.get("epoch").intValue(), value(e, "train_loss"), value(e, "train_accuracy"),
+            Double epoch = e == null ? null : e.get("epoch");
+            if (epoch == null || epoch != Math.rint(epoch) || epoch < 1 || epoch > Integer.MAX_VALUE) {
+                throw new CorruptCheckpointException(file, 8, "metadata '" + KEY_HISTORY + "' entry " + out.size()
+                        + " has no valid \"epoch\" number: " + e);
+            }
+            out.add(new EpochMetrics(epoch.intValue(), value(e, "train_loss"), value(e, "train_accuracy"),
                     value(e, "validation_loss"), value(e, "validation_accuracy"), value(e, "images_per_second"),
                     value(e, "seconds")));
         }
@@ -205,16 +230,23 @@ public record Checkpoint(Path file, Map<String, String> metadata, Map<String, St
 
     private <T> T parse(String key, Class<T> type) {
         try {
-            return JSON.readValue(require(key), type);
+            return nonNull(key, JSON.readValue(require(key), type));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new CorruptCheckpointException(file, 8, "metadata '" + key + "' is not a valid "
                     + type.getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
+    private <T> T nonNull(String key, T value) {
+        if (value == null) {
+            throw new CorruptCheckpointException(file, 8, "metadata '" + key + "' is JSON null");
+        }
+        return value;
+    }
+
     private <T> T parse(String key, TypeReference<T> type) {
         try {
-            return JSON.readValue(require(key), type);
+            return nonNull(key, JSON.readValue(require(key), type));
         } catch (JsonProcessingException e) {
             throw new CorruptCheckpointException(file, 8, "metadata '" + key + "' does not parse: "
                     + e.getOriginalMessage(), e);

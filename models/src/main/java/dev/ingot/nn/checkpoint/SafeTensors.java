@@ -42,13 +42,28 @@ import java.util.zip.CRC32;
  *                       contiguous, in header order
  * </pre>
  *
- * We add one metadata entry, {@code ingot.crc32}: the CRC-32 of each tensor's bytes in header order,
- * as hex numbers separated by commas, so that a flipped bit in the data is caught on reading and
- * pinned to a tensor. Files without it (written by other programs) are read without that check.
+ * We add two metadata entries. {@code ingot.crc32}: the CRC-32 of each tensor's bytes in header
+ * order, as hex numbers separated by commas, so that a flipped bit in the data is caught on reading
+ * and pinned to a tensor. {@code ingot.header_crc32c}, always the header's first bytes
+ * ({@code {"__metadata__":{"ingot.header_crc32c":"<8 hex digits>"}): the CRC-32C of bytes
+ * {@code 0..8+N} (length and header) with those 8 digits read as {@code 0}, so that every byte
+ * a reader restores (metadata, shapes, offsets, the data CRCs themselves) is covered.
+ *
+ * <p>Why this layout: a checksum found by its key could be switched off by one flipped bit in the
+ * key's name (the file would then look like one without checksums). Ours sits at a fixed place,
+ * and a header whose prefix does not match is accepted as unchecked only if no metadata key is
+ * a near miss of either of our keys (up to two bytes changed, inserted or deleted), so no such
+ * damage turns a checked file into an unchecked one. Files without the header checksum (ours before it existed, other programs') are
+ * read with {@link Contents#headerChecked()} false; the data CRCs are still checked when present.
  */
 public final class SafeTensors {
     /** The metadata key of the per-tensor CRC-32 list. */
     public static final String CRC_KEY = "ingot.crc32";
+    /** The metadata key of the header's own CRC-32C; always the first bytes of the header. */
+    public static final String HEADER_CRC_KEY = "ingot.header_crc32c";
+    private static final byte[] HEADER_PREFIX = ("{\"__metadata__\":{\"" + HEADER_CRC_KEY + "\":\"")
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER_CRC_DIGITS = 8;
     private static final String METADATA = "__metadata__";
     /** Larger headers are refused (the Rust reference implementation's limit is 100 MB as well). */
     private static final long MAX_HEADER = 100L << 20;
@@ -59,8 +74,17 @@ public final class SafeTensors {
     private SafeTensors() {
     }
 
-    /** What a file holds: its metadata and its tensors, in file order. */
-    public record Contents(Map<String, String> metadata, Map<String, StoredTensor> tensors) {
+    /**
+     * What a file holds: its metadata and its tensors, in file order.
+     *
+     * @param headerChecked whether the header carried {@link #HEADER_CRC_KEY} and matched it (files
+     *                      written before it existed, and other programs' files, have none)
+     */
+    public record Contents(Map<String, String> metadata, Map<String, StoredTensor> tensors, boolean headerChecked) {
+        public Contents(Map<String, String> metadata, Map<String, StoredTensor> tensors) {
+            this(metadata, tensors, false);
+        }
+
         public Contents {
             metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
             tensors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
@@ -110,12 +134,18 @@ public final class SafeTensors {
 
     private static void writeSources(Path file, Map<String, String> metadata, Map<String, Source> tensors)
             throws IOException {
-        if (metadata.containsKey(CRC_KEY)) {
-            throw new IllegalArgumentException("metadata key '" + CRC_KEY + "' is reserved");
+        for (String reserved : List.of(CRC_KEY, HEADER_CRC_KEY)) {
+            for (String key : metadata.keySet()) {
+                if (reserved.equals(key) || nearMiss(String.valueOf(key), reserved)) {
+                    throw new IllegalArgumentException("metadata key '" + key + "' is reserved (too close to '"
+                            + reserved + "', which a reader would take for a damaged checksum key)");
+                }
+            }
         }
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
+        removeStaleTemporaryFiles(target);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         boolean moved = false;
         try {
@@ -147,7 +177,9 @@ public final class SafeTensors {
                     throw new IllegalStateException("safetensors header changed length while writing");
                 }
                 ByteBuffer head = ByteBuffer.allocate(8 + finalHeader.length).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(finalHeader.length).put(finalHeader).flip();
+                head.putLong(finalHeader.length).put(finalHeader);
+                byte[] digits = String.format("%08x", headerCrc(head.array())).getBytes(StandardCharsets.US_ASCII);
+                head.put(8 + HEADER_PREFIX.length, digits).rewind();
                 ch.position(0);
                 writeFully(ch, head);
                 ch.force(true);
@@ -165,6 +197,30 @@ public final class SafeTensors {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * Deletes the temporary files that writes of {@code target} killed before their rename left
+     * behind ({@code .<name>.<random>.tmp}, the names {@link Files#createTempFile} gave them).
+     * Two processes writing the same checkpoint at once is not supported in any case.
+     */
+    private static void removeStaleTemporaryFiles(Path target) throws IOException {
+        String prefix = "." + target.getFileName() + ".";
+        try (var stale = Files.newDirectoryStream(target.getParent(),
+                p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** CRC-32C of the length and header bytes, the checksum's own 8 digits read as '0'. */
+    private static long headerCrc(byte[] lengthAndHeader) {
+        byte[] copy = lengthAndHeader.clone();
+        java.util.Arrays.fill(copy, 8 + HEADER_PREFIX.length, 8 + HEADER_PREFIX.length + HEADER_CRC_DIGITS, (byte) '0');
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(copy);
+        return crc.getValue();
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
@@ -186,6 +242,7 @@ public final class SafeTensors {
             throws JsonProcessingException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode meta = root.putObject(METADATA);
+        meta.put(HEADER_CRC_KEY, "0".repeat(HEADER_CRC_DIGITS)); // first: its place is fixed; filled in last
         metadata.forEach((k, v) -> {
             if (k == null || v == null) {
                 throw new IllegalArgumentException("checkpoint metadata must not hold nulls: " + k + " = " + v);
@@ -245,6 +302,7 @@ public final class SafeTensors {
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
             readFully(ch, headerBuf, 8, file);
             byte[] header = headerBuf.array();
+            boolean headerChecked = checkHeader(file, lenBuf.array(), header);
             JsonNode root;
             try {
                 root = JSON.readTree(header);
@@ -269,7 +327,7 @@ public final class SafeTensors {
                 String name = f.getKey();
                 JsonNode v = f.getValue();
                 if (name.equals(METADATA)) {
-                    readMetadata(file, v, metadata);
+                    readMetadata(file, v, metadata, headerChecked);
                     continue;
                 }
                 if (!v.isObject()) {
@@ -353,11 +411,76 @@ public final class SafeTensors {
                         dataStart + r[0], names.get(i));
                 tensors.put(names.get(i), new StoredTensor(shapes.get(i), values));
             }
-            return new Contents(metadata, tensors);
+            return new Contents(metadata, tensors, headerChecked);
         }
     }
 
-    private static void readMetadata(Path file, JsonNode v, Map<String, String> metadata) {
+    /**
+     * Checks the header CRC when the header starts with it; returns whether it did. A mismatch is
+     * reported at offset 0 (the checksum covers bytes 0..8+N; it cannot say which byte changed).
+     */
+    private static boolean checkHeader(Path file, byte[] length, byte[] header) {
+        int digitsEnd = HEADER_PREFIX.length + HEADER_CRC_DIGITS;
+        if (header.length <= digitsEnd
+                || !java.util.Arrays.equals(header, 0, HEADER_PREFIX.length, HEADER_PREFIX, 0, HEADER_PREFIX.length)) {
+            return false;
+        }
+        String digits = new String(header, HEADER_PREFIX.length, HEADER_CRC_DIGITS, StandardCharsets.US_ASCII);
+        long stored;
+        try {
+            stored = digits.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+                    ? Long.parseLong(digits, 16) : -1;
+        } catch (NumberFormatException e) {
+            stored = -1;
+        }
+        if (stored < 0 || header[digitsEnd] != '"') {
+            throw new CorruptCheckpointException(file, 8 + HEADER_PREFIX.length, "metadata '" + HEADER_CRC_KEY
+                    + "' is not 8 lowercase hex digits: '" + digits + "'");
+        }
+        byte[] whole = new byte[8 + header.length];
+        System.arraycopy(length, 0, whole, 0, 8);
+        System.arraycopy(header, 0, whole, 8, header.length);
+        long computed = headerCrc(whole);
+        if (computed != stored) {
+            throw new CorruptCheckpointException(file, 0, "the header (file bytes 0.." + whole.length
+                    + ") fails its CRC-32C check: stored " + digits + ", computed " + String.format("%08x", computed)
+                    + "; the metadata, shapes or offsets were damaged");
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code key} could be one of our checksum keys damaged (one to {@value #NEAR_EDITS}
+     * bytes changed, inserted or deleted) without being it: a key that must not exist.
+     */
+    private static boolean nearMiss(String key, String ours) {
+        return !key.equals(ours) && Math.abs(key.length() - ours.length()) <= NEAR_EDITS
+                && editDistance(key, ours) <= NEAR_EDITS;
+    }
+
+    private static final int NEAR_EDITS = 2;
+
+    /** Levenshtein distance of two short strings. */
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static void readMetadata(Path file, JsonNode v, Map<String, String> metadata, boolean headerChecked) {
         if (!v.isObject()) {
             throw new CorruptCheckpointException(file, 8, "\"" + METADATA + "\" is not a JSON object of strings");
         }
@@ -366,8 +489,17 @@ public final class SafeTensors {
                 throw new CorruptCheckpointException(file, 8, "\"" + METADATA + "\" entry '" + m.getKey()
                         + "' is not a string: " + m.getValue());
             }
-            metadata.put(m.getKey(), m.getValue().asText());
+            String key = m.getKey();
+            for (String ours : List.of(HEADER_CRC_KEY, CRC_KEY)) {
+                if (nearMiss(key, ours) || (!headerChecked && key.equals(HEADER_CRC_KEY))) {
+                    // A damaged name (or a header checksum out of its place) would switch a check off.
+                    throw new CorruptCheckpointException(file, 8, "metadata key '" + key + "' is a damaged '"
+                            + ours + "' (a checksum key that is not where it belongs)");
+                }
+            }
+            metadata.put(key, m.getValue().asText());
         }
+        metadata.remove(HEADER_CRC_KEY);
     }
 
     private static long[] crcs(Path file, Map<String, String> metadata, int count) {
