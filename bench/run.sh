@@ -4,13 +4,28 @@
 # OpenBLAS and torch.mm GEMMs, PyTorch convolution layers and training steps) on the same machine
 # with the same number of threads, and writes one Markdown report: Ingot, reference, ratio, % of peak.
 #
-#   bench/run.sh            # default settings (about 25 minutes on 2 cores: ~120 kernel trials, 9 training)
-#   bench/run.sh --quick    # short settings, to check that everything runs (a few minutes)
+#   bench/run.sh                      # default settings (about 30 minutes on 2 cores)
+#   bench/run.sh --quick              # short settings, to check that everything runs (a few minutes)
+#   bench/run.sh --isa avx512,avx2    # the race once per ISA, both sides held to it; one report per ISA
+#                                     # and results.md with all of them
 #
 # Options: --quick, --skip-build, --skip-python, --skip-jmh (report from what is in --results DIR),
-#          --results DIR (where JSON results and the report go; default bench/target/results/<time>).
+#          --results DIR (where JSON results and the report go; default bench/target/results/<time>),
+#          --isa ISA[,ISA...] (or BENCH_ISA=...): which vector ISA both sides may use:
+#            native  no restriction (default): each side picks what it detects
+#            avx512  the same, but refuses to run on a CPU without AVX-512F, and holds OpenBLAS to SkylakeX
+#            avx2    Java -XX:UseAVX=2 (256-bit vectors, 16 registers); OpenBLAS OPENBLAS_CORETYPE=Haswell;
+#                    PyTorch ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=DNNL_MAX_CPU_ISA=AVX2
+#            sse     Java -XX:UseAVX=2 -XX:MaxVectorSize=16 (128-bit vectors, the width of NEON); OpenBLAS
+#                    Nehalem (SSE4.2, no FMA: x86 has no 128-bit FMA BLAS kernel); PyTorch
+#                    ATEN_CPU_CAPABILITY=default, ONEDNN_MAX_CPU_ISA=DNNL_MAX_CPU_ISA=SSE41
+#          The report says which kernels each side really ran: the Java vector shape (width, registers,
+#          SGEMM tile), OpenBLAS's core type (threadpoolctl), PyTorch's ATen capability and oneDNN's ISA.
+# Headline rows (FP32 peak, SGEMM 1024 and 2048, training steps at batch 64) run HEADLINE_FORKS JMH
+# forks (default 3; 1 with --quick) and the report shows their spread (min / median / max per fork).
 # Settings (environment):
 #   JMH_OPTS            JMH options for every run (default: -f 1 -wi 3 -i 5 -w 1s -r 1s)
+#   HEADLINE_FORKS      forks of the headline rows (default 3), replacing JMH_OPTS's -f for them
 #   BENCHMARKS          JMH regex of the kernel benchmarks to run (default: all of them)
 #   TRAINING_BATCHES    batch sizes of the training steps (default: 32,64,128)
 #   THREADS             CPU threads for Ingot and the references (default: all logical CPUs)
@@ -26,10 +41,12 @@ script=$(readlink -f "${BASH_SOURCE[0]}")
 root=$(cd "$(dirname "$script")/.." && pwd)
 cd "$root"
 
-quick= skip_build= skip_python= skip_jmh= results=
+quick= skip_build= skip_python= skip_jmh= results= isa=${BENCH_ISA:-native}
+args=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1 ;;
+    --isa) isa=$2; shift ;;
     --skip-build) skip_build=1 ;;
     --skip-python) skip_python=1 ;;
     --skip-jmh) skip_jmh=1 ;;
@@ -40,18 +57,71 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
+# ---------------------------------------------------------------- several ISAs: one run each
+if [[ $isa == *,* ]]; then
+  results=${results:-bench/target/results/$(date -u +%Y%m%d-%H%M%S)}
+  mkdir -p "$results"
+  rest=() skip=0
+  for a in "${args[@]}"; do  # the arguments without --isa and --results, passed to each run
+    if [[ $skip == 1 ]]; then skip=0; continue; fi
+    case $a in --isa|--results) skip=1 ;; *) rest+=("$a") ;; esac
+  done
+  status=0 first=1
+  for one in ${isa//,/ }; do
+    echo "[run.sh $(date +%H:%M:%S)] ===== ISA $one =====" >&2
+    extra=()
+    [[ -z $first ]] && extra=(--skip-build)
+    "$script" "${rest[@]}" "${extra[@]}" --isa "$one" --results "$results/$one" || status=1
+    first=
+  done
+  {
+    echo "# Ingot benchmarks, one run per ISA: ${isa//,/, }"
+    echo
+    for one in ${isa//,/ }; do
+      echo "# ISA: $one"
+      echo
+      [[ -f $results/$one/results.md ]] && sed '1{/^# /d}' "$results/$one/results.md" || echo "(no report: the run failed)"
+      echo
+    done
+  } > "$results/results.md"
+  mkdir -p bench/target/results && cp "$results/results.md" bench/target/results/latest.md
+  echo "[run.sh $(date +%H:%M:%S)] report: $results/results.md (also bench/target/results/latest.md)" >&2
+  exit $status
+fi
+
+# ---------------------------------------------------------------- the ISA both sides are held to
+java_isa=() torch_isa=() isa_coretype=
+case $isa in
+  native) ;;
+  avx512)
+    grep -qw avx512f /proc/cpuinfo || { echo "run.sh: --isa avx512 on a CPU without AVX-512F" >&2; exit 2; }
+    isa_coretype=SkylakeX torch_isa=(ATEN_CPU_CAPABILITY=avx512) ;;
+  avx2)
+    java_isa=(-XX:UseAVX=2) isa_coretype=Haswell
+    torch_isa=(ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2) ;;
+  sse)
+    java_isa=(-XX:UseAVX=2 -XX:MaxVectorSize=16) isa_coretype=Nehalem
+    torch_isa=(ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 DNNL_MAX_CPU_ISA=SSE41) ;;
+  *) echo "run.sh: --isa '$isa': expected native, avx512, avx2 or sse (or a comma-separated list)" >&2; exit 2 ;;
+esac
+
 if [[ -n $quick ]]; then
-  jmh_opts=${JMH_OPTS:--f 1 -wi 1 -i 2 -w 500ms -r 500ms}
+  # Warm-up: C2 must have compiled the Vector API kernels before measuring (interpreted or C1 code
+  # runs them 100-1000x slower). Under load that took 2.3 s into a fork (docs/benchmarks.md).
+  jmh_opts=${JMH_OPTS:--f 1 -wi 2 -i 2 -w 1s -r 500ms}
   py_timing=(--warmup-time 0.5 --min-time 0.3 --rounds 2)
 else
   jmh_opts=${JMH_OPTS:--f 1 -wi 3 -i 5 -w 1s -r 1s}
   py_timing=(--warmup-time 2 --min-time 1 --rounds 5)
 fi
+headline_forks=${HEADLINE_FORKS:-$([[ -n $quick ]] && echo 1 || echo 3)}
+# JMH_OPTS with its fork count replaced by the headline's (JMH refuses a repeated -f).
+headline_opts=$(sed -E 's/(^| )-f [0-9]+//' <<<"$jmh_opts")" -f $headline_forks"
 threads=${THREADS:-$(nproc)}
 python=${PYTHON:-/usr/bin/python3}
 device=${DEVICE:-cpu}
 batches=${TRAINING_BATCHES:-32,64,128}
-results=${results:-bench/target/results/$(date -u +%Y%m%d-%H%M%S)}
+results=${results:-bench/target/results/$(date -u +%Y%m%d-%H%M%S)$([[ $isa != native ]] && echo "-$isa")}
 mkdir -p "$results"
 if [[ -z ${INGOT_DATA_DIR:-} && -d $root/../shared/data ]]; then
   export INGOT_DATA_DIR=$root/../shared/data
@@ -90,7 +160,8 @@ find_jdk() {
 }
 jdk=$(find_jdk) || { echo "run.sh: needs a JDK 25 or newer (INGOT_JAVA_HOME, JAVA_HOME, PATH, /usr/lib/jvm); found none" >&2; exit 1; }
 jar=bench/target/benchmarks.jar
-java_cmd=("$jdk/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED "-Dingot.cpu.threads=$threads")
+java_cmd=("$jdk/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED "-Dingot.cpu.threads=$threads"
+          ${java_isa[@]+"${java_isa[@]}"})
 
 # ---------------------------------------------------------------- build
 if [[ -z $skip_build ]]; then
@@ -109,18 +180,40 @@ fi
 if [[ -z $skip_jmh ]]; then
   backends=$("${java_cmd[@]}" -cp "$jar" dev.ingot.bench.BenchmarkFixture 2> >(grep -v 'incubator modules' >&2))
   [[ -n $backends ]] || { echo "run.sh: no backend can run here" >&2; exit 1; }
-  log "backends: $backends; Ingot threads: $threads; JMH: $jmh_opts"
-  # -jvmArgsPrepend adds to the @Fork(jvmArgsAppend) flags of each benchmark instead of replacing them.
-  jmh() { "${java_cmd[@]}" -jar "$jar" "$@" $jmh_opts -jvmArgsPrepend "-Dingot.cpu.threads=$threads" -p "backend=$backends"; }
-  stage "FP32 peak" jmh 'FmaPeakBenchmark' -rf json -rff "$results/jmh-peak.json"
-  stage "kernels" jmh "${BENCHMARKS:-.*}" -e 'FmaPeakBenchmark|TrainingStepBenchmark' -rf json \
-    -rff "$results/jmh-kernels.json"
+  log "ISA: $isa${java_isa[*]:+ (Java ${java_isa[*]})}; backends: $backends; Ingot threads: $threads; JMH: $jmh_opts;" \
+      "headline rows: $headline_forks forks"
+  # -jvmArgsPrepend adds to the @Fork(jvmArgsAppend) flags of each benchmark instead of replacing them
+  # (JMH splits its value at spaces). The forks get the ISA flags the parent JVM got.
+  fork_args="-Dingot.cpu.threads=$threads${java_isa[*]:+ ${java_isa[*]}}"
+  jmh_with() {
+    local opts=$1; shift
+    "${java_cmd[@]}" -jar "$jar" "$@" $opts -jvmArgsPrepend "$fork_args" -p "backend=$backends"
+  }
+  jmh() { jmh_with "$jmh_opts" "$@"; }
+  headline() { jmh_with "$headline_opts" "$@"; }
+  stage "FP32 peak" headline 'FmaPeakBenchmark' -rf json -rff "$results/jmh-peak.json"
+  if [[ -z ${BENCHMARKS:-} ]] || grep -qE "${BENCHMARKS}" <<<"GemmBenchmark"; then
+    stage "SGEMM 1024 and 2048 (headline)" headline 'GemmBenchmark' -p size=1024,2048 -rf json \
+      -rff "$results/jmh-gemm-headline.json"
+    stage "SGEMM 128 to 512" jmh 'GemmBenchmark' -p size=128,256,512 -rf json -rff "$results/jmh-gemm.json"
+  fi
+  kernel_filter=("${BENCHMARKS:-.*}" -e 'FmaPeakBenchmark|TrainingStepBenchmark|GemmBenchmark')
+  if "${java_cmd[@]}" -jar "$jar" -l "${kernel_filter[@]}" 2>/dev/null | grep -q 'Benchmark\.'; then
+    stage "kernels" jmh "${kernel_filter[@]}" -rf json -rff "$results/jmh-kernels.json"
+  fi
   if "${java_cmd[@]}" -jar "$jar" -l 2>/dev/null | grep -q 'TrainingStepBenchmark'; then
     data_dir=${INGOT_DATA_DIR:-$HOME/.ingot/datasets}
     [[ -d $data_dir/mnist && -d $data_dir/cifar-10 ]] ||
       log "WARNING: no mnist/ and cifar-10/ in $data_dir: the training benchmarks will fail (set INGOT_DATA_DIR)"
-    stage "training steps (with the GC profiler: allocated bytes per step)" \
-      jmh 'TrainingStepBenchmark' -p "batchSize=$batches" -prof gc -rf json -rff "$results/jmh-training.json"
+    other_batches=$(tr "," "\n" <<<"$batches" | { grep -vx 64 || true; } | paste -sd, -)
+    if grep -qx 64 < <(tr ',' '\n' <<<"$batches"); then
+      stage "training steps at batch 64 (headline; with the GC profiler: allocated bytes per step)" \
+        headline 'TrainingStepBenchmark' -p batchSize=64 -prof gc -rf json -rff "$results/jmh-training-headline.json"
+    fi
+    if [[ -n $other_batches ]]; then
+      stage "training steps (with the GC profiler: allocated bytes per step)" \
+        jmh 'TrainingStepBenchmark' -p "batchSize=$other_batches" -prof gc -rf json -rff "$results/jmh-training.json"
+    fi
     for b in ${backends//,/ }; do
       stage "GC share of a timed training loop on $b (TrainingGcProbe)" \
         "${java_cmd[@]}" -XX:+UseParallelGC -cp "$jar" dev.ingot.bench.TrainingGcProbe --backend "$b" \
@@ -146,7 +239,7 @@ try:
     print(next((p.get("architecture") or "?" for p in threadpool_info() if p.get("internal_api") == "openblas"), "none"))
 except ImportError:
     print("?")')
-  coretype=${REFERENCE_CORETYPE:-auto}
+  coretype=${REFERENCE_CORETYPE:-${isa_coretype:-auto}}
   if [[ $coretype == auto ]]; then
     case $detected in
       SkylakeX|Cooperlake|SapphireRapids) coretype= ;;
@@ -159,8 +252,26 @@ except ImportError:
   if [[ -n $coretype ]]; then used="OPENBLAS_CORETYPE=$coretype"; else used="the kernel OpenBLAS detected"; fi
   notes+=(--note "OpenBLAS 0.3.x detects this CPU as '$detected'; the references ran with $used.")
   log "references: OpenBLAS detects '$detected', running with '${coretype:-$detected}', $threads threads, device $device"
-  ref_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${coretype:+OPENBLAS_CORETYPE=$coretype}
+  ref_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u ATEN_CPU_CAPABILITY -u ONEDNN_MAX_CPU_ISA -u DNNL_MAX_CPU_ISA
+           ${coretype:+OPENBLAS_CORETYPE=$coretype} ${torch_isa[@]+"${torch_isa[@]}"}
            OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads")
+  # What the references really run, under the same environment: OpenBLAS's core type, ATen's
+  # capability, oneDNN's ISA (printed by its verbose mode at the first convolution).
+  ran=$("${ref_env[@]}" ONEDNN_VERBOSE=1 DNNL_VERBOSE=1 "$python" -c '
+import numpy, torch
+try:
+    from threadpoolctl import threadpool_info
+    blas = ", ".join(sorted({str(p.get("architecture")) for p in threadpool_info() if p.get("internal_api") == "openblas"})) or "none"
+except ImportError:
+    blas = "? (no threadpoolctl)"
+cap = next((l.split(":", 1)[1].strip() for l in torch.__config__.show().splitlines() if "CPU capability" in l), "?")
+import sys; sys.stdout.flush()
+torch.nn.functional.conv2d(torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3, 3))
+print("OpenBLAS core type " + blas + "; ATen CPU capability " + cap, flush=True)
+' 2>/dev/null | awk -F'isa:' '/verbose,info,cpu,isa:/ { isa = $2 } !/verbose/ { line = $0 }
+  END { print line "; oneDNN ISA " (isa == "" ? "?" : isa) }') || ran="(could not ask the references what they run)"
+  notes+=(--note "ISA '$isa'. Ingot: $("${java_cmd[@]}" -cp "$jar" dev.ingot.bench.report.MachineInfo --shape 2>/dev/null || echo '?')${java_isa[*]:+ (JVM flags ${java_isa[*]})}. References: $ran${torch_isa[*]:+ (environment ${torch_isa[*]})}.")
+  log "references run: $ran"
   py() { "${ref_env[@]}" "$python" "$@" --threads "$threads" --device "$device" --out-dir "$results" "${py_timing[@]}"; }
   stage "NumPy / torch.mm GEMM" py bench/python/gemm_reference.py $([[ $device == cuda ]] && echo --libraries torch)
   stage "PyTorch convolution layers" py bench/python/conv_reference.py

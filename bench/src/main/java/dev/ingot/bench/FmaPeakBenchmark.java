@@ -1,5 +1,6 @@
 package dev.ingot.bench;
 
+import dev.ingot.cpu.kernels.VectorShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,18 +22,20 @@ import java.util.concurrent.TimeUnit;
  * nothing but vector FMAs, on one thread ({@link #oneThread}) and on one thread per logical CPU at
  * once ({@link #allThreads}; JMH's {@code Threads.MAX}).
  *
- * <p>Why {@value #ACCUMULATORS} accumulators: each FMA depends on the previous one into the same
- * register, so one chain runs at one FMA per latency (4 cycles on Zen 4/5, Golden Cove). To keep every
- * FMA pipe busy, a core needs latency x pipes independent chains: 4 x 2 = 8 on a core with two 512-bit
- * FMA pipes. Sixteen chains cover that with room to spare and, with the two operands, fit the 32
- * vector registers of AVX-512 (16 of AVX2 would spill: there the peak would read low by design's
- * fault, not the machine's, so {@code SPECIES_PREFERRED} decides the width as in the kernels).
+ * <p>How many accumulators: each FMA depends on the previous one into the same register, so one
+ * chain runs at one FMA per latency (4 cycles on Zen 4/5 and Skylake, 5 on Haswell and Zen 2/3). To
+ * keep every FMA pipe busy, a core needs latency x pipes independent chains: 8 to 10 on cores with
+ * two FMA pipes. The chains and the two operands must also fit the vector registers, or C2 spills
+ * and the loop measures its spills instead of the machine. So the count follows the register file
+ * of this JVM's vector shape ({@link VectorShape}, the rule the GEMM tile follows too): 16 chains
+ * with 32 registers (AVX-512, NEON), 12 with 16 (AVX2, SSE: 12 + 2 operands = 14 of 16).
+ * {@code -Dingot.cpu.vectorRegisters=16|32} overrides the register count, for experiments.
  *
  * <p>Each chain computes {@code acc = acc * m + a} with {@code m < 1}: the values converge instead of
  * overflowing or going subnormal, so no slow path is ever timed. One operation is
- * {@value #ITERATIONS} x {@value #ACCUMULATORS} vector FMAs: {@link #flopsPerOperation(int)} with
- * the species' lane count; the report divides by the time JMH measured (per thread) and multiplies by
- * the thread count.
+ * {@value #FMAS_PER_OPERATION} vector FMAs whatever the chain count (12288 trips of 16 chains, or
+ * 16384 of 12): {@link #flopsPerOperation(int)} with the species' lane count; the report divides by
+ * the time JMH measured (per thread) and multiplies by the thread count.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -42,8 +45,10 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class FmaPeakBenchmark {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    static final int ACCUMULATORS = 16;
-    static final int ITERATIONS = 1 << 14;
+    /** Independent FMA chains: 16 with 32 vector registers, 12 with 16. */
+    static final int CHAINS = VectorShape.PREFERRED.registers() >= 32 ? 16 : 12;
+    /** Vector FMAs per benchmark call: 12288 x 16 = 16384 x 12. */
+    static final int FMAS_PER_OPERATION = 196_608;
 
     /** Read from the state, not constants, so the JIT cannot fold the loop away. */
     public float multiplier = 0.999f;
@@ -51,30 +56,30 @@ public class FmaPeakBenchmark {
 
     /** Floating-point operations of one benchmark call: 2 per lane per FMA. */
     public static long flopsPerOperation(int lanes) {
-        return 2L * ITERATIONS * ACCUMULATORS * lanes;
+        return 2L * FMAS_PER_OPERATION * lanes;
     }
 
     @Benchmark
     @Threads(1)
     public float oneThread() {
-        return fmaChains(multiplier, addend);
+        return CHAINS == 16 ? fmaChains16(multiplier, addend) : fmaChains12(multiplier, addend);
     }
 
     @Benchmark
     @Threads(Threads.MAX)
     public float allThreads() {
-        return fmaChains(multiplier, addend);
+        return CHAINS == 16 ? fmaChains16(multiplier, addend) : fmaChains12(multiplier, addend);
     }
 
-    /** Sixteen independent chains {@code acc_i = acc_i * m + a}, kept in registers by C2. */
-    static float fmaChains(float multiplier, float addend) {
+    /** Sixteen independent chains {@code acc_i = acc_i * m + a}, kept in registers by C2 (32 registers). */
+    static float fmaChains16(float multiplier, float addend) {
         FloatVector m = FloatVector.broadcast(SPECIES, multiplier);
         FloatVector a = FloatVector.broadcast(SPECIES, addend);
         FloatVector c0 = a, c1 = a.add(1f), c2 = a.add(2f), c3 = a.add(3f);
         FloatVector c4 = a.add(4f), c5 = a.add(5f), c6 = a.add(6f), c7 = a.add(7f);
         FloatVector c8 = a.add(8f), c9 = a.add(9f), c10 = a.add(10f), c11 = a.add(11f);
         FloatVector c12 = a.add(12f), c13 = a.add(13f), c14 = a.add(14f), c15 = a.add(15f);
-        for (int i = 0; i < ITERATIONS; i++) {
+        for (int i = 0; i < FMAS_PER_OPERATION / 16; i++) {
             c0 = c0.fma(m, a);
             c1 = c1.fma(m, a);
             c2 = c2.fma(m, a);
@@ -94,6 +99,32 @@ public class FmaPeakBenchmark {
         }
         FloatVector sum = c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7)
                 .add(c8).add(c9).add(c10).add(c11).add(c12).add(c13).add(c14).add(c15);
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Twelve independent chains, for 16 vector registers (AVX2, SSE). */
+    static float fmaChains12(float multiplier, float addend) {
+        FloatVector m = FloatVector.broadcast(SPECIES, multiplier);
+        FloatVector a = FloatVector.broadcast(SPECIES, addend);
+        FloatVector c0 = a, c1 = a.add(1f), c2 = a.add(2f), c3 = a.add(3f);
+        FloatVector c4 = a.add(4f), c5 = a.add(5f), c6 = a.add(6f), c7 = a.add(7f);
+        FloatVector c8 = a.add(8f), c9 = a.add(9f), c10 = a.add(10f), c11 = a.add(11f);
+        for (int i = 0; i < FMAS_PER_OPERATION / 12; i++) {
+            c0 = c0.fma(m, a);
+            c1 = c1.fma(m, a);
+            c2 = c2.fma(m, a);
+            c3 = c3.fma(m, a);
+            c4 = c4.fma(m, a);
+            c5 = c5.fma(m, a);
+            c6 = c6.fma(m, a);
+            c7 = c7.fma(m, a);
+            c8 = c8.fma(m, a);
+            c9 = c9.fma(m, a);
+            c10 = c10.fma(m, a);
+            c11 = c11.fma(m, a);
+        }
+        FloatVector sum = c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7)
+                .add(c8).add(c9).add(c10).add(c11);
         return sum.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -173,7 +173,10 @@ public final class ReferenceLayers {
 
     static {
         for (dev.ingot.models.ReferenceModel m : ReferenceModels.all()) {
-            add(derive(m));
+            ReferenceModel derived = derive(m);
+            if (derived != null) {
+                add(derived);
+            }
         }
     }
 
@@ -188,7 +191,8 @@ public final class ReferenceLayers {
      * Builds the model itself (on the plain-loop reference backend: nothing here runs a kernel) and
      * reads its layers back ({@link Sequential#layerShapes()}): each Conv2d, MaxPool2d and Linear in
      * order, which of them a ReLU follows, and which one a Dropout follows. No shape is written down
-     * here, so a changed or new reference model is benchmarked at its own shapes.
+     * here, so a changed or new reference model is benchmarked at its own shapes. Returns null for a
+     * model that is not a chain (a graph).
      */
     private static ReferenceModel derive(dev.ingot.models.ReferenceModel model) {
         List<ConvLayer> convs = new ArrayList<>();
@@ -200,7 +204,10 @@ public final class ReferenceLayers {
         String name = model.name();
         Shape in = model.inputShape();
         try (ReferenceBackend backend = new ReferenceBackend();
-             Sequential built = model.newModel().build(backend, in, 0)) {
+             dev.ingot.nn.Model any = model.newModel().build(backend, in, 0)) {
+            if (!(any instanceof Sequential built)) {
+                return null; // graphs (cifar10-resnet20): their layers are not a chain of these kinds
+            }
             for (Sequential.LayerShapes l : built.layerShapes()) {
                 Shape x = l.input();
                 switch (l.layer()) {

@@ -29,7 +29,6 @@ import dev.ingot.cpu.kernels.OptimizerKernels;
 import dev.ingot.cpu.kernels.PoolKernels;
 import dev.ingot.cpu.kernels.SoftmaxKernels;
 import dev.ingot.cpu.parallel.Parallel;
-import jdk.incubator.vector.FloatVector;
 
 import java.util.Arrays;
 import java.util.List;
@@ -53,8 +52,7 @@ public final class CpuBackend implements Backend {
     private final Conv2dKernels conv = new Conv2dKernels(parallel);
 
     static String vectorDescription() {
-        return "FloatVector " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit ("
-                + FloatVector.SPECIES_PREFERRED.length() + " lanes)";
+        return dev.ingot.cpu.kernels.VectorShape.PREFERRED.describe();
     }
 
     @Override

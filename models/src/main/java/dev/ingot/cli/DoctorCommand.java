@@ -15,6 +15,7 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         System.out.print(Backends.report());
         System.out.print(DistributedTraining.report());
+        System.out.println("JPEG decoding (ingot train --dataset): TurboJPEG " + dev.ingot.data.image.TurboJpeg.status());
         return 0;
     }
 }

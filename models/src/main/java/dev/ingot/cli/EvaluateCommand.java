@@ -47,6 +47,14 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--no-download", description = "fail instead of downloading a missing dataset")
     boolean noDownload;
 
+    @Option(names = "--dataset", paramLabel = "PATH",
+            description = "score on the val/ (or test/) images of this image folder or pack (default: the folder the run"
+                    + " trained on with --dataset, else the model's test set)")
+    Path dataset;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "decoding threads for --dataset (default 2)")
+    int workers;
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(checkpoint)) {
@@ -55,20 +63,40 @@ final class EvaluateCommand implements Callable<Integer> {
         Checkpoint c = Checkpoint.read(checkpoint);
         TrainCommand.warnIfUnchecked(c);
         ReferenceModel recipe = ReferenceModels.get(c.require("ingot.model"));
-        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir"), !noDownload);
+        // A run trained through the image pipeline is scored the same way: its folder (or --dataset), size and normalisation.
+        String trainedOn = c.metadata().getOrDefault("ingot.dataset", recipe.dataset());
+        Path images = dataset != null ? dataset : trainedOn.equals(recipe.dataset()) ? null : Path.of(trainedOn);
+        Dataset test = images != null ? null : Datasets.load(recipe.dataset(), Split.TEST, DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir"), !noDownload);
+        java.util.List<AutoCloseable> owned = new java.util.ArrayList<>();
+        dev.ingot.data.ImageLoader imageTest = images != null || c.metadata().containsKey("ingot.transforms")
+                ? ImageDatasetOptions.evaluationLoader(images, test, c.metadata(), recipe.inputShape().dim(0),
+                recipe.inputShape().dim(1), batchSize, workers, owned) : null;
+        if (imageTest != null) {
+            owned.add(imageTest);
+        }
+        String testName = imageTest != null ? imageTest.name() : test.name();
         try (Backend b = Backends.get(backend);
-             Model net = recipe.newModel().build(b, recipe.inputShape(), 0);
+             Model net = ImageDatasetOptions.model(recipe, c.metadata()).build(b,
+                     ImageDatasetOptions.inputShape(recipe, c.metadata()), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {
             c.restoreWeights(net);
             long t0 = System.nanoTime();
-            EvaluationReport report = trainer.evaluate(test, batchSize);
+            EvaluationReport report = imageTest != null ? trainer.evaluate(imageTest) : trainer.evaluate(test, batchSize);
             double s = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "%s (%s, %d epochs trained) on %s, %s:%n", recipe.name(), checkpoint,
-                    c.progress().epoch(), test.name(), b.description());
+                    c.progress().epoch(), testName, b.description());
             System.out.print(report.format());
             System.out.printf(Locale.ROOT, "%naccuracy %.2f%% in %.1f s (%,.0f images/s)%n", 100 * report.accuracy(), s,
                     report.images() / s);
             return 0;
+        } finally {
+            for (AutoCloseable o : owned) {
+                try {
+                    o.close();
+                } catch (Exception e) {
+                    System.err.println("warning: closing " + o + ": " + e.getMessage());
+                }
+            }
         }
     }
 }

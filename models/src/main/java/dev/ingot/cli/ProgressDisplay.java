@@ -23,12 +23,18 @@ final class ProgressDisplay implements TrainingListener {
     private final int imagesPerEpoch;
     private ProgressBar progress;
     private int epochs;
+    private java.util.function.DoubleSupplier pipelineRate;
 
     ProgressDisplay(PrintStream out, boolean bar, int batchSize, int imagesPerEpoch) {
         this.out = out;
         this.bar = bar;
         this.batchSize = batchSize;
         this.imagesPerEpoch = imagesPerEpoch;
+    }
+
+    /** Also show the data pipeline's own images/s (what the decoders could deliver) on the bar and after each epoch. */
+    void pipelineRate(java.util.function.DoubleSupplier rate) {
+        this.pipelineRate = rate;
     }
 
     @Override
@@ -56,7 +62,9 @@ final class ProgressDisplay implements TrainingListener {
     public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
         if (progress != null) {
             progress.stepTo(images);
-            progress.setExtraMessage(String.format(Locale.ROOT, "loss %.4f acc %.2f%%", loss, 100 * accuracy));
+            progress.setExtraMessage(String.format(Locale.ROOT, "loss %.4f acc %.2f%%", loss, 100 * accuracy)
+                    + (pipelineRate == null ? "" : String.format(Locale.ROOT, " pipeline %,.0f img/s",
+                    pipelineRate.getAsDouble())));
         }
     }
 
@@ -72,6 +80,10 @@ final class ProgressDisplay implements TrainingListener {
                 m.validationLoss(), 100 * m.validationAccuracy()) : "";
         out.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, accuracy %.2f%%%s, %,.0f images/s, %.1f s%n", m.epoch(), epochs,
                 m.trainLoss(), 100 * m.trainAccuracy(), v, m.imagesPerSecond(), m.seconds());
+        if (pipelineRate != null) {
+            out.printf(Locale.ROOT, "  data pipeline: %,.0f images/s (decode + transforms, all workers)%n",
+                    pipelineRate.getAsDouble());
+        }
     }
 
     /** Ends the bar of an epoch that stops early. */

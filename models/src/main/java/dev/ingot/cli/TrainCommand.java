@@ -120,6 +120,9 @@ final class TrainCommand implements Callable<Integer> {
     /** Whether this process writes the run's files: always, except on ranks other than 0 of a distributed run. */
     private boolean writer = true;
 
+    @picocli.CommandLine.Mixin
+    ImageDatasetOptions images = new ImageDatasetOptions();
+
     @Override
     public Integer call() throws IOException {
         if (distributed.equals("none")) {
@@ -171,9 +174,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(checkpointFile + " exists: add --resume to continue that run, or choose"
                     + " another --output folder");
         }
-        Path data = DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir");
-        Dataset train = Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
-        Dataset test = Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
+        // --dataset: batches stream from an image folder or pack through ImageLoaders instead of the built-in arrays.
+        images.requireDatasetFor();
+        if (images.enabled() && limitTrain != null) {
+            throw new IllegalArgumentException("--limit-train applies to the built-in datasets, not to --dataset");
+        }
+        ImageDatasetOptions.Pipelines pipelines = images.enabled() ? images.open(recipe.inputShape().dim(0),
+                recipe.inputShape().dim(1), runBatch, runSeed, recipe.augmentation(), out) : null;
+        Path data = pipelines != null ? null : DataDir.requireFolder(DataDir.resolve(dataDir), "--data-dir");
+        Dataset train = pipelines != null ? null : Datasets.load(recipe.dataset(), Split.TRAIN, data, !noDownload);
+        Dataset test = pipelines != null ? null : Datasets.load(recipe.dataset(), Split.TEST, data, !noDownload);
         if (limitTrain != null) {
             if (limitTrain < 1 || limitTrain > train.size()) {
                 throw new IllegalArgumentException("--limit-train must be within 1.." + train.size() + ", got "
@@ -181,15 +191,21 @@ final class TrainCommand implements Callable<Integer> {
             }
             train = train.subset(0, limitTrain);
         }
-        if (resumed != null && resumed.trainImages() > 0 && resumed.trainImages() != train.size()) {
+        if (pipelines == null && images.pipelinesBuiltIn()) {
+            pipelines = images.wrap(train, test, runBatch, runSeed, out);
+        }
+        int trainSize = pipelines != null ? pipelines.train().datasetSize() : train.size();
+        int testSize = pipelines != null ? pipelines.validation().datasetSize() : test.size();
+        if (resumed != null && resumed.trainImages() > 0 && resumed.trainImages() != trainSize) {
             throw new IllegalArgumentException("the checkpoint's run trained on " + resumed.trainImages()
-                    + " images but this one has " + train.size() + " (use the same --limit-train)");
+                    + " images but this one has " + trainSize + " (use the same --limit-train or --dataset)");
         }
 
         try (Backend b = Backends.get(backend);
-             Model net = recipe.newModel().build(b, recipe.inputShape(), runSeed);
+             Model net = ImageDatasetOptions.model(recipe, pipelines).build(b, ImageDatasetOptions.inputShape(recipe,
+                     pipelines), runSeed);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(),
-                     recipe.newOptimizer((train.size() + runBatch - 1) / runBatch, runEpochs), runSeed)) {
+                     recipe.newOptimizer((trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
@@ -199,23 +215,31 @@ final class TrainCommand implements Callable<Integer> {
                 out.println(dist.description());
             }
             out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",
-                    recipe.name(), b.description(), train.size(), test.size(), runBatch, runSeed);
+                    recipe.name(), b.description(), trainSize, testSize, runBatch, runSeed);
             out.print(net.summary());
             out.println("validation: " + (noValidation ? "none per epoch; the test set is scored at the end"
-                    : VALIDATION));
+                    : images.enabled() ? "the dataset's validation images after every epoch" : VALIDATION));
             if (checkpoint != null) {
                 out.printf(Locale.ROOT, "resuming %s at epoch %d, step %d%n", checkpointFile,
                         resumed.epoch() + 1, resumed.step());
             }
             ObjectNode settings = MetricsFile.settings(recipe.name(), recipe.dataset(), b.name(), b.description(),
-                    runSeed, runBatch, runEpochs, train.size(), test.size(), net.parameterCount(),
+                    runSeed, runBatch, runEpochs, trainSize, testSize, net.parameterCount(),
                     trainer.optimizer().config(), noValidation ? "none" : VALIDATION);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ingot.model", recipe.name());
-            meta.put("ingot.dataset", recipe.dataset());
+            meta.put("ingot.dataset", images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset());
+            if (pipelines != null) {   // what `ingot evaluate` needs to prepare images the same way
+                meta.put("ingot.image_size", Integer.toString(pipelines.train().height()));
+                meta.put("ingot.transforms", pipelines.train().transforms().spec());
+                meta.put("ingot.classes", Integer.toString(pipelines.train().classes().size()));
+            }
             meta.put("ingot.backend", b.name());
             boolean bar = !noProgress && System.console() != null && System.console().isTerminal();
-            ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, train.size());
+            ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, trainSize);
+            if (pipelines != null) {
+                display.pipelineRate(pipelines.train()::currentPipelineImagesPerSecond);
+            }
             Checkpointing hooks = new Checkpointing(display, trainer, checkpointFile, meta, settings, start);
 
             // Ctrl-C (or kill): finish the step, save, say so, then let the JVM exit.
@@ -234,7 +258,9 @@ final class TrainCommand implements Callable<Integer> {
             try {
                 History history;
                 try {
-                    history = trainer.fit(train, runEpochs, runBatch, noValidation ? null : test, hooks);
+                    history = pipelines != null
+                            ? trainer.fit(pipelines.train(), runEpochs, noValidation ? null : pipelines.validation(), hooks)
+                            : trainer.fit(train, runEpochs, runBatch, noValidation ? null : test, hooks);
                 } finally {
                     display.closeBar();
                 }
@@ -248,7 +274,7 @@ final class TrainCommand implements Callable<Integer> {
                     return 130;
                 }
                 EvaluationReport report = hooks.lastValidation() != null ? hooks.lastValidation()
-                        : trainer.evaluate(test, runBatch);
+                        : pipelines != null ? trainer.evaluate(pipelines.validation()) : trainer.evaluate(test, runBatch);
                 boolean curves = false;
                 if (writer) {
                     Checkpoint.save(checkpointFile, trainer, meta);
@@ -266,6 +292,9 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             } finally {
                 removeHook(stopper);
+                if (pipelines != null) {
+                    pipelines.close();
+                }
             }
         }
     }

@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * {@code next()} as an {@link IllegalStateException} with the original as its cause. The loader
  * is used from one consumer thread; {@link #close()} may come from any thread.
  */
-public final class DataLoader implements AutoCloseable {
+public final class DataLoader implements BatchSource {
     /** Stream id for shuffles, distinct from {@link Augmentation#PURPOSE}. */
     static final long SHUFFLE_PURPOSE = 0x5f_73_68_75_66_66_6cL;
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
@@ -110,6 +110,36 @@ public final class DataLoader implements AutoCloseable {
 
     public int batchSize() {
         return batchSize;
+    }
+
+    @Override
+    public String name() {
+        return dataset.name();
+    }
+
+    @Override
+    public int datasetSize() {
+        return dataset.size();
+    }
+
+    @Override
+    public List<String> classes() {
+        return dataset.classes();
+    }
+
+    @Override
+    public int channels() {
+        return dataset.channels();
+    }
+
+    @Override
+    public int height() {
+        return dataset.height();
+    }
+
+    @Override
+    public int width() {
+        return dataset.width();
     }
 
     public long seed() {
@@ -207,7 +237,7 @@ public final class DataLoader implements AutoCloseable {
      * The batches of one epoch, in order; an {@link Iterator} that is also {@link Iterable} once,
      * for for-each loops. Close it (try-with-resources) to stop its thread when leaving early.
      */
-    public final class Epoch implements Iterable<Batch>, Iterator<Batch>, AutoCloseable {
+    public final class Epoch implements BatchSource.Epoch, Iterator<Batch> {
         private final int epoch;
         private final int firstBatch;
         private final BlockingQueue<Slot> ready = new LinkedBlockingQueue<>();

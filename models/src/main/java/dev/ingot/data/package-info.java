@@ -2,6 +2,15 @@
  * Datasets: readers for MNIST, Fashion-MNIST and CIFAR-10, a checksum-verifying downloader, and a
  * {@link dev.ingot.data.DataLoader} that batches, shuffles and augments on a background thread.
  *
+ * <h2>Image datasets from disk</h2>
+ * {@link dev.ingot.data.ImageRecords} serves a labelled image set one record at a time:
+ * {@link dev.ingot.data.ImageFolder} (files on disk, decoded by {@code dev.ingot.data.image}),
+ * {@link dev.ingot.data.PackedImages} (memory-mapped, CRC32C-checked shards written by
+ * {@link dev.ingot.data.ImagePack}) and {@link dev.ingot.data.InMemoryImages} (the built-in sets as
+ * bytes). {@link dev.ingot.data.ImageLoader} batches them with N worker threads, applying
+ * {@link dev.ingot.data.ImageTransforms}; it and the {@code DataLoader} are both a
+ * {@link dev.ingot.data.BatchSource}, which is what the trainer consumes.
+ *
  * <h2>Folder layout</h2>
  * The data folder is {@code --data-dir}, else {@code $INGOT_DATA_DIR}, else
  * {@code ~/.ingot/datasets} ({@link dev.ingot.data.DataDir}). Inside it:

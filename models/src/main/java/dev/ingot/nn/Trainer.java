@@ -6,8 +6,11 @@ import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
 import dev.ingot.data.Augmentation;
 import dev.ingot.data.Batch;
+import dev.ingot.data.BatchSource;
 import dev.ingot.data.DataLoader;
 import dev.ingot.data.Dataset;
+
+import java.util.function.Supplier;
 
 /**
  * Keras' {@code compile} + {@code fit} + {@code evaluate} for a {@link Model} classifier:
@@ -169,55 +172,83 @@ public final class Trainer implements AutoCloseable {
         if (validation != null) {
             checkData("validation", validation);
         }
-        TrainingListener hooks = listener == null ? TrainingListener.NONE : listener;
-        if (progress.batchSize() == 0) {
-            progress = new TrainingProgress(progress.epoch(), 0, progress.globalStep(), batchSize, train.size(), 0, 0,
-                    0, 0);
-        } else if (progress.midEpoch() && (progress.batchSize() != batchSize || progress.trainImages() != train.size())) {
-            throw new IllegalArgumentException("cannot resume mid-epoch with another batch size or training set:"
-                    + " the checkpoint was made with batch size " + progress.batchSize() + " on "
-                    + progress.trainImages() + " images, this run has batch size " + batchSize + " on " + train.size());
-        } else {
-            progress = new TrainingProgress(progress.epoch(), progress.step(), progress.globalStep(), batchSize,
-                    train.size(), progress.lossSum(), progress.correct(), progress.seen(), progress.seconds());
-        }
-        stopRequested = false;
         try (DataLoader loader = DataLoader.builder(train).batchSize(batchSize).seed(seed).augmentation(augmentation)
                 .build()) {
-            int steps = loader.batchesPerEpoch();
-            while (progress.epoch() < epochs) {
-                int epoch = progress.epoch();
-                hooks.epochStarted(epoch + 1, epochs, steps, progress.step());
-                long t0 = System.nanoTime();
-                try (DataLoader.Epoch batches = loader.epoch(epoch, progress.step())) {
-                    for (Batch batch : batches) {
-                        trainBatch(batch.images(), batch.labels(), batch.size());
-                        hooks.stepFinished(epoch + 1, progress.step(), steps, progress.seen(),
-                                progress.lossSum() / progress.seen(), (double) progress.correct() / progress.seen());
-                        if (stopRequested && progress.step() < steps) {
-                            progress = progress.plusSeconds((System.nanoTime() - t0) / 1e9);
-                            return history;
-                        }
+            return fit(loader, epochs, validation == null ? null : () -> evaluate(validation, batchSize), listener);
+        }
+    }
+
+    /**
+     * Trains from a {@link BatchSource}: an {@link dev.ingot.data.ImageLoader} streaming an image
+     * folder or a packed file (its own seed, transforms and batch size apply; build it with this
+     * trainer's seed for a reproducible run), validating on {@code validation}'s batches after
+     * each epoch when given. The caller owns and closes both sources.
+     */
+    public History fit(BatchSource train, int epochs, BatchSource validation, TrainingListener listener) {
+        if (train == null) {
+            throw new IllegalArgumentException("fit needs a training set");
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("fit needs epochs >= 1, got " + epochs);
+        }
+        checkData("training", train.name(), train.channels(), train.height(), train.width(), train.classes(),
+                train.datasetSize());
+        if (validation != null) {
+            checkData("validation", validation.name(), validation.channels(), validation.height(), validation.width(),
+                    validation.classes(), validation.datasetSize());
+        }
+        return fit(train, epochs, validation == null ? null : () -> evaluate(validation), listener);
+    }
+
+    private History fit(BatchSource loader, int epochs, Supplier<EvaluationReport> validation, TrainingListener listener) {
+        int batchSize = loader.batchSize();
+        int trainSize = loader.datasetSize();
+        TrainingListener hooks = listener == null ? TrainingListener.NONE : listener;
+        if (progress.batchSize() == 0) {
+            progress = new TrainingProgress(progress.epoch(), 0, progress.globalStep(), batchSize, trainSize, 0, 0,
+                    0, 0);
+        } else if (progress.midEpoch() && (progress.batchSize() != batchSize || progress.trainImages() != trainSize)) {
+            throw new IllegalArgumentException("cannot resume mid-epoch with another batch size or training set:"
+                    + " the checkpoint was made with batch size " + progress.batchSize() + " on "
+                    + progress.trainImages() + " images, this run has batch size " + batchSize + " on " + trainSize);
+        } else {
+            progress = new TrainingProgress(progress.epoch(), progress.step(), progress.globalStep(), batchSize,
+                    trainSize, progress.lossSum(), progress.correct(), progress.seen(), progress.seconds());
+        }
+        stopRequested = false;
+        int steps = loader.batchesPerEpoch();
+        while (progress.epoch() < epochs) {
+            int epoch = progress.epoch();
+            hooks.epochStarted(epoch + 1, epochs, steps, progress.step());
+            long t0 = System.nanoTime();
+            try (BatchSource.Epoch batches = loader.epoch(epoch, progress.step())) {
+                for (Batch batch : batches) {
+                    trainBatch(batch.images(), batch.labels(), batch.size());
+                    hooks.stepFinished(epoch + 1, progress.step(), steps, progress.seen(),
+                            progress.lossSum() / progress.seen(), (double) progress.correct() / progress.seen());
+                    if (stopRequested && progress.step() < steps) {
+                        progress = progress.plusSeconds((System.nanoTime() - t0) / 1e9);
+                        return history;
                     }
                 }
-                progress = progress.plusSeconds((System.nanoTime() - t0) / 1e9);
-                EvaluationReport report = null;
-                long v0 = System.nanoTime();
-                if (validation != null) {
-                    hooks.validationStarted(epoch + 1);
-                    report = evaluate(validation, batchSize);
-                }
-                double seconds = progress.seconds() + (System.nanoTime() - v0) / 1e9;
-                EpochMetrics m = new EpochMetrics(epoch + 1, progress.lossSum() / progress.seen(),
-                        (double) progress.correct() / progress.seen(),
-                        report == null ? Double.NaN : report.loss(), report == null ? Double.NaN : report.accuracy(),
-                        progress.seen() / progress.seconds(), seconds);
-                history = history.plus(m);
-                progress = progress.nextEpoch();
-                hooks.epochFinished(m, report);
-                if (stopRequested && progress.epoch() < epochs) {
-                    return history;
-                }
+            }
+            progress = progress.plusSeconds((System.nanoTime() - t0) / 1e9);
+            EvaluationReport report = null;
+            long v0 = System.nanoTime();
+            if (validation != null) {
+                hooks.validationStarted(epoch + 1);
+                report = validation.get();
+            }
+            double seconds = progress.seconds() + (System.nanoTime() - v0) / 1e9;
+            EpochMetrics m = new EpochMetrics(epoch + 1, progress.lossSum() / progress.seen(),
+                    (double) progress.correct() / progress.seen(),
+                    report == null ? Double.NaN : report.loss(), report == null ? Double.NaN : report.accuracy(),
+                    progress.seen() / progress.seconds(), seconds);
+            history = history.plus(m);
+            progress = progress.nextEpoch();
+            hooks.epochFinished(m, report);
+            if (stopRequested && progress.epoch() < epochs) {
+                return history;
             }
         }
         return history;
@@ -317,12 +348,23 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("evaluate needs batchSize >= 1, got " + batchSize);
         }
         checkData("evaluation", data);
+        try (DataLoader loader = DataLoader.sequential(data, batchSize)) {
+            return evaluate(loader);
+        }
+    }
+
+    /** {@link #evaluate(Dataset, int)} over one epoch of a {@link BatchSource} (build it unshuffled, without augmentation). */
+    public EvaluationReport evaluate(BatchSource data) {
+        if (data == null) {
+            throw new IllegalArgumentException("evaluate needs a dataset");
+        }
+        checkData("evaluation", data.name(), data.channels(), data.height(), data.width(), data.classes(),
+                data.datasetSize());
         Backend b = model.backend();
         ConfusionMatrix confusion = new ConfusionMatrix(data.classes());
         double lossSum = 0;
         long seen = 0;
-        try (DataLoader loader = DataLoader.sequential(data, batchSize);
-             DataLoader.Epoch batches = loader.epoch(0)) {
+        try (BatchSource.Epoch batches = data.epoch(0, 0)) {
             for (Batch batch : batches) {
                 int n = batch.size();
                 Tensor x = inputs.get("images", batchShape(n));
@@ -351,21 +393,26 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void checkData(String role, Dataset data) {
-        Shape perImage = Shape.of(data.channels(), data.height(), data.width());
+        checkData(role, data.name(), data.channels(), data.height(), data.width(), data.classes(), data.size());
+    }
+
+    private void checkData(String role, String name, int channels, int height, int width, java.util.List<String> classNames,
+                           int size) {
+        Shape perImage = Shape.of(channels, height, width);
         Shape expected = model.inputShape();
         boolean sameSize = expected.size() == perImage.size();
         if (!perImage.equals(expected) && !(sameSize && expected.rank() != 3)) {
-            throw new IllegalArgumentException("the " + role + " set '" + data.name() + "' has images of shape "
+            throw new IllegalArgumentException("the " + role + " set '" + name + "' has images of shape "
                     + perImage + " but the model takes " + expected);
         }
         int classes = model.outputShape().dim(-1);
-        if (data.classes().size() != classes) {
-            throw new IllegalArgumentException("the " + role + " set '" + data.name() + "' has "
-                    + data.classes().size() + " classes " + data.classes() + " but the model outputs " + classes
+        if (classNames.size() != classes) {
+            throw new IllegalArgumentException("the " + role + " set '" + name + "' has "
+                    + classNames.size() + " classes " + classNames + " but the model outputs " + classes
                     + " scores per image");
         }
-        if (data.size() == 0) {
-            throw new IllegalArgumentException("the " + role + " set '" + data.name() + "' is empty");
+        if (size == 0) {
+            throw new IllegalArgumentException("the " + role + " set '" + name + "' is empty");
         }
     }
 

@@ -174,6 +174,7 @@ public final class BenchmarkReport {
         sb.append("# Ingot benchmarks\n\n");
         header(sb);
         peak(sb);
+        forkSpread(sb);
         training(sb);
         garbageCollection(sb);
         gemm(sb);
@@ -197,6 +198,11 @@ public final class BenchmarkReport {
                 .append(m.avx512() ? "AVX-512" : "no AVX-512").append(", Vector API preferred species ")
                 .append(m.vectorBits()).append("-bit (").append(m.floatLanes()).append(" floats); ").append(m.os())
                 .append('\n');
+        if (m.vectorShape() != null) {
+            sb.append("- Ingot CPU kernels: ").append(m.vectorShape())
+                    .append(m.jvmFlags().isEmpty() ? "" : ", JVM held to " + String.join(" ", m.jvmFlags()))
+                    .append('\n');
+        }
         sb.append("- JVM: ").append(jvms.isEmpty() ? m.java() : String.join("; ", jvms)).append('\n');
         sb.append("- Ingot CPU threads: ").append(m.ingotThreads()).append(" (unless a row says otherwise)\n");
         sb.append("- JMH: ").append(settings.isEmpty() ? "no JMH results" : String.join("; ", settings))
@@ -228,6 +234,43 @@ public final class BenchmarkReport {
             t.add(List.of(String.valueOf(allThreads), num(allPeak / 1e9), num(allPeak / 1e9 / allThreads)));
         }
         sb.append(t.render()).append('\n');
+    }
+
+    /** Largest distance of a fork's mean from the median of the forks that a headline row may show. */
+    static final double FORK_SPREAD_LIMIT = 0.15;
+
+    /**
+     * Every result measured in more than one fork: the forks' means, min / median / max, and the
+     * worst fork's distance from the median. One JVM can compile a kernel worse than the next (a
+     * bail-out, a different inlining order), which the iterations within one fork never show.
+     */
+    private void forkSpread(StringBuilder sb) {
+        List<JmhResult> rows = in.jmh().stream().filter(r -> r.forkSeconds().size() > 1).toList();
+        if (rows.isEmpty()) {
+            return;
+        }
+        sb.append("## Spread between JMH forks\n\n");
+        MarkdownTable t = new MarkdownTable(List.of("benchmark", "parameters", ">forks", ">min", ">median", ">max",
+                ">worst fork vs median", "within " + Math.round(FORK_SPREAD_LIMIT * 100) + " %"));
+        for (JmhResult r : rows) {
+            List<Double> forks = r.forkSeconds().stream().sorted().toList();
+            double median = median(forks);
+            double worst = 0;
+            for (double f : forks) {
+                worst = Math.max(worst, Math.abs(f / median - 1));
+            }
+            double unit = r.seconds() >= 1e-3 ? 1e3 : 1e6;
+            String suffix = unit == 1e3 ? " ms" : " us";
+            t.add(List.of(r.benchmark(), otherParams(r).trim(), String.valueOf(forks.size()),
+                    num(forks.getFirst() * unit) + suffix, num(median * unit) + suffix, num(forks.getLast() * unit) + suffix,
+                    String.format(Locale.ROOT, "%.1f %%", worst * 100), worst <= FORK_SPREAD_LIMIT ? "yes" : "**no**"));
+        }
+        sb.append(t.render()).append('\n');
+    }
+
+    static double median(List<Double> sorted) {
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private void training(StringBuilder sb) {

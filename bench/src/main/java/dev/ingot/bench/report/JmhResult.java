@@ -24,9 +24,13 @@ import java.util.Map;
  * @param jvmArgs    the forked JVM's arguments
  * @param jvm        JVM name and version, {@code "OpenJDK 64-Bit Server VM 25+36-LTS"}
  * @param settings   forks, warm-up and measurement iterations and times, as JMH ran them
+ * @param forkSeconds the mean time per operation of each fork, in seconds (from JMH's raw data; empty
+ *                    when the file has none): the spread between forks shows JIT luck that the
+ *                    iterations of one fork cannot
  */
 public record JmhResult(String benchmark, Map<String, String> params, int threads, double seconds, double error,
-                        Map<String, Double> secondary, List<String> jvmArgs, String jvm, String settings) {
+                        Map<String, Double> secondary, List<String> jvmArgs, String jvm, String settings,
+                        List<Double> forkSeconds) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,6 +38,7 @@ public record JmhResult(String benchmark, Map<String, String> params, int thread
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         secondary = Collections.unmodifiableMap(new LinkedHashMap<>(secondary));
         jvmArgs = List.copyOf(jvmArgs);
+        forkSeconds = List.copyOf(forkSeconds);
     }
 
     /** The benchmark's class, {@code "GemmBenchmark"}. */
@@ -114,8 +119,20 @@ public record JmhResult(String benchmark, Map<String, String> params, int thread
             String settings = r.path("forks").asInt() + " fork(s), " + r.path("warmupIterations").asInt() + " x "
                     + r.path("warmupTime").asText("?") + " warm-up, " + r.path("measurementIterations").asInt() + " x "
                     + r.path("measurementTime").asText("?") + " measurement";
+            List<Double> forkSeconds = new ArrayList<>();
+            for (JsonNode fork : primary.path("rawData")) {
+                double sum = 0;
+                int n = 0;
+                for (JsonNode v : fork) {
+                    sum += v.asDouble();
+                    n++;
+                }
+                if (n > 0) {
+                    forkSeconds.add(sum / n * toSeconds);
+                }
+            }
             rows.add(new JmhResult(name, params, r.path("threads").asInt(1), score, error, secondary, jvmArgs, jvm,
-                    settings));
+                    settings, forkSeconds));
         }
         return rows;
     }

@@ -2,9 +2,11 @@ package dev.ingot.bench.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ingot.cpu.kernels.VectorShape;
 import jdk.incubator.vector.FloatVector;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -28,9 +30,18 @@ import java.util.List;
  * @param java         JVM name, version and vendor
  * @param os           operating system name, version and architecture
  * @param date         when it was recorded, UTC
+ * @param vectorShape  what the CPU kernels are laid out for: width, vector registers, SGEMM tile
+ *                     ({@link VectorShape#describe()}); null in files from before it was recorded
+ * @param jvmFlags     the {@code -XX} options of the JVM that recorded this (how bench/run.sh --isa holds
+ *                     HotSpot to a narrower ISA, e.g. {@code -XX:UseAVX=2}); the benchmark forks get the same
  */
 public record MachineInfo(String cpu, String cpuFamily, int logicalCpus, boolean avx512, int vectorBits, int floatLanes,
-                          int ingotThreads, String java, String os, String date) {
+                          int ingotThreads, String java, String os, String date, String vectorShape,
+                          List<String> jvmFlags) {
+
+    public MachineInfo {
+        jvmFlags = jvmFlags == null ? List.of() : List.copyOf(jvmFlags);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -70,7 +81,10 @@ public record MachineInfo(String cpu, String cpuFamily, int logicalCpus, boolean
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version") + " ("
                         + System.getProperty("java.vendor") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString());
+                OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString(),
+                VectorShape.PREFERRED.describe(),
+                ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-XX:"))
+                        .toList());
     }
 
     /** The same rule as the CPU backend's pool (dev.ingot.cpu.parallel.Parallel). */
@@ -98,8 +112,15 @@ public record MachineInfo(String cpu, String cpuFamily, int logicalCpus, boolean
         JSON.writeValue(file.toFile(), this);
     }
 
-    /** Writes the description of this machine to the file named by the first argument (or prints it). */
+    /**
+     * Writes the description of this machine to the file named by the first argument (or prints it);
+     * {@code --shape} prints only the vector shape of the CPU kernels (bench/run.sh's report note).
+     */
     public static void main(String[] args) throws IOException {
+        if (args.length == 1 && args[0].equals("--shape")) {
+            System.out.println(VectorShape.PREFERRED.describe());
+            return;
+        }
         MachineInfo info = detect();
         if (args.length == 0) {
             System.out.println(JSON.writeValueAsString(info));

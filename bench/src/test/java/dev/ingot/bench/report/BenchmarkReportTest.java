@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchmarkReportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MachineInfo MACHINE = new MachineInfo("Test CPU", "26/2", 2, true, 512, 16, 2,
-            "Test VM 25", "Linux", "2026-01-01T00:00:00Z");
+            "Test VM 25", "Linux", "2026-01-01T00:00:00Z", "FloatVector 256-bit (8 lanes), 16 registers (x86 AVX2),"
+            + " SGEMM tile 4x3V", List.of("-XX:UseAVX=2"));
 
     /** One JMH result row as JMH 1.37 writes it (only the fields the report reads, plus a few). */
     private static String jmhRow(String benchmark, int threads, double score, String unit, String params,
@@ -42,9 +43,9 @@ class BenchmarkReportTest {
 
     @Test
     void gemmRowGetsGflopsPercentOfPeakAndRatioAgainstEachReference(@TempDir Path dir) throws IOException {
-        // Peak: 2 threads, each 8388608 FLOPs (16 lanes) per 32 us -> 262.144 GFLOP/s per thread, 524.288 total.
-        String jmh = "[" + jmhRow("FmaPeakBenchmark.allThreads", 2, 32, "us/op", "", "") + ","
-                + jmhRow("FmaPeakBenchmark.oneThread", 1, 32, "us/op", "", "") + ","
+        // Peak: 2 threads, each 6291456 FLOPs (16 lanes) per 24 us -> 262.144 GFLOP/s per thread, 524.288 total.
+        String jmh = "[" + jmhRow("FmaPeakBenchmark.allThreads", 2, 24, "us/op", "", "") + ","
+                + jmhRow("FmaPeakBenchmark.oneThread", 1, 24, "us/op", "", "") + ","
                 // 1024^3 * 2 = 2.147 GFLOP in 8.192 ms -> 262.144 GFLOP/s = 50 % of the 2-thread peak
                 + jmhRow("GemmBenchmark.gemm", 1, 8.192, "ms/op", "\"backend\": \"cpu\", \"size\": \"1024\"", "")
                 + "]";
@@ -60,6 +61,27 @@ class BenchmarkReportTest {
         assertTrue(md.contains("| 2 | 524 | 262 |"), md);
         assertTrue(md.contains("| 1024 | gemm | cpu | 8.19 | 262 | 50.0 % | 131 | 2.00× |"), md);
         assertTrue(md.contains("Test CPU"), md);
+    }
+
+    @Test
+    void forksAreShownWithTheirSpreadAndTheIsaTheJvmWasHeldTo() {
+        // Three forks of GemmBenchmark at 8, 9 and 12 ms: median 9, the worst fork 33 % off it.
+        String row = """
+                [{"jmhVersion": "1.37", "benchmark": "dev.ingot.bench.GemmBenchmark.gemm", "mode": "avgt", "threads": 1,
+                 "forks": 3, "jvmArgs": [], "params": {"backend": "cpu", "size": "1024"},
+                 "primaryMetric": {"score": 9.667, "scoreError": 1.0, "scoreUnit": "ms/op",
+                                   "rawData": [[7.5, 8.5], [9.0, 9.0], [12.0, 12.0]]}}]
+                """;
+        List<JmhResult> jmh = JmhResult.parse(json(row), "t");
+        List<Double> forks = jmh.getFirst().forkSeconds();
+        assertEquals(3, forks.size());
+        assertEquals(8e-3, forks.get(0), 1e-12);
+        assertEquals(9e-3, forks.get(1), 1e-12);
+        assertEquals(12e-3, forks.get(2), 1e-12);
+        String md = BenchmarkReport.render(new BenchmarkReport.Inputs(jmh, List.of(), List.of(), MACHINE, List.of()));
+        assertTrue(md.contains("| GemmBenchmark.gemm | backend=cpu, size=1024 | 3 | 8.00 ms | 9.00 ms | 12.0 ms | 33.3 % | **no** |"),
+                md);
+        assertTrue(md.contains("SGEMM tile 4x3V, JVM held to -XX:UseAVX=2"), md);
     }
 
     @Test
@@ -96,7 +118,7 @@ class BenchmarkReportTest {
     @Test
     void convRowsUseTheConvBenchmarksLayerNamesAndMatchTheReference() {
         // mnist-conv1 at batch 64: 2*64*32*26*26*9 = 24.9 MFLOP in 0.1 ms -> 249 GFLOP/s, 45.3 % of 550
-        List<JmhResult> jmh = JmhResult.parse(json("[" + jmhRow("FmaPeakBenchmark.allThreads", 2, 30.5, "us/op", "", "")
+        List<JmhResult> jmh = JmhResult.parse(json("[" + jmhRow("FmaPeakBenchmark.allThreads", 2, 22.875, "us/op", "", "")
                 + "," + jmhRow("Conv2dBenchmark.forward", 1, 0.1, "ms/op",
                 "\"backend\": \"cpu\", \"batch\": \"64\", \"layer\": \"mnist-conv1\"", "") + "]"), "t");
         ReferenceRun torch = ReferenceRun.parse(json("""

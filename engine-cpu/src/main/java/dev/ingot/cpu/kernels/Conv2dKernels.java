@@ -76,7 +76,7 @@ public final class Conv2dKernels implements AutoCloseable {
         Conv2dGeometry key = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.p(), g.q(), g.spec());
         Conv2dPlan plan = plans.get(key);
         if (plan == null) {
-            plan = new Conv2dPlan(key, parallel.threads());
+            plan = new Conv2dPlan(key, parallel.threads(), S.length());
             plans.put(key, plan);
         }
         return plan;

@@ -16,11 +16,13 @@ import dev.ingot.core.spec.Conv2dSpec;
  */
 final class Conv2dPlan {
     /**
-     * Columns a grouped GEMM aims for: eight NR-wide panels, so that tile edges waste little and
-     * each K block runs long enough to pay for loading and storing its C tiles (measured: 128 to
-     * 512 perform alike; 1 image of a 3x3 plane alone runs at a third of the speed).
+     * Columns a grouped GEMM aims for: eight NR-wide panels of the GEMM's register tile, so that
+     * tile edges waste little and each K block runs long enough to pay for loading and storing its
+     * C tiles (measured with AVX-512, NR = 32: 128 to 512 columns perform alike; 1 image of a 3x3
+     * plane alone runs at a third of the speed). 256 columns with AVX-512, 192 with AVX2's
+     * 4 x 3V tile (NR = 24), 96 at 128-bit.
      */
-    static final int TARGET_COLUMNS = 256;
+    static final int TARGET_COLUMNS = 8 * GemmKernels.NR;
     /** Largest column buffer grouping may make (floats; 1 MiB): it should stay in L2. */
     private static final int MAX_GROUP_FLOATS = 1 << 18;
 
@@ -71,14 +73,17 @@ final class Conv2dPlan {
     private final float[] packedWeights;
     private final float[] packedWeightsTransposed;
 
-    Conv2dPlan(Conv2dGeometry g, int parts) {
+    /**
+     * The plan of shape g for {@code parts} workers, with vectors of {@code lanes} floats (the
+     * kernels' species: the small-plane gather needs the plane to fit one vector).
+     */
+    Conv2dPlan(Conv2dGeometry g, int parts, int lanes) {
         this.crs = g.c() * g.r() * g.s();
         this.pq = g.p() * g.q();
         this.chw = g.c() * g.h() * g.w();
         this.kpq = g.k() * pq;
         this.pointwise = g.r() == 1 && g.s() == 1 && g.spec().strideH() == 1 && g.spec().strideW() == 1
                 && g.spec().padH() == 0 && g.spec().padW() == 0;
-        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
         this.smallPlane = pq <= lanes && g.spec().padH() == 0 && g.spec().padW() == 0;
         this.planeOffsets = new int[lanes];
         for (int t = 0; t < (smallPlane ? pq : 0); t++) {

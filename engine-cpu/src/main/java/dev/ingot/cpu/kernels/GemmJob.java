@@ -322,12 +322,12 @@ final class GemmJob implements Parallel.RangeBody {
                 }
                 int ci = cOff + (ic + ir) * ldc + jc + jr;
                 if (rows == MR && cols == NR && aSrc != a && bSrc == bp) {
-                    GemmMicroKernel.multiply8x2Packed(kc, aSrc, ai, bSrc, bi, c, ci, ldc, betaNow);
+                    GemmMicroKernel.multiplyPacked(kc, aSrc, ai, bSrc, bi, c, ci, ldc, betaNow);
                 } else if (rows == MR && cols == NR) {
-                    GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
+                    GemmMicroKernel.multiply(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
                             c, ci, ldc, betaNow);
                 } else {
-                    GemmMicroKernel.multiply8x2(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
+                    GemmMicroKernel.multiply(kc, aSrc, ai, aRowStride, aColStride, bSrc, bi, bStride,
                             tile, 0, NR, 0f);
                     storeEdge(tile, rows, cols, c, ci, ldc, betaNow);
                 }

@@ -5,23 +5,27 @@ import dev.ingot.cpu.parallel.Parallel;
 /**
  * SGEMM on row-major matrices: {@code C = alpha * op(A) * op(B) + beta * C}, the BLIS / GotoBLAS
  * way, on {@link jdk.incubator.vector.FloatVector}s of the machine's preferred width (V = 16 floats
- * with AVX-512).
+ * with AVX-512, 8 with AVX2, 4 with SSE or NEON), with a register tile sized to the machine's vector
+ * registers ({@link #TILE}, {@link VectorShape}).
  *
  * <h2>Loop order and blocking</h2>
  * <pre>
  *   for jc in [0, N) step NC                     B block: KC x NC, stays in L3
  *     for pc in [0, K) step kStep(K) <= KC     (equal K blocks)
  *       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels          (bp, shared by the threads)
- *       for ic in [0, M) step MC                 A block: MC x KC = 512 KiB, stays in L2
+ *       for ic in [0, M) step MC                 A block: MC x KC <= 512 KiB, stays in L2
  *         pack alpha * op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (ap, the thread's own)
- *         for jr in [0, NC) step NR              B micro-panel: KC x NR = 64 KiB, from L1/L2
+ *         for jr in [0, NC) step NR              B micro-panel: KC x NR = 64 KiB at 2 x 16, from L1/L2
  *           for ir in [0, MC) step MR
  *             C[ic+ir : +MR, jc+jr : +NR]  (=|+=)  ap-panel . bp-panel   (micro-kernel)
  * </pre>
- * MR = 8 rows by NR = 2V columns: the micro-kernel ({@link GemmMicroKernel#multiply8x2}) keeps the
- * 8 x 2 tile of C in 16 vector registers, and for each of the KC steps loads 2 vectors of B and
- * broadcasts 8 scalars of A: 16 FMAs per 10 loads, all from L1, with 16 independent accumulation
- * chains (more than the FMA latency x FMA ports, 4 x 2 on Zen 5) so the FMA units never wait.
+ * MR rows by NR columns, the register tile {@link #TILE}: with 32 vector registers (AVX-512) MR = 8
+ * and NR = 2V: the micro-kernel ({@link GemmMicroKernel#multiply8x2}) keeps the 8 x 2 tile of C in
+ * 16 vector registers, and for each of the KC steps loads 2 vectors of B and broadcasts 8 scalars
+ * of A: 16 FMAs per 10 loads, all from L1, with 16 independent accumulation chains (more than the
+ * FMA latency x FMA ports, 4 x 2 on Zen 5) so the FMA units never wait. With 16 registers (AVX2,
+ * SSE) that tile would spill, and MR = 4, NR = 3V: 12 FMAs per 7 loads, 12 chains (Haswell and
+ * Zen 3 need 5 x 2 = 10). {@link GemmTile} has the rule and the measurements.
  * Packing makes every load in the micro-kernel sequential, whatever the transposes, offsets and
  * leading dimensions, and pads edge panels with zeros so the micro-kernel never branches; only
  * the store of an edge tile goes through a small buffer ({@link GemmPacking} says how the copies
@@ -43,20 +47,27 @@ import dev.ingot.cpu.parallel.Parallel;
  */
 public final class GemmKernels {
     static final int V = GemmMicroKernel.V;
+    /** The register tile of this JVM: by the vector registers of {@link VectorShape#PREFERRED}, or as {@code -Dingot.cpu.gemmTile} says. */
+    static final GemmTile TILE = GemmTile.choose(VectorShape.PREFERRED.registers());
     /** Rows of the register tile. */
-    static final int MR = 8;
-    /** Columns of the register tile: two vectors. */
-    static final int NR = 2 * V;
+    static final int MR = TILE.rows();
+    /** Columns of the register tile: TILE.vectors() vectors. */
+    static final int NR = TILE.vectors() * V;
     /**
      * Largest depth of a K block; K is cut into equal blocks no deeper than this ({@link #kStep}).
      * Every K block re-reads and re-writes all of C, and a 2048 x 2048 C (16 MiB) no longer stays
      * in the L3 beside B: 512 halves those passes against 256, which measured 4-6 % faster at 2048
-     * (and the same at 1024), although a KC x NR panel of B (64 KiB) then streams from L2 rather
-     * than staying in the 48 KiB L1: the micro-kernel's 16 FMAs per 2 loads of B hide that.
+     * (and the same at 1024), although a KC x NR panel of B (64 KiB at NR = 32) then streams from L2
+     * rather than staying in the 48 KiB L1: the micro-kernel's 16 FMAs per 2 loads of B hide that.
+     * (At NR = 24, AVX2's 4 x 3V tile, the panel is 48 KiB.)
      */
     static final int KC = 512;
-    /** Rows of an A block: MC x KC floats = 512 KiB in the 1 MiB L2, beside the streaming B panels. */
-    static final int MC = 256;
+    /**
+     * Rows of an A block: MC x KC floats <= 512 KiB in the 1 MiB L2, beside the streaming B panels;
+     * 256 rounded down to whole MR-row panels (256 for the 8- and 4-row tiles, 252 for 6), so that
+     * only the last block of a product can have an edge panel.
+     */
+    static final int MC = 256 / MR * MR;
     /** Columns of a B block: KC x NC floats = 8 MiB, within the shared L3. */
     static final int NC = 4096 / NR * NR;
     /**

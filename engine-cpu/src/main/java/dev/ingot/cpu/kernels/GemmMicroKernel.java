@@ -4,19 +4,36 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked inner kernel of {@link GemmKernels}: one 8 x 2V tile of C from 8 rows of A
- * and 2V columns of B, kc steps deep:
+ * The register-blocked inner kernels of {@link GemmKernels}: one MR x NR tile of C from MR rows of
+ * A and NR columns of B, kc steps deep:
  * <pre>
- *   C[i][j] = sum_p A[i][p] * B[p][j] (+ beta * C[i][j]),   i < 8, j < 2V
+ *   C[i][j] = sum_p A[i][p] * B[p][j] (+ beta * C[i][j]),   i < MR, j < NR
  * </pre>
- * Loop order: p outermost; per step, two vectors of B row p are loaded, each A[i][p] is broadcast
- * and multiplied into the two accumulators of row i. The 16 accumulators stay in vector registers
- * for the whole loop (16 of the 32 AVX-512 registers; 2 more hold B, 1 the broadcast), so the
- * loop body is 16 FMAs, 2 vector loads and 8 broadcast loads, with 16 independent FMA chains.
+ * One kernel per tile shape ({@link GemmTile}; {@link GemmKernels#TILE} picks one per JVM from
+ * the vector registers): 8 x 2V for 32 registers, 4 x 3V for 16, and 6 x 2V to measure against.
+ * Loop order: p outermost; per step, the tile's vectors of B row p are loaded, each A[i][p] is
+ * broadcast and multiplied into the accumulators of row i. The accumulators stay in vector
+ * registers for the whole loop. 8 x 2V: 16 accumulators + 2 B vectors + 1 broadcast = 19 of the
+ * 32 AVX-512 registers, 16 FMAs per 2 vector loads and 8 broadcast loads. 4 x 3V: 12 + 3 + 1 = 16,
+ * all of AVX2's 16, 12 FMAs per 3 loads and 4 broadcasts (8 x 2V would spill there: 19 > 16).
  *
- * <p>A is addressed as {@code a[ai + i*aRowStride + p*aColStride]}: packed panels use strides
- * (1, 8), an untransposed row-major A used in place uses (lda, 1). B row p starts at
- * {@code bi + p*bRowStride}: NR for packed panels, ldb in place.
+ * <p>The general kernels address A as {@code a[ai + i*aRowStride + p*aColStride]}: packed panels
+ * use strides (1, MR), an untransposed row-major A used in place uses (lda, 1); B row p starts at
+ * {@code bi + p*bRowStride}: NR for packed panels, ldb in place. The 8 x 2V tile also has a version
+ * for packed panels with constant strides, four K steps per loop trip ({@link #multiply8x2Packed}).
+ * The 16-register tiles have none, on purpose: with constant strides C2 unrolls the loop and
+ * hoists the next steps' loads of B and broadcasts of A above the current step's FMAs, which needs
+ * more than 16 registers and spills in the innermost loop. Measured in L1 on one Zen 5 core under
+ * {@code -XX:UseAVX=2}, kc = 256, in GFLOP per CPU second against an FMA peak of 110-115: 4 x 3V
+ * 107 through the general kernel, 47-64 through a constant-stride version (unrolled by 4 by hand or
+ * by C2 alone); 6 x 2V 86-91 against 44-48; 8 x 2V 36 general (it spills anyway). With 32 registers
+ * the same hoisting fits, and the packed 8 x 2V runs at 110 of 115.
+ *
+ * <p>A kernel of each shape is written out in full, accumulator by accumulator: C2 keeps a
+ * FloatVector in a register only while it is a local it can see through, so neither an array of
+ * accumulators nor a shared store method (C2 boxes vectors passed to a method it does not inline)
+ * would do. Every shape adds each element's products in the order p = 0, 1, ..., kc-1, with one
+ * fused multiply-add each, so all shapes give bit-identical results.
  */
 final class GemmMicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,8 +43,35 @@ final class GemmMicroKernel {
     }
 
     /**
-     * C[ci + i*ldc + j] = acc[i][j] when beta == 0 (C is not read), else beta * C + acc[i][j], for
-     * the full 8 x 2V tile.
+     * The full tile of {@link GemmKernels#TILE}, both operands packed: {@link #multiply8x2Packed}, or
+     * the general kernel of a 16-register tile at the packed strides. The choice is between static
+     * final constants, so C2 folds it away.
+     */
+    static void multiplyPacked(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
+        if (GemmKernels.MR == 8) {
+            multiply8x2Packed(kc, a, ai, b, bi, c, ci, ldc, beta);
+        } else if (GemmKernels.MR == 6) {
+            multiply6x2(kc, a, ai, 1, 6, b, bi, 2 * V, c, ci, ldc, beta);
+        } else {
+            multiply4x3(kc, a, ai, 1, 4, b, bi, 3 * V, c, ci, ldc, beta);
+        }
+    }
+
+    /** The full tile of {@link GemmKernels#TILE}, operands at any strides: one of the general kernels. */
+    static void multiply(int kc, float[] a, int ai, int aRowStride, int aColStride,
+                         float[] b, int bi, int bRowStride, float[] c, int ci, int ldc, float beta) {
+        if (GemmKernels.MR == 8) {
+            multiply8x2(kc, a, ai, aRowStride, aColStride, b, bi, bRowStride, c, ci, ldc, beta);
+        } else if (GemmKernels.MR == 6) {
+            multiply6x2(kc, a, ai, aRowStride, aColStride, b, bi, bRowStride, c, ci, ldc, beta);
+        } else {
+            multiply4x3(kc, a, ai, aRowStride, aColStride, b, bi, bRowStride, c, ci, ldc, beta);
+        }
+    }
+
+    /**
+     * The 8 x 2V tile for 32 vector registers (AVX-512, NEON): C[ci + i*ldc + j] = acc[i][j] when
+     * beta == 0 (C is not read), else beta * C + acc[i][j], for the full tile.
      */
     static void multiply8x2(int kc, float[] a, int ai, int aRowStride, int aColStride,
                             float[] b, int bi, int bRowStride, float[] c, int ci, int ldc, float beta) {
@@ -233,4 +277,108 @@ final class GemmMicroKernel {
             FloatVector.fromArray(S, c, ci + 7 * ldc + V).fma(bv, c71).intoArray(c, ci + 7 * ldc + V);
         }
     }
+
+    /**
+     * The 6 x 2V tile (BLIS Haswell's shape, 12 accumulators + 2 B vectors + 1 broadcast = 15
+     * registers): see {@link #multiply8x2} for the addressing; packed A panels have strides (1, 6).
+     * Only used when {@code -Dingot.cpu.gemmTile=6x2} asks for it: under {@code -XX:UseAVX=2} it
+     * measured 71-78 GFLOP per CPU second in a whole 1024-2048 SGEMM on one Zen 5 core, 4 x 3V 91-92.
+     */
+    static void multiply6x2(int kc, float[] a, int ai, int aRowStride, int aColStride,
+                            float[] b, int bi, int bRowStride, float[] c, int ci, int ldc, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        int a0 = ai, a1 = ai + aRowStride, a2 = ai + 2 * aRowStride, a3 = ai + 3 * aRowStride;
+        int a4 = ai + 4 * aRowStride, a5 = ai + 5 * aRowStride;
+        for (int p = 0, o = 0; p < kc; p++, o += aColStride, bi += bRowStride) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + o]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + o]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + o]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + o]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + o]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + o]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        if (beta == 0f) {
+            c00.intoArray(c, ci); c01.intoArray(c, ci + V);
+            c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + V);
+            c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + V);
+            c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + V);
+            c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + V);
+            c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + V);
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            FloatVector.fromArray(S, c, ci).fma(bv, c00).intoArray(c, ci);
+            FloatVector.fromArray(S, c, ci + V).fma(bv, c01).intoArray(c, ci + V);
+            FloatVector.fromArray(S, c, ci + ldc).fma(bv, c10).intoArray(c, ci + ldc);
+            FloatVector.fromArray(S, c, ci + ldc + V).fma(bv, c11).intoArray(c, ci + ldc + V);
+            FloatVector.fromArray(S, c, ci + 2 * ldc).fma(bv, c20).intoArray(c, ci + 2 * ldc);
+            FloatVector.fromArray(S, c, ci + 2 * ldc + V).fma(bv, c21).intoArray(c, ci + 2 * ldc + V);
+            FloatVector.fromArray(S, c, ci + 3 * ldc).fma(bv, c30).intoArray(c, ci + 3 * ldc);
+            FloatVector.fromArray(S, c, ci + 3 * ldc + V).fma(bv, c31).intoArray(c, ci + 3 * ldc + V);
+            FloatVector.fromArray(S, c, ci + 4 * ldc).fma(bv, c40).intoArray(c, ci + 4 * ldc);
+            FloatVector.fromArray(S, c, ci + 4 * ldc + V).fma(bv, c41).intoArray(c, ci + 4 * ldc + V);
+            FloatVector.fromArray(S, c, ci + 5 * ldc).fma(bv, c50).intoArray(c, ci + 5 * ldc);
+            FloatVector.fromArray(S, c, ci + 5 * ldc + V).fma(bv, c51).intoArray(c, ci + 5 * ldc + V);
+        }
+    }
+
+    /**
+     * The 4 x 3V tile for 16 vector registers (AVX2, SSE): 12 accumulators + 3 B vectors + 1
+     * broadcast = 16 registers; see {@link #multiply8x2} for the addressing; packed A panels have
+     * strides (1, 4). Packed panels go through this kernel too (see the class comment).
+     */
+    static void multiply4x3(int kc, float[] a, int ai, int aRowStride, int aColStride,
+                            float[] b, int bi, int bRowStride, float[] c, int ci, int ldc, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int a0 = ai, a1 = ai + aRowStride, a2 = ai + 2 * aRowStride, a3 = ai + 3 * aRowStride;
+        for (int p = 0, o = 0; p < kc; p++, o += aColStride, bi += bRowStride) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + V),
+                    b2 = FloatVector.fromArray(S, b, bi + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + o]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + o]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + o]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + o]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        if (beta == 0f) {
+            c00.intoArray(c, ci); c01.intoArray(c, ci + V); c02.intoArray(c, ci + 2 * V);
+            c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + V); c12.intoArray(c, ci + ldc + 2 * V);
+            c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + V); c22.intoArray(c, ci + 2 * ldc + 2 * V);
+            c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + V); c32.intoArray(c, ci + 3 * ldc + 2 * V);
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            FloatVector.fromArray(S, c, ci).fma(bv, c00).intoArray(c, ci);
+            FloatVector.fromArray(S, c, ci + V).fma(bv, c01).intoArray(c, ci + V);
+            FloatVector.fromArray(S, c, ci + 2 * V).fma(bv, c02).intoArray(c, ci + 2 * V);
+            FloatVector.fromArray(S, c, ci + ldc).fma(bv, c10).intoArray(c, ci + ldc);
+            FloatVector.fromArray(S, c, ci + ldc + V).fma(bv, c11).intoArray(c, ci + ldc + V);
+            FloatVector.fromArray(S, c, ci + ldc + 2 * V).fma(bv, c12).intoArray(c, ci + ldc + 2 * V);
+            FloatVector.fromArray(S, c, ci + 2 * ldc).fma(bv, c20).intoArray(c, ci + 2 * ldc);
+            FloatVector.fromArray(S, c, ci + 2 * ldc + V).fma(bv, c21).intoArray(c, ci + 2 * ldc + V);
+            FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * V).fma(bv, c22).intoArray(c, ci + 2 * ldc + 2 * V);
+            FloatVector.fromArray(S, c, ci + 3 * ldc).fma(bv, c30).intoArray(c, ci + 3 * ldc);
+            FloatVector.fromArray(S, c, ci + 3 * ldc + V).fma(bv, c31).intoArray(c, ci + 3 * ldc + V);
+            FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * V).fma(bv, c32).intoArray(c, ci + 3 * ldc + 2 * V);
+        }
+    }
+
 }

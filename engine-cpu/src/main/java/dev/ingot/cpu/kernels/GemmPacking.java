@@ -90,14 +90,20 @@ final class GemmPacking {
 
     /**
      * alpha * A (M, K) rows [ic, ic+mc), columns [pc, pc+kc) into MR-tall panels from {@code dst}:
-     * ap[panel][p][0..MR), zero-padded. A full panel reads its eight rows side by side (eight
-     * forward streams).
+     * ap[panel][p][0..MR), zero-padded. A full panel reads its MR rows side by side (MR forward
+     * streams); the 8-row panel of the AVX-512 tile is written out, other heights loop over the rows.
      */
     static void packA(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float alpha, float[] ap, int dst) {
         for (int ir = 0; ir < mc; ir += MR, dst += kc * MR) {
             int rows = Math.min(MR, mc - ir);
             int s = aOff + (ic + ir) * lda + pc;
-            if (rows == MR) {
+            if (rows == MR && MR != 8) {
+                for (int p = 0, d = dst; p < kc; p++, s++, d += MR) {
+                    for (int i = 0, si = s; i < MR; i++, si += lda) {
+                        ap[d + i] = alpha * a[si];
+                    }
+                }
+            } else if (rows == MR) {
                 for (int p = 0, d = dst; p < kc; p++, s++, d += MR) {
                     ap[d] = alpha * a[s];
                     ap[d + 1] = alpha * a[s + lda];
@@ -121,7 +127,8 @@ final class GemmPacking {
     /**
      * op(A) = A^T with A stored (K, M): ap[panel][p][i] = alpha * a[(pc+p)*lda + ic + panel*MR + i],
      * from {@code dst}, zero-padded past mc. Row by row across all panels, like {@link #packBRows}:
-     * each stored row segment (mc floats) is one forward stream.
+     * each stored row segment (mc floats) is one forward stream. 8-row panels written out, as in
+     * {@link #packA}.
      */
     static void packATransposed(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float alpha,
                                 float[] ap, int dst) {
@@ -130,7 +137,12 @@ final class GemmPacking {
         for (int p = 0; p < kc; p++) {
             int src = aOff + (pc + p) * lda + ic;
             int d = dst + p * MR;
-            for (int ir = 0; ir < mcFull; ir += MR, src += MR, d += kc * MR) {
+            for (int ir = 0; ir < mcFull && MR != 8; ir += MR, src += MR, d += kc * MR) {
+                for (int i = 0; i < MR; i++) {
+                    ap[d + i] = alpha * a[src + i];
+                }
+            }
+            for (int ir = 0; ir < mcFull && MR == 8; ir += MR, src += MR, d += kc * MR) {
                 ap[d] = alpha * a[src];
                 ap[d + 1] = alpha * a[src + 1];
                 ap[d + 2] = alpha * a[src + 2];
