@@ -3,6 +3,7 @@ package dev.ingot.core;
 import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.Pool2dSpec;
@@ -338,6 +339,24 @@ public interface Backend extends AutoCloseable {
      * @param gradLogits (N, C), overwritten; or {@code null} when only the loss is needed
      */
     void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor loss, Tensor gradLogits);
+
+    /**
+     * Softmax cross-entropy with label smoothing and per-class weights (see {@link CrossEntropySpec}
+     * for the loss and its gradient), loss and gradient in one call. With {@link CrossEntropySpec#PLAIN}
+     * it is {@link #softmaxCrossEntropy(Tensor, Tensor, Tensor, Tensor)}.
+     *
+     * @param spec smoothing and weights; its weights, when given, must number C
+     * @throws IllegalArgumentException when the weights of the labelled rows sum to 0
+     */
+    default void softmaxCrossEntropy(Tensor logits, Tensor labels, CrossEntropySpec spec, Tensor loss,
+                                     Tensor gradLogits) {
+        if (spec != null && spec.plain()) {
+            softmaxCrossEntropy(logits, labels, loss, gradLogits);
+            return;
+        }
+        throw new UnsupportedOpException(name(), "softmaxCrossEntropy",
+                "label smoothing and class weights are not implemented on this backend");
+    }
 
     // ---------------------------------------------------------------- optimizers
 

@@ -4,6 +4,7 @@ import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
@@ -568,6 +569,27 @@ public final class KernelChecks {
             noAlias(op, "gradLogits", gradLogits, "logits", logits);
         }
         noAlias(op, "loss", loss, "logits", logits);
+    }
+
+    /** The plain checks, then: a spec, and one class weight per column of logits. */
+    public static void softmaxCrossEntropy(Backend self, Tensor logits, Tensor labels, CrossEntropySpec spec,
+                                           Tensor loss, Tensor gradLogits) {
+        softmaxCrossEntropy(self, logits, labels, loss, gradLogits);
+        if (spec == null) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: spec must not be null (CrossEntropySpec.PLAIN)");
+        }
+        float[] w = spec.classWeights();
+        int classes = logits.shape().dim(1);
+        if (w != null && w.length != classes) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: " + w.length + " class weights for logits "
+                    + logits.shape() + " with " + classes + " classes");
+        }
+    }
+
+    /** The labelled rows' weights summed to 0 (every label is a class of weight 0): the mean is undefined. */
+    public static IllegalArgumentException zeroTotalWeight(String op, int rows) {
+        return new IllegalArgumentException(op + ": the class weights of all " + rows
+                + " labels are 0, so the weighted mean loss is undefined");
     }
 
     public static void adamStep(Backend self, Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step) {

@@ -9,6 +9,7 @@ import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
@@ -305,6 +306,18 @@ public final class CpuBackend implements Backend {
         KernelChecks.softmaxCrossEntropy(this, logits, labels, loss, gradLogits);
         f(loss)[0] = LossKernels.softmaxCrossEntropy(parallel, f(logits), i(labels),
                 logits.shape().dim(0), logits.shape().dim(1), gradLogits == null ? null : f(gradLogits));
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, CrossEntropySpec spec, Tensor loss,
+                                    Tensor gradLogits) {
+        KernelChecks.softmaxCrossEntropy(this, logits, labels, spec, loss, gradLogits);
+        if (spec.plain()) {
+            softmaxCrossEntropy(logits, labels, loss, gradLogits);
+            return;
+        }
+        f(loss)[0] = LossKernels.softmaxCrossEntropy(parallel, f(logits), i(labels), logits.shape().dim(0),
+                logits.shape().dim(1), spec, gradLogits == null ? null : f(gradLogits));
     }
 
     // ---------------------------------------------------------------- optimizers

@@ -9,6 +9,7 @@ import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
@@ -661,6 +662,64 @@ public final class CudaBackend implements Backend {
                     .launchGrid(1, KernelLauncher.BLOCK);
         } finally {
             allocator.release(rowLoss); // stream-ordered: the next user of the block queues behind mean_f32
+        }
+    }
+
+    /**
+     * Smoothing and class weights: the rows kernel writes each row's loss, weight and unscaled
+     * gradient; weighted_mean_f32 divides by S = sum of the labels' weights and leaves 1/S on the
+     * device, by which the gradient is scaled, so the host never waits. The weights (C floats) are
+     * uploaded into a pooled block per call. S = 0 cannot be seen without a wait: the CPU and the
+     * reference refuse it; here the loss comes out NaN/infinite.
+     */
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, CrossEntropySpec spec, Tensor loss,
+                                    Tensor gradLogits) {
+        KernelChecks.softmaxCrossEntropy(this, logits, labels, spec, loss, gradLogits);
+        if (spec.plain()) {
+            softmaxCrossEntropy(logits, labels, loss, gradLogits);
+            return;
+        }
+        enter("softmaxCrossEntropy");
+        int rows = logits.shape().dim(0);
+        int cols = logits.shape().dim(1);
+        requireLabelsInRange("softmaxCrossEntropy", labels, cols);
+        float[] weights = spec.classWeights();
+        double weightSum = cols;
+        if (weights != null) {
+            weightSum = 0;
+            for (float w : weights) {
+                weightSum += w;
+            }
+        }
+        CachingAllocator.Block rowLoss = allocator.allocate(rows * 4L);
+        CachingAllocator.Block rowWeight = allocator.allocate(rows * 4L);
+        CachingAllocator.Block inverse = allocator.allocate(4L);
+        CachingAllocator.Block weightBlock = weights == null ? null : allocator.allocate(cols * 4L);
+        try {
+            if (weightBlock != null) {
+                upload(MemorySegment.ofArray(weights), weightBlock.address());
+            }
+            int warpsPerBlock = KernelLauncher.BLOCK / 32;
+            launcher.kernel(Kernel.SOFTMAX_CROSS_ENTROPY_SMOOTHED_ROWS).i32(rows).i32(cols).ptr(ptr(logits))
+                    .ptr(ptr(labels)).ptr(weightBlock == null ? 0 : weightBlock.address()).f32(spec.labelSmoothing())
+                    .f32((float) weightSum).ptr(rowLoss.address()).ptr(rowWeight.address())
+                    .ptr(gradLogits == null ? 0 : ptr(gradLogits))
+                    .launchGrid((rows + warpsPerBlock - 1) / warpsPerBlock, KernelLauncher.BLOCK);
+            launcher.kernel(Kernel.WEIGHTED_MEAN).i32(rows).ptr(rowLoss.address()).ptr(rowWeight.address())
+                    .ptr(ptr(loss)).ptr(inverse.address()).launchGrid(1, KernelLauncher.BLOCK);
+            if (gradLogits != null) {
+                long n = gradLogits.size();
+                launcher.kernel(Kernel.SCALE_BY_DEVICE_SCALAR).i64(n).ptr(ptr(gradLogits)).ptr(inverse.address())
+                        .launch(n);
+            }
+        } finally {
+            allocator.release(rowLoss);
+            allocator.release(rowWeight);
+            allocator.release(inverse);
+            if (weightBlock != null) {
+                allocator.release(weightBlock);
+            }
         }
     }
 

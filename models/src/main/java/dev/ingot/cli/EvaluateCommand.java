@@ -11,6 +11,7 @@ import dev.ingot.models.ReferenceModels;
 import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.Model;
+import dev.ingot.nn.TestTimeAugmentation;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
@@ -55,6 +56,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "decoding threads for --dataset (default 2)")
     int workers;
 
+    @Option(names = "--tta", paramLabel = "KIND", defaultValue = "none",
+            description = "test-time augmentation: none, mirror, or mirror-translate (airbench: + 1-pixel shifts,"
+                    + " reflect padding) (default ${DEFAULT-VALUE})")
+    String tta;
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(checkpoint)) {
@@ -80,6 +86,7 @@ final class EvaluateCommand implements Callable<Integer> {
                      ImageDatasetOptions.inputShape(recipe, c.metadata()), 0);
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), recipe.newOptimizer(), 0)) {
             c.restoreWeights(net);
+            trainer.testTimeAugmentation(TestTimeAugmentation.named(tta));
             long t0 = System.nanoTime();
             EvaluationReport report = imageTest != null ? trainer.evaluate(imageTest) : trainer.evaluate(test, batchSize);
             double s = (System.nanoTime() - t0) / 1e9;

@@ -10,7 +10,6 @@ import dev.ingot.data.Split;
 import dev.ingot.distributed.DistributedTraining;
 import dev.ingot.models.ReferenceModel;
 import dev.ingot.models.ReferenceModels;
-import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.EpochMetrics;
 import dev.ingot.nn.EvaluationReport;
 import dev.ingot.nn.History;
@@ -20,6 +19,7 @@ import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.TrainingProgress;
 import dev.ingot.nn.checkpoint.Checkpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -123,6 +123,9 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ImageDatasetOptions images = new ImageDatasetOptions();
 
+    @Mixin
+    RecipeOptions recipeOptions = new RecipeOptions();
+
     @Override
     public Integer call() throws IOException {
         if (distributed.equals("none")) {
@@ -204,9 +207,10 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend b = Backends.get(backend);
              Model net = ImageDatasetOptions.model(recipe, pipelines).build(b, ImageDatasetOptions.inputShape(recipe,
                      pipelines), runSeed);
-             Trainer trainer = new Trainer(net, new CrossEntropyLoss(),
-                     recipe.newOptimizer((trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
+             Trainer trainer = new Trainer(net, recipeOptions.loss(train),
+                     recipeOptions.optimizer(recipe, (trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
+            trainer.testTimeAugmentation(recipeOptions.testTimeAugmentation());
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
             }

@@ -25,10 +25,12 @@ import java.util.Map;
  */
 public final class SGD implements Optimizer {
     private final SgdSpec spec;
-    private final float weightDecay;
     private final LearningRateSchedule schedule;
+    private final ParameterGroups groups;
+    private final WeightDecay decayForm;
     private final OptimizerState state = new OptimizerState("SGD");
-    private SgdSpec current;
+    /** The spec each group used last, remade only when its rate changes (no allocation at a constant rate). */
+    private final SgdSpec[] current;
 
     public SGD(SgdSpec spec) {
         this(spec, 0f, null);
@@ -36,23 +38,39 @@ public final class SGD implements Optimizer {
 
     /**
      * @param spec        momentum and Nesterov flag, and the learning rate when there is no schedule
-     * @param weightDecay coupled L2 weight decay (PyTorch's {@code weight_decay}), 0 for none
+     * @param weightDecay coupled L2 weight decay (PyTorch's {@code weight_decay}) on every parameter, 0 for none
      * @param schedule    the learning rate per step, or {@code null} for {@code spec}'s constant rate
      */
     public SGD(SgdSpec spec, float weightDecay, LearningRateSchedule schedule) {
-        if (spec == null) {
-            throw new IllegalArgumentException("SGD spec must not be null");
+        this(spec, schedule, ParameterGroups.single(checkDecay(weightDecay)), WeightDecay.COUPLED);
+    }
+
+    /**
+     * @param spec      momentum and Nesterov flag, and the learning rate when there is no schedule
+     * @param schedule  the learning rate per step, or {@code null} for {@code spec}'s constant rate
+     * @param groups    per-group learning-rate scale and weight decay
+     * @param decayForm whether the groups' weight decay is coupled (L2) or decoupled
+     */
+    public SGD(SgdSpec spec, LearningRateSchedule schedule, ParameterGroups groups, WeightDecay decayForm) {
+        if (spec == null || groups == null || decayForm == null) {
+            throw new IllegalArgumentException("SGD needs a spec, parameter groups and a weight-decay form, got " + spec
+                    + ", " + groups + ", " + decayForm);
         }
+        this.spec = spec;
+        this.schedule = schedule;
+        this.groups = groups;
+        this.decayForm = decayForm;
+        this.current = new SgdSpec[groups.groups().size()];
+    }
+
+    private static float checkDecay(float weightDecay) {
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
             throw new IllegalArgumentException("SGD weight decay must be 0 or positive and finite, got " + weightDecay);
         }
-        this.spec = spec;
-        this.weightDecay = weightDecay;
-        this.schedule = schedule;
-        this.current = spec;
+        return weightDecay;
     }
 
-    /** The learning rate the next step will use. */
+    /** The learning rate the next step will use (before each group's scale). */
     public float learningRate() {
         return schedule == null ? spec.learningRate() : schedule.learningRate(state.steps());
     }
@@ -61,18 +79,37 @@ public final class SGD implements Optimizer {
         return spec;
     }
 
+    public ParameterGroups groups() {
+        return groups;
+    }
+
     @Override
     public void step(List<Parameter> parameters) {
         float lr = learningRate();
-        if (lr != current.learningRate()) {
-            current = new SgdSpec(lr, spec.momentum(), spec.nesterov());
-        }
         for (Parameter p : parameters) {
-            Tensor velocity = spec.momentum() == 0 ? null : state.get("velocity", p);
-            if (weightDecay > 0) {
-                p.value().backend().axpy(weightDecay, p.value(), p.grad());
+            int gi = groups.indexOf(p);
+            ParameterGroup group = groups.groups().get(gi);
+            if (group.learningRateScale() == 0) {
+                continue;
             }
-            p.value().backend().sgdStep(p.value(), p.grad(), velocity, current);
+            // A schedule may end at 0, which SgdSpec refuses; the smallest normal float leaves the
+            // velocity's own decay (p += m v) running, as a rate of exactly 0 would.
+            float groupLr = Math.max(lr * group.learningRateScale(), Float.MIN_NORMAL);
+            SgdSpec s = current[gi];
+            if (s == null || s.learningRate() != groupLr) {
+                s = groupLr == spec.learningRate() ? spec : new SgdSpec(groupLr, spec.momentum(), spec.nesterov());
+                current[gi] = s;
+            }
+            Tensor velocity = spec.momentum() == 0 ? null : state.get("velocity", p);
+            float wd = group.weightDecay();
+            if (wd > 0) {
+                if (decayForm == WeightDecay.COUPLED) {
+                    p.value().backend().axpy(wd, p.value(), p.grad());
+                } else {
+                    p.value().backend().scale(p.value(), 1f - groupLr * wd, p.value());
+                }
+            }
+            p.value().backend().sgdStep(p.value(), p.grad(), velocity, s);
         }
         state.countStep();
     }
@@ -100,8 +137,9 @@ public final class SGD implements Optimizer {
         c.put("learning_rate", Float.toString(spec.learningRate()));
         c.put("momentum", Float.toString(spec.momentum()));
         c.put("nesterov", Boolean.toString(spec.nesterov()));
-        if (weightDecay > 0) {
-            c.put("weight_decay", Float.toString(weightDecay));
+        c.putAll(groups.config());
+        if (groups.decays() && decayForm == WeightDecay.DECOUPLED) {
+            c.put("weight_decay_form", "decoupled");
         }
         if (schedule != null) {
             c.putAll(schedule.config());
@@ -116,7 +154,7 @@ public final class SGD implements Optimizer {
 
     @Override
     public String toString() {
-        return "SGD(" + spec + (weightDecay > 0 ? ", weight decay " + weightDecay : "")
+        return "SGD(" + spec + ", " + groups + (groups.decays() ? ", " + decayForm + " decay" : "")
                 + (schedule != null ? ", " + schedule : "") + ")";
     }
 }

@@ -47,6 +47,8 @@ public final class Trainer implements AutoCloseable {
     private final long seed;
     private final TensorCache inputs = new TensorCache();
     private Augmentation augmentation = Augmentation.none();
+    private TestTimeAugmentation tta = TestTimeAugmentation.none();
+    private float[] viewImages = new float[0];
     private TrainingProgress progress = TrainingProgress.START;
     private History history = History.empty();
     private volatile boolean stopRequested;
@@ -96,6 +98,22 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("replicas must not be null; use Replicas.SINGLE");
         }
         this.replicas = replicas;
+        return this;
+    }
+
+    /**
+     * Test-time augmentation for {@link #evaluate} (default none): each image scored as the weighted
+     * sum of the logits of its views.
+     */
+    public Trainer testTimeAugmentation(TestTimeAugmentation tta) {
+        if (tta == null) {
+            throw new IllegalArgumentException("test-time augmentation must not be null; use TestTimeAugmentation.none()");
+        }
+        if (!tta.isNone() && model.inputShape().rank() != 3) {
+            throw new IllegalArgumentException("test-time augmentation needs images (C, H, W) but the model takes "
+                    + model.inputShape());
+        }
+        this.tta = tta;
         return this;
     }
 
@@ -338,7 +356,9 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * The mean loss, accuracy, per-class precision/recall and confusion matrix of the model on
-     * {@code data}, in inference mode (no dropout), in batches of {@code batchSize}.
+     * {@code data}, in inference mode (no dropout), in batches of {@code batchSize}. When the
+     * optimizer is an {@link ExponentialMovingAverage} (not lookahead), on the averaged weights; with
+     * {@link #testTimeAugmentation}, over the weighted views.
      */
     public EvaluationReport evaluate(Dataset data, int batchSize) {
         if (data == null) {
@@ -355,6 +375,19 @@ public final class Trainer implements AutoCloseable {
 
     /** {@link #evaluate(Dataset, int)} over one epoch of a {@link BatchSource} (build it unshuffled, without augmentation). */
     public EvaluationReport evaluate(BatchSource data) {
+        if (optimizer instanceof ExponentialMovingAverage ema && !ema.lookahead()) {
+            try (AutoCloseable averaged = ema.averagedWeights(model.trainableParameters())) {
+                return evaluateCurrentWeights(data);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("could not put the trained weights back after evaluation", e);
+            }
+        }
+        return evaluateCurrentWeights(data);
+    }
+
+    private EvaluationReport evaluateCurrentWeights(BatchSource data) {
         if (data == null) {
             throw new IllegalArgumentException("evaluate needs a dataset");
         }
@@ -372,7 +405,7 @@ public final class Trainer implements AutoCloseable {
                 Tensor predicted = inputs.get("predictions", Shape.of(n), DType.INT32);
                 b.copyFromHost(batch.images(), x);
                 b.copyFromHost(batch.labels(), y);
-                Tensor logits = model.forward(x, Mode.INFERENCE);
+                Tensor logits = tta.isNone() ? model.forward(x, Mode.INFERENCE) : augmentedLogits(batch.images(), x, n);
                 lossSum += (double) loss.forward(logits, y, false).item() * n;
                 b.argmax(logits, predicted);
                 if (predictions.length != n) {
@@ -386,6 +419,30 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return new EvaluationReport(seen, lossSum / seen, confusion.accuracy(), confusion);
+    }
+
+    /** The weighted sum of the logits of {@link #tta}'s views of the batch, in a buffer of the trainer. */
+    private Tensor augmentedLogits(float[] images, Tensor x, int n) {
+        Backend b = model.backend();
+        Shape in = model.inputShape();
+        int c = in.dim(0), h = in.dim(1), w = in.dim(2);
+        int size = n * c * h * w;
+        if (viewImages.length != size) {
+            viewImages = new float[size];
+        }
+        Tensor sum = null;
+        for (TestTimeAugmentation.View v : tta.views()) {
+            TestTimeAugmentation.render(v, images, viewImages, n, c, h, w);
+            b.copyFromHost(viewImages, x);
+            Tensor logits = model.forward(x, Mode.INFERENCE);
+            if (sum == null) {
+                sum = inputs.get("tta_logits", logits.shape());
+                b.scale(logits, v.weight(), sum);
+            } else {
+                b.axpy(v.weight(), logits, sum);
+            }
+        }
+        return sum;
     }
 
     private Shape batchShape(int n) {

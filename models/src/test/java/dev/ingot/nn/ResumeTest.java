@@ -59,6 +59,22 @@ class ResumeTest {
                 .augmentation(new dev.ingot.data.Augmentation(true, 2, true));
     }
 
+    /**
+     * The airbench recipe's optimiser on the residual graph: Nesterov SGD, decoupled decay with none
+     * on biases and BatchNorm, a triangular schedule that ends at 0, and an EMA of the weights every
+     * 2 steps used for validation.
+     */
+    private static Trainer newRecipeTrainer() {
+        Trainer base = newResidualTrainer();
+        Model model = base.model();
+        base.close();
+        SGD sgd = new SGD(new dev.ingot.core.spec.SgdSpec(0.05f, 0.85f, true),
+                LearningRateSchedule.triangular(0.05f, EPOCHS * 7, 0.23, 0.2f, 0f),
+                ParameterGroups.noDecayOnBiasesAndNorms(5e-3f), WeightDecay.DECOUPLED);
+        return new Trainer(model, new CrossEntropyLoss(), new ExponentialMovingAverage(sgd, 0.9f, 2, false), SEED)
+                .augmentation(new dev.ingot.data.Augmentation(true, 2, true));
+    }
+
     private static Run snapshot(Trainer t) {
         Map<String, float[]> s = new LinkedHashMap<>();
         for (Parameter p : t.model().parameters()) {
@@ -150,6 +166,14 @@ class ResumeTest {
         assertTrue(expected.state().containsKey("optimizer.velocity.layer2.0.downsample.0.weight"));
         assertSameRun(expected, interruptedAt(ResumeTest::newResidualTrainer, 10, dir.resolve("mid.safetensors")));
         assertSameRun(expected, interruptedAt(ResumeTest::newResidualTrainer, 7, dir.resolve("boundary.safetensors")));
+    }
+
+    @Test
+    void recipeRunWithTriangularScheduleAndEmaResumesBitForBit(@TempDir Path dir) throws IOException {
+        Run expected = uninterrupted(ResumeTest::newRecipeTrainer);
+        assertTrue(expected.state().containsKey("optimizer.ema.layer2.0.downsample.0.weight"), "EMA is state");
+        assertSameRun(expected, interruptedAt(ResumeTest::newRecipeTrainer, 9, dir.resolve("mid.safetensors")));
+        assertSameRun(expected, interruptedAt(ResumeTest::newRecipeTrainer, 14, dir.resolve("boundary.safetensors")));
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.BatchNormSpec;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
+import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
@@ -777,6 +778,53 @@ public final class ReferenceBackend implements Backend {
             }
         }
         f(loss)[0] = (float) (total / rows);
+    }
+
+    /**
+     * The loss of {@link CrossEntropySpec} term by term in double: per row the log-softmax, the
+     * weighted smoothed target q[j] = (1 - eps) w[y] [j == y] + eps/C w[j], the row loss
+     * -sum_j q[j] log p[j], and the gradient p[j] sum_i q[i] - q[j]; all over S = sum_n w[y_n].
+     */
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, CrossEntropySpec spec, Tensor loss,
+                                    Tensor gradLogits) {
+        KernelChecks.softmaxCrossEntropy(this, logits, labels, spec, loss, gradLogits);
+        int rows = logits.shape().dim(0), cols = logits.shape().dim(1);
+        float[] xv = f(logits);
+        int[] lv = i(labels);
+        requireLabelsInRange("softmaxCrossEntropy", lv, cols);
+        float[] gv = gradLogits == null ? null : f(gradLogits);
+        double eps = spec.labelSmoothing();
+        double totalWeight = 0;
+        for (int n = 0; n < rows; n++) {
+            totalWeight += spec.weight(lv[n]);
+        }
+        if (totalWeight == 0) {
+            throw KernelChecks.zeroTotalWeight("softmaxCrossEntropy", rows);
+        }
+        double total = 0;
+        double[] q = new double[cols];
+        double[] logp = new double[cols];
+        for (int n = 0; n < rows; n++) {
+            double max = rowMax(xv, n, cols);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(xv[n * cols + j] - max);
+            }
+            double qSum = 0;
+            for (int j = 0; j < cols; j++) {
+                logp[j] = xv[n * cols + j] - max - Math.log(sum);
+                q[j] = ((j == lv[n] ? 1 - eps : 0) * spec.weight(lv[n])) + eps / cols * spec.weight(j);
+                qSum += q[j];
+                total -= q[j] * logp[j];
+            }
+            if (gv != null) {
+                for (int j = 0; j < cols; j++) {
+                    gv[n * cols + j] = (float) ((Math.exp(logp[j]) * qSum - q[j]) / totalWeight);
+                }
+            }
+        }
+        f(loss)[0] = (float) (total / totalWeight);
     }
 
     private static void requireLabelsInRange(String op, int[] labels, int classes) {

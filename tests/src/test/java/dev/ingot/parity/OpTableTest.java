@@ -24,7 +24,7 @@ class OpTableTest {
 
     /** Backend methods that are not kernels: memory and lifetime, held by MemoryParityTest and BadInputTest. */
     private static final Set<String> NOT_KERNELS = Set.of("name", "description", "zeros", "fromHost", "copyFromHost",
-            "copyToHost", "copy", "fill", "bytesInUse", "synchronize", "close");
+            "copyToHost", "copy", "fill", "bytesInUse", "synchronize", "isClosed", "close");
 
     private static Set<String> recordNames() {
         Set<String> names = new TreeSet<>();
