@@ -520,7 +520,9 @@ public final class CudaBackend implements Backend {
     public void avgPool2dForward(Tensor x, Pool2dSpec spec, Tensor y) {
         Pool2dGeometry g = KernelChecks.pool2dForward(this, "avgPool2dForward", x, spec, y);
         enter("avgPool2dForward");
-        pooling(g, Cudnn.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING).forward(cudnn(), one, zero, ptr(x), ptr(y));
+        int mode = spec.countIncludePad() ? Cudnn.CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+                : Cudnn.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+        pooling(g, mode).forward(cudnn(), one, zero, ptr(x), ptr(y));
     }
 
     @Override
@@ -528,7 +530,8 @@ public final class CudaBackend implements Backend {
         Pool2dGeometry g = KernelChecks.avgPool2dBackward(this, dy, spec, dx);
         enter("avgPool2dBackward");
         long total = dx.size();
-        poolBackward(Kernel.AVG_POOL2D_BACKWARD, total, g).ptr(ptr(dy)).ptr(ptr(dx)).launch(total);
+        poolBackward(Kernel.AVG_POOL2D_BACKWARD, total, g).i32(spec.countIncludePad() ? 1 : 0).ptr(ptr(dy)).ptr(ptr(dx))
+                .launch(total);
     }
 
     /**

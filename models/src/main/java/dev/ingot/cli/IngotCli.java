@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "ingot", mixinStandardHelpOptions = true, version = "ingot 0.1.0",
         description = "Trains and runs convolutional networks on a CPU or an NVIDIA GPU, in pure Java.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, DemoCommand.class, DoctorCommand.class, PackCommand.class,
+                PredictCommand.class, ExportCommand.class, FinetuneCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IngotCli {
     private final CountDownLatch finished = new CountDownLatch(1);

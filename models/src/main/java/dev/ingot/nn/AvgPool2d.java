@@ -27,6 +27,10 @@ public final class AvgPool2d implements Layer {
         this.spec = spec;
     }
 
+    public Pool2dSpec spec() {
+        return spec;
+    }
+
     @Override
     public String kind() {
         return "avgpool2d";

@@ -28,6 +28,10 @@ public final class GELU implements Layer {
         this.approximation = approximation;
     }
 
+    public GeluApproximation approximation() {
+        return approximation;
+    }
+
     @Override
     public String kind() {
         return "gelu";

@@ -577,6 +577,31 @@ public final class Graph implements Model {
         return layerList;
     }
 
+    /**
+     * One node as exporters see it: {@code op} is "input", "layer", "add" or "concat"; {@code layer}
+     * is null except for "layer"; {@code inputs} are earlier node names.
+     */
+    public record NodeView(String name, String op, Layer layer, List<String> inputs) {
+    }
+
+    /** Every node in topological order (the input first, the output last). */
+    public List<NodeView> topology() {
+        List<NodeView> out = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            List<String> in = new ArrayList<>();
+            for (int j : inputs[i]) {
+                in.add(names[j]);
+            }
+            out.add(new NodeView(names[i], kinds[i].name().toLowerCase(java.util.Locale.ROOT), layers[i], List.copyOf(in)));
+        }
+        return out;
+    }
+
+    /** The name of the node whose value {@link #forward} returns. */
+    public String outputName() {
+        return names[outputNode];
+    }
+
     /** The node names in order, the input first. */
     public List<String> nodeNames() {
         return List.of(names);

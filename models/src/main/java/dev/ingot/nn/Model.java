@@ -88,6 +88,34 @@ public interface Model extends AutoCloseable {
         return parameters().stream().mapToLong(Parameter::size).sum();
     }
 
+    /**
+     * Class probabilities for a batch {@code x (N, inputShape...)} already preprocessed: an
+     * inference-mode forward pass, then a softmax over each row of logits (in double, so that
+     * probabilities of very unlikely classes do not all round to the same float).
+     *
+     * @return {@code N} rows of {@code outputShape().size()} probabilities summing to 1
+     */
+    default float[][] predict(Tensor x) {
+        int n = x.shape().dim(0);
+        int k = (int) outputShape().size();
+        float[] logits = forward(x, Mode.INFERENCE).toFloatArray();
+        float[][] out = new float[n][k];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                max = Math.max(max, logits[i * k + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += Math.exp(logits[i * k + j] - max);
+            }
+            for (int j = 0; j < k; j++) {
+                out[i][j] = (float) (Math.exp(logits[i * k + j] - max) / sum);
+            }
+        }
+        return out;
+    }
+
     /** Every layer, in the order the forward pass runs them (a block's inner layers included). */
     List<Layer> layers();
 

@@ -390,7 +390,7 @@ public final class ReferenceBackend implements Backend {
                                 }
                             }
                         }
-                        yv[at(n, c, p, q, g.c(), g.p(), g.q())] = (float) (sum / count);
+                        yv[at(n, c, p, q, g.c(), g.p(), g.q())] = (float) (sum / spec.avgDivisor(count));
                     }
                 }
             }
@@ -417,7 +417,7 @@ public final class ReferenceBackend implements Backend {
                                 }
                             }
                         }
-                        double share = (double) dyv[at(n, c, p, q, g.c(), g.p(), g.q())] / count;
+                        double share = (double) dyv[at(n, c, p, q, g.c(), g.p(), g.q())] / spec.avgDivisor(count);
                         for (int i = 0; i < spec.kernelH(); i++) {
                             for (int j = 0; j < spec.kernelW(); j++) {
                                 int h = p * spec.strideH() - spec.padH() + i;

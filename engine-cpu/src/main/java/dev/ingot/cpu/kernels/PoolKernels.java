@@ -280,7 +280,7 @@ public final class PoolKernels {
 
     /**
      * {@code y[n,c,p,q] = (sum of the window's real pixels) / (their count)}; padding is neither
-     * added nor counted. Planes split over threads; per output pixel a scalar sum over the clipped
+     * added nor counted, unless the spec counts it (then the divisor is the whole window). Planes split over threads; per output pixel a scalar sum over the clipped
      * window in row-major order (average pooling is not on the reference models' hot path).
      */
     public static void avgForward(Parallel parallel, Pool2dGeometry g, float[] x, float[] y) {
@@ -308,7 +308,7 @@ public final class PoolKernels {
                         sum += x[i];
                     }
                 }
-                y[yPlane + p * g.q() + q] = sum / ((r1 - r0) * (c1 - c0));
+                y[yPlane + p * g.q() + q] = sum / s.avgDivisor((r1 - r0) * (c1 - c0));
             }
         }
     }
@@ -337,7 +337,7 @@ public final class PoolKernels {
             for (int q = 0; q < g.q(); q++) {
                 int c0 = Math.max(0, q * s.strideW() - s.padW());
                 int c1 = Math.min(w, q * s.strideW() - s.padW() + s.kernelW());
-                float share = dy[yPlane + p * g.q() + q] / ((r1 - r0) * (c1 - c0));
+                float share = dy[yPlane + p * g.q() + q] / s.avgDivisor((r1 - r0) * (c1 - c0));
                 for (int r = r0; r < r1; r++) {
                     for (int i = xPlane + r * w + c0, rowEnd = xPlane + r * w + c1; i < rowEnd; i++) {
                         dx[i] += share;

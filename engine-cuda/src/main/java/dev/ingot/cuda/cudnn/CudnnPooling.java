@@ -25,7 +25,10 @@ public final class CudnnPooling implements AutoCloseable {
     private final MemorySegment poolDesc;
     private boolean closed;
 
-    /** @param mode {@link Cudnn#CUDNN_POOLING_MAX} or {@link Cudnn#CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING} */
+    /**
+     * @param mode {@link Cudnn#CUDNN_POOLING_MAX}, {@link Cudnn#CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING} or
+     *             {@link Cudnn#CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING}
+     */
     public CudnnPooling(Pool2dGeometry g, int mode) {
         this.g = g;
         this.mode = mode;

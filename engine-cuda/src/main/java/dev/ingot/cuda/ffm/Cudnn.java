@@ -43,6 +43,7 @@ public final class Cudnn {
     public static final int CUDNN_PROPAGATE_NAN = 1;
     public static final int CUDNN_DETERMINISTIC = 1;
     public static final int CUDNN_POOLING_MAX = 0;
+    public static final int CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING = 1;
     public static final int CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING = 2;
     public static final int CUDNN_ACTIVATION_RELU = 1;
     public static final int CUDNN_SOFTMAX_ACCURATE = 1;

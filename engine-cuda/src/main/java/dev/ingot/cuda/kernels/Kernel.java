@@ -36,7 +36,7 @@ public enum Kernel {
     MAX_POOL2D_BACKWARD("pooling", "max_pool2d_backward_f32", LONG, INT, INT, INT, INT, INT, INT, INT, INT, INT, INT,
             POINTER, POINTER, POINTER),
     AVG_POOL2D_BACKWARD("pooling", "avg_pool2d_backward_f32", LONG, INT, INT, INT, INT, INT, INT, INT, INT, INT, INT,
-            POINTER, POINTER),
+            INT, POINTER, POINTER),
     GLOBAL_AVG_POOL2D_FORWARD("global_pool", "global_avg_pool2d_forward_f32", INT, INT, POINTER, POINTER),
     GLOBAL_AVG_POOL2D_BACKWARD("global_pool", "global_avg_pool2d_backward_f32", LONG, INT, POINTER, POINTER),
     GELU_EXACT_FORWARD("gelu", "gelu_exact_forward_f32", LONG, POINTER, POINTER),

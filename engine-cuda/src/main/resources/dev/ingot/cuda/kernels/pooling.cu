@@ -6,7 +6,8 @@
 //                            equal values wins; a NaN counts as larger than any number, so the first NaN wins;
 //                            padding never wins) is at (h, w)                           mirrors PoolKernels.maxBackward
 //   avg_pool2d_backward_f32  dx[n,c,h,w] = sum of dy[n,c,p,q] / count(p,q) over the windows that contain (h, w), where
-//                            count is the number of real (unpadded) pixels in the window  mirrors PoolKernels.avgBackward
+//                            count is the number of real (unpadded) pixels in the window, or kernelH * kernelW when
+//                            countIncludePad (PyTorch's count_include_pad=True)      mirrors PoolKernels.avgBackward
 //
 // Windows are visited p-major then q, the order a CPU scatter adds them in, so overlapping windows sum in the
 // same order. cuDNN's own max-pool backward routes a tie to one unspecified position (and CUDNN_POOLING_MAX is
@@ -68,8 +69,8 @@ extern "C" __global__ void max_pool2d_backward_f32(long long total, int h, int w
 }
 
 extern "C" __global__ void avg_pool2d_backward_f32(long long total, int h, int w, int p, int q, int kernelH, int kernelW,
-                                                   int strideH, int strideW, int padH, int padW, const float* dy,
-                                                   float* dx)
+                                                   int strideH, int strideW, int padH, int padW,
+                                                   int countIncludePad, const float* dy, float* dx)
 {
     for (long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (long long) gridDim.x * blockDim.x) {
         const int col = (int) (idx % w);
@@ -87,7 +88,7 @@ extern "C" __global__ void avg_pool2d_backward_f32(long long total, int h, int w
             for (int oq = firstQ; oq <= lastQ; oq++) {
                 const int w0 = oq * strideW - padW;
                 const int cols = imin(w0 + kernelW, w) - imax(w0, 0);
-                acc += dyp[op * q + oq] / (float) (rows * cols);
+                acc += dyp[op * q + oq] / (float) (countIncludePad ? kernelH * kernelW : rows * cols);
             }
         }
         dx[idx] = acc;

@@ -29,7 +29,9 @@ import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * Reads and writes the safetensors format for float32 tensors.
+ * Reads and writes the safetensors format: writes float32 tensors; reads F32, and also F16, BF16
+ * (widened exactly to float32) and I64 (PyTorch's BatchNorm {@code num_batches_tracked}; values
+ * beyond 2^24 are refused rather than rounded) so that PyTorch state dicts can be imported.
  *
  * <pre>
  *   bytes 0..7          N, the header length, unsigned 64-bit little-endian
@@ -318,6 +320,7 @@ public final class SafeTensors {
             List<String> names = new ArrayList<>();
             List<long[]> ranges = new ArrayList<>();
             List<Shape> shapes = new ArrayList<>();
+            List<String> dtypes = new ArrayList<>();
             Iterator<Map.Entry<String, JsonNode>> fields = root.properties().iterator();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> f = fields.next();
@@ -331,9 +334,10 @@ public final class SafeTensors {
                     throw headerError(file, header, name, "tensor '" + name + "' is not a JSON object");
                 }
                 String dtype = v.path("dtype").asText(null);
-                if (!"F32".equals(dtype)) {
+                int width = StoredDtype.bytesPerValue(dtype);
+                if (width == 0) {
                     throw headerError(file, header, name, "tensor '" + name + "' has dtype " + dtype
-                            + "; this reader takes F32 only");
+                            + "; this reader takes " + StoredDtype.READABLE);
                 }
                 JsonNode shapeNode = v.get("shape");
                 if (shapeNode == null || !shapeNode.isArray()) {
@@ -357,12 +361,13 @@ public final class SafeTensors {
                 }
                 long begin = offs.get(0).asLong();
                 long end = offs.get(1).asLong();
-                if (end - begin != shape.size() * 4 || begin < 0) {
-                    throw headerError(file, header, name, "tensor '" + name + "' of shape " + shape + " needs "
-                            + shape.size() * 4 + " bytes but its data_offsets [" + begin + ", " + end + "] span "
-                            + (end - begin));
+                if (end - begin != shape.size() * width || begin < 0) {
+                    throw headerError(file, header, name, "tensor '" + name + "' of shape " + shape + " and dtype "
+                            + dtype + " needs " + shape.size() * width + " bytes but its data_offsets [" + begin
+                            + ", " + end + "] span " + (end - begin));
                 }
                 names.add(name);
+                dtypes.add(dtype);
                 ranges.add(new long[] {begin, end});
                 shapes.add(shape);
             }
@@ -402,8 +407,8 @@ public final class SafeTensors {
                                 + String.format("%08x", crc.getValue()));
                     }
                 }
-                float[] values = new float[(int) shapes.get(i).size()];
-                buf.asFloatBuffer().get(values);
+                float[] values = StoredDtype.decode(dtypes.get(i), buf, (int) shapes.get(i).size(), file,
+                        dataStart + r[0], names.get(i));
                 tensors.put(names.get(i), new StoredTensor(shapes.get(i), values));
             }
             return new Contents(metadata, tensors, headerChecked);

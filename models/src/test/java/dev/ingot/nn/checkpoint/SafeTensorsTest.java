@@ -142,8 +142,8 @@ class SafeTensorsTest {
     @Test
     void inconsistentHeaders(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("bad.safetensors");
-        Files.write(file, fileBytes("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new float[1]));
-        assertTrue(corrupt(file).getMessage().contains("dtype F16"));
+        Files.write(file, fileBytes("{\"w\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,4]}}", new float[1]));
+        assertTrue(corrupt(file).getMessage().contains("dtype F64"));
         Files.write(file, fileBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new float[2]));
         assertTrue(corrupt(file).getMessage().contains("needs 12 bytes"));
         Files.write(file, fileBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
