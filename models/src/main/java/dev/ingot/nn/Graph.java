@@ -666,21 +666,10 @@ public final class Graph implements Model {
             return;
         }
         closed = true;
-        RuntimeException failure = null;
-        for (Layer layer : layerList) {
-            try {
-                layer.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        cache.close();
-        if (failure != null) {
-            throw failure;
+        try {
+            Layer.closeAll(layerList);
+        } finally {
+            cache.close();
         }
     }
 

@@ -68,4 +68,26 @@ public interface Layer extends AutoCloseable {
     /** Frees the parameters and every cached buffer. Idempotent. */
     @Override
     void close();
+
+    /**
+     * Closes every layer, in order, even after one of them fails; then throws the first failure,
+     * with the later ones suppressed in it. What a model's {@code close} does with its layers.
+     */
+    static void closeAll(List<? extends Layer> layers) {
+        RuntimeException failure = null;
+        for (Layer layer : layers) {
+            try {
+                layer.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
 }

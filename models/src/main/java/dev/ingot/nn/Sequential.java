@@ -254,21 +254,7 @@ public final class Sequential implements Model {
             return;
         }
         closed = true;
-        RuntimeException failure = null;
-        for (Layer layer : layers) {
-            try {
-                layer.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Layer.closeAll(layers);
     }
 
     private void requireOpen() {
