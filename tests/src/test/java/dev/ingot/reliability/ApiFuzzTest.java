@@ -48,8 +48,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ul>
  *   <li><b>accepted</b>: it returned (on every backend alike);</li>
  *   <li><b>typed rejection</b>: an {@link IllegalArgumentException} or {@link IllegalStateException}
- *       whose message names the call: the method, the argument, or the layer's kind (for a model
- *       call, one of its layers' kinds, "layer" or "model");</li>
+ *       whose message names the call: the method or the backend op it delegates to (a
+ *       {@code toIntArray} of a float tensor is refused by {@code copyToHost}), or, for a model
+ *       call, one of its layers' kinds, "layer", "model" or the method;</li>
  *   <li>anything else (another exception, an Error, backends that disagree on the class, tensor
  *       memory left behind after the model and tensors are closed) fails the run.</li>
  * </ul>
