@@ -126,6 +126,7 @@ class ApiFuzzTest {
 
     /** The calls one seed draws, on one backend ({@code foreign} supplies another backend's tensors). */
     static final class Try {
+        private final long seed;
         private final Random r;
         private final Backend b;
         private final Backend foreign;
@@ -133,6 +134,7 @@ class ApiFuzzTest {
         private final List<Outcome> outcomes = new ArrayList<>();
 
         Try(long seed, Backend b, Backend foreign) {
+            this.seed = seed;
             this.r = FuzzRandom.seeded(seed);
             this.b = b;
             this.foreign = foreign;
@@ -151,7 +153,7 @@ class ApiFuzzTest {
             } finally {
                 made.forEach(Tensor::close);
             }
-            assertEquals(before, b.bytesInUse(), "tensor memory left behind on " + b.name() + ": " + outcomes);
+            assertEquals(before, b.bytesInUse(), "seed " + seed + ": tensor memory left behind on " + b.name() + ": " + outcomes);
             return outcomes;
         }
 
@@ -168,25 +170,40 @@ class ApiFuzzTest {
                 String m = String.valueOf(e.getMessage());
                 String lower = m.toLowerCase(Locale.ROOT);
                 if (names.stream().noneMatch(n -> lower.contains(n.toLowerCase(Locale.ROOT)))) {
-                    throw new AssertionError(call + " on " + b.name() + ": a rejection that names none of " + names
+                    throw new AssertionError("seed " + seed + ": " + call + " on " + b.name() + ": a rejection that names none of " + names
                             + ": " + m, e);
                 }
                 outcomes.add(new Outcome(family, call, Kind.REJECTED, m));
                 return null;
             } catch (RuntimeException | Error e) {
-                throw new AssertionError(call + " on " + b.name() + ": untyped failure " + e, e);
+                throw new AssertionError("seed " + seed + ": " + call + " on " + b.name() + ": untyped failure " + e, e);
             }
         }
 
         // ------------------------------------------------------------ draws
 
-        /** A size: usually small, sometimes 0, negative or huge. */
+        /**
+         * A size: usually small, sometimes 0, negative, past any real size, or large but valid
+         * (1,024: large enough to reach every size check, small enough that a model of such sizes
+         * fits the test's heap; the fuzzer looks for untyped failures, not for resource limits).
+         */
         private int size(int ordinary) {
             return switch (below(r, 16)) {
                 case 0 -> 0;
                 case 1 -> -1;
                 case 2 -> Integer.MAX_VALUE;
-                case 3 -> 1 << 12;
+                case 3 -> 1 << 10;
+                default -> ordinary;
+            };
+        }
+
+        /** A padding, stride or dilation at its limits: 0, negative, or so large the padded input overflows an int. */
+        private int edge(int ordinary) {
+            return switch (below(r, 8)) {
+                case 0 -> 0;
+                case 1 -> -1;
+                case 2 -> Integer.MAX_VALUE;
+                case 3 -> 1 << 30;
                 default -> ordinary;
             };
         }
@@ -301,7 +318,7 @@ class ApiFuzzTest {
                     int filters = size(1 + below(r, 4)), kernel = size(1 + below(r, 3));
                     boolean edge = below(r, 6) == 0;
                     yield call("model", "new Conv2d", List.of("conv2d"), () -> new Conv2d(filters, kernel, kernel,
-                            edge ? new Conv2dSpec(size(1), 1, size(0), 0, size(1), 1)
+                            edge ? new Conv2dSpec(edge(1), 1, edge(0), 0, edge(1), 1)
                                     : Conv2dSpec.of(1 + below(r, 2), below(r, 2))));
                 }
                 case 2 -> {
@@ -311,7 +328,7 @@ class ApiFuzzTest {
                 case 3 -> {
                     int k = size(2);
                     yield call("model", "new MaxPool2d", List.of("pool2d", "maxpool"),
-                            () -> new MaxPool2d(below(r, 4) == 0 ? new Pool2dSpec(k, k, size(k), k, size(0), 0)
+                            () -> new MaxPool2d(below(r, 4) == 0 ? new Pool2dSpec(k, k, edge(k), k, edge(0), 0)
                                     : Pool2dSpec.of(k)));
                 }
                 case 4 -> {
@@ -358,8 +375,8 @@ class ApiFuzzTest {
                 Shape input = below(r, 3) == 0 ? Shape.of(small() * 3) : Shape.of(1 + below(r, 3), 2 + small(), 2 + small());
                 Shape per = below(r, 30) == 0 ? null : input;
                 Backend on = below(r, 30) == 0 ? null : b;
-                long seed = r.longRange(0, 1000);
-                boolean built = call("model", "Sequential.build", with(names, "build"), () -> model.build(on, per, seed)) != null;
+                long modelSeed = r.longRange(0, 1000);
+                boolean built = call("model", "Sequential.build", with(names, "build"), () -> model.build(on, per, modelSeed)) != null;
                 if (!built && below(r, 2) == 0) {
                     return;
                 }
@@ -376,7 +393,7 @@ class ApiFuzzTest {
                     x.close();
                 }
                 boolean training = below(r, 3) != 0;
-                Mode mode = below(r, 30) == 0 ? null : training ? Mode.training(seed) : Mode.INFERENCE;
+                Mode mode = below(r, 30) == 0 ? null : training ? Mode.training(modelSeed) : Mode.INFERENCE;
                 Tensor y = call("model", "Sequential.forward", with(names, "forward"), () -> model.forward(x, mode));
                 Shape dyShape = y != null && below(r, 6) != 0 ? y.shape() : Shape.of(dims(1 + below(r, 3)));
                 Tensor dy = floats(dyShape);
