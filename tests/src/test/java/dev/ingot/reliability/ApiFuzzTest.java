@@ -4,8 +4,11 @@ import dev.ingot.core.Backend;
 import dev.ingot.core.DType;
 import dev.ingot.core.Shape;
 import dev.ingot.core.Tensor;
+import dev.ingot.core.spec.AdamSpec;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.Pool2dSpec;
+import dev.ingot.core.spec.SgdSpec;
+import dev.ingot.nn.Adam;
 import dev.ingot.nn.AvgPool2d;
 import dev.ingot.nn.BatchNorm2d;
 import dev.ingot.nn.Conv2d;
@@ -16,7 +19,9 @@ import dev.ingot.nn.Layer;
 import dev.ingot.nn.Linear;
 import dev.ingot.nn.MaxPool2d;
 import dev.ingot.nn.Mode;
+import dev.ingot.nn.Optimizer;
 import dev.ingot.nn.ReLU;
+import dev.ingot.nn.SGD;
 import dev.ingot.nn.Sequential;
 import dev.ingot.nn.Softmax;
 import dev.ingot.reference.ReferenceBackend;
@@ -39,11 +44,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The property-based fuzzer over the public API above {@link dev.ingot.core.Backend} (which
- * {@link BackendFuzzTest} covers): {@link Shape}, {@link Tensor}, and model construction, build,
- * forward and backward through {@link Sequential} with every kind of layer. Each try draws, from
- * Instancio's seeded random ({@link FuzzRandom}), a few Shape and Tensor calls and one small model
- * whose arguments are right most of the time and otherwise wrong (sizes of 0, -1 or 2^31-1, null,
- * an input of the wrong shape or backend, a closed tensor, a backward without a training forward);
+ * {@link BackendFuzzTest} covers): {@link Shape}, {@link Tensor}, model construction, build,
+ * forward and backward through {@link Sequential} with every kind of layer, and an optimizer
+ * step. Each try draws, from Instancio's seeded random ({@link FuzzRandom}), a few Shape and Tensor
+ * calls and one small model whose arguments are right most of the time and otherwise wrong (sizes
+ * of 0, -1 or 2^31-1, null, an input of the wrong shape or backend, a closed tensor, a backward
+ * without a training forward, a learning rate that is NaN, infinite or negative);
  * the same try runs on the reference and on every backend here. Every call is classified:
  * <ul>
  *   <li><b>accepted</b>: it returned (on every backend alike);</li>
@@ -54,7 +60,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>anything else (another exception, an Error, backends that disagree on the class, tensor
  *       memory left behind after the model and tensors are closed) fails the run.</li>
  * </ul>
- * Calls are counted per family (shape, tensor, model). CI runs 1,500 tries;
+ * Calls are counted per family (shape, tensor, model, optimizer). CI runs 1,500 tries;
  * {@code -Dingot.fuzz.apiTries=N} for longer runs, {@code -Dingot.fuzz.apiSeed=S} replays one try.
  */
 class ApiFuzzTest {
@@ -346,6 +352,31 @@ class ApiFuzzTest {
             };
         }
 
+        /**
+         * An optimizer (Adam or SGD, hyperparameters sometimes out of range) stepping the model's
+         * parameters, whether or not a backward pass set their gradients; then closed, so its state
+         * counts against the try's memory check.
+         */
+        private void optimizerStep(Sequential model) {
+            boolean adam = r.trueOrFalse();
+            boolean edge = below(r, 4) == 0;
+            float lr = edge ? value() * (r.trueOrFalse() ? 1 : -1) : r.floatRange(1e-4f, 0.1f);
+            float momentum = edge && r.trueOrFalse() ? value() : r.floatRange(0, 0.95f);
+            boolean nesterov = r.trueOrFalse();
+            Optimizer optimizer = adam
+                    ? call("optimizer", "new Adam", List.of("adam"), () -> new Adam(new AdamSpec(lr, 0.9f, 0.999f, 1e-7f)))
+                    : call("optimizer", "new SGD", List.of("sgd"), () -> new SGD(new SgdSpec(lr, momentum, nesterov)));
+            if (optimizer == null) {
+                return;
+            }
+            try (optimizer) {
+                call("optimizer", "Optimizer.step", List.of(adam ? "adam" : "sgd", "step", "grad", "model"), () -> {
+                    optimizer.step(model.parameters());
+                    return optimizer;
+                });
+            }
+        }
+
         private static List<String> with(List<String> names, String word) {
             List<String> all = new ArrayList<>(names);
             all.add(word);
@@ -401,6 +432,9 @@ class ApiFuzzTest {
                     model.backward(dy);
                     return dy;
                 });
+                if (below(r, 2) == 0) {
+                    optimizerStep(model);
+                }
                 if (below(r, 4) == 0) {
                     // A second forward at another batch size: the layers' buffer caches replace their tensors.
                     shape[0] = batch + 1;
