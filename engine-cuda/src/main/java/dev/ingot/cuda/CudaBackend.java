@@ -446,6 +446,20 @@ public final class CudaBackend implements Backend {
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         GemmGeometry g = KernelChecks.gemm(this, transA, transB, a, b, c);
         enter("gemm");
+        if (alpha == 0f) {
+            // BLAS semantics (docs/reliability.md, NaN section): with alpha == 0, A and B are not
+            // read, so their NaN and Inf cannot reach C. cuBLAS does not promise to skip them, so
+            // the product is not called at all: C = beta * C, and beta == 0 writes zeros without
+            // reading C (as the CPU's GemmKernels.scaleC).
+            long n = c.size();
+            if (beta == 0f) {
+                CudaDriver.check(CudaDriver.cuMemsetD32Async(ptr(c), Float.floatToRawIntBits(0f), n, stream.handle()),
+                        "cuMemsetD32Async", "gemm with alpha 0 and beta 0: C " + c.describe() + " = 0");
+            } else {
+                launcher.kernel(Kernel.SCALE).i64(n).ptr(ptr(c)).f32(beta).ptr(ptr(c)).launch(n);
+            }
+            return;
+        }
         CublasGemm call = CublasGemm.rowMajor(g, a.shape().dim(1), b.shape().dim(1));
         gemmAlpha.set(ValueLayout.JAVA_FLOAT, 0, alpha);
         gemmBeta.set(ValueLayout.JAVA_FLOAT, 0, beta);

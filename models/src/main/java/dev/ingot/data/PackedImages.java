@@ -34,6 +34,8 @@ public final class PackedImages implements ImageRecords, AutoCloseable {
     private final int[] firstRecord;   // cumulative record counts, one more entry than shards
     private final long[][] offsets;
     private final int[] labels;
+    /** Per shard: whether it is format 2 (a record's CRC covers its number, header and payload) or 1 (payload only). */
+    private final boolean[] checksHeaders;
 
     private PackedImages(Path manifest, String split) {
         ImagePack.Manifest m = ImagePack.Manifest.read(manifest);
@@ -48,6 +50,7 @@ public final class PackedImages implements ImageRecords, AutoCloseable {
         shards = new MemorySegment[list.size()];
         firstRecord = new int[list.size() + 1];
         offsets = new long[list.size()][];
+        checksHeaders = new boolean[list.size()];
         try {
             for (int s = 0; s < list.size(); s++) {
                 Path file = list.get(s).getKey();
@@ -90,9 +93,11 @@ public final class PackedImages implements ImageRecords, AutoCloseable {
     private long[] readIndex(int s, int expected) {
         MemorySegment seg = shards[s];
         long size = seg.byteSize();
-        if (size < 20 || seg.get(LONG, 0) != ImagePack.SHARD_MAGIC) {
-            throw corrupt(s, -1, 0, "not a pack shard (no INGOTPK1 magic)");
+        long magic = size < 20 ? 0 : seg.get(LONG, 0);
+        if (magic != ImagePack.SHARD_MAGIC && magic != ImagePack.SHARD_MAGIC_1) {
+            throw corrupt(s, -1, 0, "not a pack shard (no INGOTPK2 or INGOTPK1 magic)");
         }
+        checksHeaders[s] = magic == ImagePack.SHARD_MAGIC;
         if (seg.get(LONG, size - 8) != ImagePack.INDEX_MAGIC) {
             throw corrupt(s, -1, size - 8, "the record index is missing (no INGOTIX1 magic at the end: truncated?)");
         }
@@ -169,16 +174,25 @@ public final class PackedImages implements ImageRecords, AutoCloseable {
         int h = Short.toUnsignedInt(seg.get(SHORT, at + 10));
         int w = Short.toUnsignedInt(seg.get(SHORT, at + 12));
         int c = seg.get(ValueLayout.JAVA_BYTE, at + 14);
-        if (length != (long) h * w * c || at + ImagePack.RECORD_HEADER + length > seg.byteSize()) {
+        if (length < 0 || length != (long) h * w * c || at + ImagePack.RECORD_HEADER + length > seg.byteSize()) {
             throw corrupt(s, r, at, "payload of " + length + " bytes does not match " + h + "x" + w + "x" + c);
         }
         byte[] pixels = new byte[length];
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, at + ImagePack.RECORD_HEADER, pixels, 0, length);
-        CRC32C check = new CRC32C();
-        check.update(pixels);
-        if ((int) check.getValue() != crc) {
-            throw corrupt(s, r, at + ImagePack.RECORD_HEADER, String.format("CRC32C of the %d-byte payload is %08x,"
-                    + " the record says %08x (the shard is damaged; pack the folder again)", length, (int) check.getValue(), crc));
+        int actual;
+        if (checksHeaders[s]) {
+            byte[] header = new byte[ImagePack.RECORD_HEADER];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, at, header, 0, header.length);
+            actual = ImagePack.recordCrc(r, header, pixels);
+        } else {
+            CRC32C check = new CRC32C();
+            check.update(pixels);
+            actual = (int) check.getValue();
+        }
+        if (actual != crc) {
+            throw corrupt(s, r, at + ImagePack.RECORD_HEADER, String.format("CRC32C of the %d-byte payload%s is %08x,"
+                    + " the record says %08x (the shard is damaged; pack the folder again)", length,
+                    checksHeaders[s] ? " and its header" : "", actual, crc));
         }
         UInt8Image image = new UInt8Image(h, w, c, pixels);
         return c == channels ? image : ImageTransform.convertChannels(image, channels);

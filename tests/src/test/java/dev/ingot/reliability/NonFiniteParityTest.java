@@ -307,6 +307,18 @@ class NonFiniteParityTest {
             compare("gemm alpha 0, beta " + beta, b, new Shape[] {a, bs, c}, new float[][] {av, bv, cv}, 2,
                     (k, t) -> k.gemm(false, false, 0f, t[0], t[1], beta, t[2]));
         }
+        // Every transpose: a backend may choose its path by them (cuBLAS's op flags); alpha == 0
+        // must not reach a product on any of them.
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Shape at = ta ? Shape.of(13, 9) : a, bt = tb ? Shape.of(11, 13) : bs;
+                for (float beta : new float[] {0f, -2f}) {
+                    compare("gemm alpha 0, beta " + beta + (ta ? ", A^T" : "") + (tb ? ", B^T" : ""), b,
+                            new Shape[] {at, bt, c}, new float[][] {av, bv, cv}, 2,
+                            (k, t) -> k.gemm(ta, tb, 0f, t[0], t[1], beta, t[2]));
+                }
+            }
+        }
         // beta 0: C is not read, so a NaN in C does not survive.
         compare("gemm beta 0 over a NaN C", b, new Shape[] {a, bs, c},
                 new float[][] {sprinkled(9 * 13, 24), sprinkled(13 * 11, 25), cv}, 2,
