@@ -20,9 +20,8 @@ import dev.ingot.nn.Parameter;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.checkpoint.Checkpoint;
-import dev.ingot.nn.checkpoint.PyTorchWeights;
-import dev.ingot.nn.checkpoint.SafeTensors;
 import dev.ingot.transfer.Architectures;
+import dev.ingot.transfer.InitialWeights;
 import dev.ingot.transfer.ParameterGroups;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -38,7 +37,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ingot finetune}: PyTorch weights in, a new head for the dataset's classes, then the
+ * {@code ingot finetune}: PyTorch weights (or an Ingot checkpoint of the same architecture) in, a new head for the dataset's classes, then the
  * two-stage recipe Keras' transfer-learning guide gives:
  * <ol>
  *   <li>the backbone frozen (its BatchNorms in inference mode), the head trained with Adam at
@@ -59,7 +58,8 @@ import picocli.CommandLine.Option;
 final class FinetuneCommand implements Callable<Integer> {
     private static final String HEAD = "fc.";
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "PyTorch state dict (.safetensors)")
+    @Option(names = "--weights", required = true, paramLabel = "FILE",
+            description = "PyTorch state dict (.safetensors, F32/F16/BF16), or a checkpoint of ingot train/finetune")
     Path weights;
 
     @Option(names = "--arch", required = true, paramLabel = "NAME", description = "resnet18, resnet34, resnet50, cifar-resnet20, ...")
@@ -130,7 +130,6 @@ final class FinetuneCommand implements Callable<Integer> {
                     + " --dataset " + images.dataset);
         }
         String dataset = builtIn != null ? builtIn : images.dataset.toAbsolutePath().toString();
-        var dict = SafeTensors.read(weights).tensors();
         Files.createDirectories(output);
         ImageDatasetOptions.Pipelines pipelines = images.enabled()
                 ? images.open(3, defaultSize, batchSize, seed, Augmentation.none(), out) : null;
@@ -145,7 +144,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     pipelines = images.wrap(train, test, batchSize, seed, out);
                 }
             }
-            return run(start, out, dict, dataset, train, test, pipelines);
+            return run(start, out, dataset, train, test, pipelines);
         } finally {
             if (pipelines != null) {
                 pipelines.close();
@@ -153,8 +152,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
-    private Integer run(long start, PrintStream out, Map<String, dev.ingot.nn.checkpoint.StoredTensor> dict,
-                        String dataset, Dataset train, Dataset test, ImageDatasetOptions.Pipelines pipelines)
+    private Integer run(long start, PrintStream out, String dataset, Dataset train, Dataset test, ImageDatasetOptions.Pipelines pipelines)
             throws IOException {
         int classes = pipelines != null ? pipelines.train().classes().size() : train.classes().size();
         Shape input = pipelines != null
@@ -165,9 +163,12 @@ final class FinetuneCommand implements Callable<Integer> {
         try (Backend b = Backends.get(backend);
              Graph net = Architectures.create(arch, classes)) {
             net.build(b, input, seed);
-            PyTorchWeights.Report loaded = PyTorchWeights.load(weights, dict, net, List.of(HEAD));
-            out.printf(Locale.ROOT, "%s from %s: %d tensors loaded, new %d-class head '%s' (%s), %s%n", arch, weights,
-                    loaded.tensors(), classes, HEAD, dataset, b.description());
+            InitialWeights.Loaded loaded = InitialWeights.load(weights, net, true);
+            if (!loaded.head().equals(HEAD)) {
+                throw new IllegalStateException(arch + "'s classifier is '" + loaded.head() + "', not '" + HEAD + "'");
+            }
+            out.printf(Locale.ROOT, "%s from %s (%s): %d tensors loaded, new %d-class head '%s' (%s), %s%n", arch,
+                    weights, loaded.format(), loaded.tensors(), classes, HEAD, dataset, b.description());
             List<String> backbone = net.parameters().stream().map(Parameter::name).filter(n -> !n.startsWith(HEAD)).toList();
             List<EpochMetrics> all = new ArrayList<>();
             Trainer last = null;
