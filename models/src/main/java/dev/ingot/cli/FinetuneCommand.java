@@ -37,8 +37,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ingot finetune}: PyTorch weights (or an Ingot checkpoint of the same architecture) in, a new head for the dataset's classes, then the
- * two-stage recipe Keras' transfer-learning guide gives:
+ * {@code ingot finetune}: PyTorch weights (or an Ingot checkpoint of the same architecture) in, a
+ * new head for the dataset's classes, then the two-stage recipe Keras' transfer-learning guide gives:
  * <ol>
  *   <li>the backbone frozen (its BatchNorms in inference mode), the head trained with Adam at
  *       {@code --lr} for {@code --head-epochs};</li>
@@ -152,8 +152,8 @@ final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
-    private Integer run(long start, PrintStream out, String dataset, Dataset train, Dataset test, ImageDatasetOptions.Pipelines pipelines)
-            throws IOException {
+    private Integer run(long start, PrintStream out, String dataset, Dataset train, Dataset test,
+                        ImageDatasetOptions.Pipelines pipelines) throws IOException {
         int classes = pipelines != null ? pipelines.train().classes().size() : train.classes().size();
         Shape input = pipelines != null
                 ? Shape.of(pipelines.train().channels(), pipelines.train().height(), pipelines.train().width())
