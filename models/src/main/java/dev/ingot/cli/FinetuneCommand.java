@@ -5,6 +5,7 @@ import dev.ingot.core.Backend;
 import dev.ingot.core.Backends;
 import dev.ingot.core.Shape;
 import dev.ingot.core.spec.AdamSpec;
+import dev.ingot.data.Augmentation;
 import dev.ingot.data.DataDir;
 import dev.ingot.data.Dataset;
 import dev.ingot.data.Datasets;
@@ -19,9 +20,8 @@ import dev.ingot.nn.Parameter;
 import dev.ingot.nn.Trainer;
 import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.checkpoint.Checkpoint;
-import dev.ingot.nn.checkpoint.PyTorchWeights;
-import dev.ingot.nn.checkpoint.SafeTensors;
 import dev.ingot.transfer.Architectures;
+import dev.ingot.transfer.InitialWeights;
 import dev.ingot.transfer.ParameterGroups;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,8 +37,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ingot finetune}: PyTorch weights in, a new head for the dataset's classes, then the
- * two-stage recipe Keras' transfer-learning guide gives:
+ * {@code ingot finetune}: PyTorch weights (or an Ingot checkpoint of the same architecture) in, a
+ * new head for the dataset's classes, then the two-stage recipe Keras' transfer-learning guide gives:
  * <ol>
  *   <li>the backbone frozen (its BatchNorms in inference mode), the head trained with Adam at
  *       {@code --lr} for {@code --head-epochs};</li>
@@ -46,20 +46,28 @@ import picocli.CommandLine.Option;
  *       {@code --lr} (two parameter groups) for {@code --epochs}.</li>
  * </ol>
  * Writes what {@code train} writes: checkpoint.safetensors, metrics.json, training-curves.png.
+ *
+ * <p>The data is a built-in dataset ({@code --dataset cifar10}, the default) or, as for
+ * {@code ingot train --dataset}, an image folder or pack streamed through the same
+ * {@link ImageDatasetOptions} (the same {@code --image-size}, {@code --augment}, {@code --workers},
+ * ... options and loaders); images are resized to the architecture's usual size
+ * ({@link Architectures#defaultImageSize}) unless {@code --image-size} says otherwise.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune PyTorch weights on a dataset: new head, frozen-backbone stage, then all layers.")
 final class FinetuneCommand implements Callable<Integer> {
     private static final String HEAD = "fc.";
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE", description = "PyTorch state dict (.safetensors)")
+    @Option(names = "--weights", required = true, paramLabel = "FILE",
+            description = "PyTorch state dict (.safetensors, F32/F16/BF16), or a checkpoint of ingot train/finetune")
     Path weights;
 
     @Option(names = "--arch", required = true, paramLabel = "NAME", description = "resnet18, resnet34, resnet50, cifar-resnet20, ...")
     String arch;
 
-    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "cifar10", description = "cifar10 (default)")
-    String dataset;
+    /** --dataset PATH (folder or pack) or a built-in name, --image-size, --augment, --workers, ... as for train. */
+    @picocli.CommandLine.Mixin
+    ImageDatasetOptions images = new ImageDatasetOptions();
 
     @Option(names = "--data-dir", paramLabel = "D", description = "dataset folder (default: $INGOT_DATA_DIR, else ~/.ingot/datasets)")
     String dataDir;
@@ -111,20 +119,56 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         PrintStream out = System.out;
-        Path data = DataDir.resolve(dataDir);
-        Dataset train = Datasets.load(dataset, Split.TRAIN, data, !noDownload);
-        Dataset test = Datasets.load(dataset, Split.TEST, data, !noDownload);
-        train = limit(train, limitTrain, "--limit-train");
-        test = limit(test, limitTest, "--limit-test");
-        int classes = train.classes().size();
-        var dict = SafeTensors.read(weights).tensors();
+        int defaultSize = Architectures.defaultImageSize(arch);
+        String builtIn = builtInName(images.dataset);
+        if (builtIn != null) {
+            images.dataset = null;   // a name, not a path: the built-in arrays
+        }
+        images.requireDatasetFor();
+        if (images.enabled() && (limitTrain != null || limitTest != null)) {
+            throw new IllegalArgumentException("--limit-train and --limit-test apply to the built-in datasets, not to"
+                    + " --dataset " + images.dataset);
+        }
+        String dataset = builtIn != null ? builtIn : images.dataset.toAbsolutePath().toString();
         Files.createDirectories(output);
+        ImageDatasetOptions.Pipelines pipelines = images.enabled()
+                ? images.open(3, defaultSize, batchSize, seed, Augmentation.none(), out) : null;
+        try {
+            Dataset train = null;
+            Dataset test = null;
+            if (pipelines == null) {
+                Path data = DataDir.resolve(dataDir);
+                train = limit(Datasets.load(builtIn, Split.TRAIN, data, !noDownload), limitTrain, "--limit-train");
+                test = limit(Datasets.load(builtIn, Split.TEST, data, !noDownload), limitTest, "--limit-test");
+                if (images.pipelinesBuiltIn()) {
+                    pipelines = images.wrap(train, test, batchSize, seed, out);
+                }
+            }
+            return run(start, out, dataset, train, test, pipelines);
+        } finally {
+            if (pipelines != null) {
+                pipelines.close();
+            }
+        }
+    }
+
+    private Integer run(long start, PrintStream out, String dataset, Dataset train, Dataset test,
+                        ImageDatasetOptions.Pipelines pipelines) throws IOException {
+        int classes = pipelines != null ? pipelines.train().classes().size() : train.classes().size();
+        Shape input = pipelines != null
+                ? Shape.of(pipelines.train().channels(), pipelines.train().height(), pipelines.train().width())
+                : Shape.of(train.channels(), train.height(), train.width());
+        int trainSize = pipelines != null ? pipelines.train().datasetSize() : train.size();
+        int testSize = pipelines != null ? pipelines.validation().datasetSize() : test.size();
         try (Backend b = Backends.get(backend);
              Graph net = Architectures.create(arch, classes)) {
-            net.build(b, Shape.of(train.channels(), train.height(), train.width()), seed);
-            PyTorchWeights.Report loaded = PyTorchWeights.load(weights, dict, net, List.of(HEAD));
-            out.printf(Locale.ROOT, "%s from %s: %d tensors loaded, new %d-class head '%s' (%s), %s%n", arch, weights,
-                    loaded.tensors(), classes, HEAD, dataset, b.description());
+            net.build(b, input, seed);
+            InitialWeights.Loaded loaded = InitialWeights.load(weights, net, true);
+            if (!loaded.head().equals(HEAD)) {
+                throw new IllegalStateException(arch + "'s classifier is '" + loaded.head() + "', not '" + HEAD + "'");
+            }
+            out.printf(Locale.ROOT, "%s from %s (%s): %d tensors loaded, new %d-class head '%s' (%s), %s%n", arch,
+                    weights, loaded.format(), loaded.tensors(), classes, HEAD, dataset, b.description());
             List<String> backbone = net.parameters().stream().map(Parameter::name).filter(n -> !n.startsWith(HEAD)).toList();
             List<EpochMetrics> all = new ArrayList<>();
             Trainer last = null;
@@ -137,7 +181,9 @@ final class FinetuneCommand implements Callable<Integer> {
                     long trainable = net.trainableParameters().stream().mapToLong(Parameter::size).sum();
                     out.printf(Locale.ROOT, "stage 1: backbone frozen (BatchNorm in inference mode), %,d trainable"
                             + " parameters, Adam lr %g, %d epoch(s)%n", trainable, lr, headEpochs);
-                    History h = t.fit(train, headEpochs, batchSize, test, printer(out, "head"));
+                    History h = pipelines != null
+                            ? t.fit(pipelines.train(), headEpochs, pipelines.validation(), printer(out, "head"))
+                            : t.fit(train, headEpochs, batchSize, test, printer(out, "head"));
                     all.addAll(h.epochs());
                     optimizerConfig.put("stage1", t.optimizer().config().toString());
                     net.unfreeze(backbone.toArray(String[]::new));
@@ -152,7 +198,9 @@ final class FinetuneCommand implements Callable<Integer> {
                     last = t;
                     out.printf(Locale.ROOT, "stage 2: every layer, head lr %g, backbone lr %g, %d epoch(s)%n", lr,
                             lr * backboneScale, epochs);
-                    History h = t.fit(train, epochs, batchSize, test, printer(out, "all"));
+                    History h = pipelines != null
+                            ? t.fit(pipelines.train(), epochs, pipelines.validation(), printer(out, "all"))
+                            : t.fit(train, epochs, batchSize, test, printer(out, "all"));
                     int offset = all.size();
                     for (EpochMetrics m : h.epochs()) {
                         all.add(new EpochMetrics(m.epoch() + offset, m.trainLoss(), m.trainAccuracy(), m.validationLoss(),
@@ -161,16 +209,22 @@ final class FinetuneCommand implements Callable<Integer> {
                     optimizerConfig.put("stage2", t.optimizer().config().toString());
                 }
                 History history = new History(all);
-                EvaluationReport report = last.evaluate(test, batchSize);
+                EvaluationReport report = pipelines != null ? last.evaluate(pipelines.validation())
+                        : last.evaluate(test, batchSize);
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put(NetworkOptions.KEY_ARCH, arch);
                 meta.put(NetworkOptions.KEY_CLASSES, Integer.toString(classes));
                 meta.put("ingot.dataset", dataset);
                 meta.put("ingot.init_weights", weights.toString());
+                if (pipelines != null) {   // what predict and evaluate need to prepare images the same way
+                    meta.put("ingot.image_size", Integer.toString(pipelines.train().height()));
+                    meta.put("ingot.transforms", pipelines.train().transforms().spec());
+                }
                 Checkpoint.save(output.resolve("checkpoint.safetensors"), last, meta);
                 ObjectNode settings = MetricsFile.settings("finetune " + arch, dataset, b.name(), b.description(), seed,
-                        batchSize, headEpochs + epochs, train.size(), test.size(), net.parameterCount(), optimizerConfig,
-                        "test set after every epoch");
+                        batchSize, headEpochs + epochs, trainSize, testSize, net.parameterCount(), optimizerConfig,
+                        pipelines != null && images.enabled() ? "the dataset's validation images after every epoch"
+                                : "test set after every epoch");
                 double seconds = (System.nanoTime() - start) / 1e9;
                 MetricsFile.write(output.resolve("metrics.json"), settings, history, report, seconds, true);
                 String wrote = "checkpoint.safetensors and metrics.json";
@@ -188,6 +242,28 @@ final class FinetuneCommand implements Callable<Integer> {
                     last.close();
                 }
             }
+        }
+    }
+
+    /**
+     * {@code --dataset} as a built-in dataset's name ({@code cifar10} when not given), or null when it
+     * is a path: an existing file or folder is always a path, so a folder called {@code cifar10}
+     * in the working directory is read as images.
+     */
+    private static String builtInName(Path dataset) {
+        if (dataset == null) {
+            return "cifar10";
+        }
+        if (Files.exists(dataset)) {
+            return null;
+        }
+        String name = dataset.toString();
+        try {
+            Datasets.source(name);
+            return name;
+        } catch (IllegalArgumentException notBuiltIn) {
+            throw new IllegalArgumentException("--dataset " + dataset + ": no such image folder or pack, and not a"
+                    + " built-in dataset (" + String.join(", ", Datasets.names()) + ")");
         }
     }
 

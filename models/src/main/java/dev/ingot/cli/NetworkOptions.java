@@ -47,8 +47,10 @@ final class NetworkOptions {
      * @param weights    loads the trained weights into a built copy
      * @param channels   input channels
      * @param fixedInput the only sample shape it takes, or null for any
+     * @param metadata   the checkpoint's metadata (empty for PyTorch weights)
      */
-    record Network(String name, Supplier<Model> factory, Predictor.WeightLoader weights, int channels, Shape fixedInput) {
+    record Network(String name, Supplier<Model> factory, Predictor.WeightLoader weights, int channels, Shape fixedInput,
+                   Map<String, String> metadata) {
     }
 
     Network resolve() throws IOException {
@@ -65,12 +67,14 @@ final class NetworkOptions {
             if (a != null) {
                 int k = Integer.parseInt(c.require(KEY_CLASSES));
                 return new Network(a + " (" + checkpoint + ")", () -> Architectures.create(a, k), c::restoreWeights, 3,
-                        null);
+                        null, c.metadata());
             }
             ReferenceModel recipe = ReferenceModels.get(c.require("ingot.model"));
-            // Reference models end in Flatten + Dense (or are ResNets at CIFAR size): their own input only.
-            return new Network(recipe.name() + " (" + checkpoint + ")", recipe::newModel, c::restoreWeights,
-                    recipe.inputShape().dim(0), recipe.inputShape());
+            // Reference models end in Flatten + Dense (or are ResNets): the input (and head) they were trained with
+            // only, which a run on an image folder records (ingot.image_size, ingot.classes).
+            Map<String, String> meta = c.metadata();
+            return new Network(recipe.name() + " (" + checkpoint + ")", () -> ImageDatasetOptions.model(recipe, meta),
+                    c::restoreWeights, recipe.inputShape().dim(0), ImageDatasetOptions.inputShape(recipe, meta), meta);
         }
         if (arch == null) {
             throw new IllegalArgumentException("--weights needs --arch NAME (" + Architectures.NAMES + ")");
@@ -79,7 +83,7 @@ final class NetworkOptions {
         Architectures.create(arch, classes).close(); // checks the name and class count now
         Map<String, StoredTensor> dict = SafeTensors.read(weights).tensors();
         return new Network(arch + " (" + weights + ")", () -> Architectures.create(arch, classes),
-                m -> PyTorchWeights.load(weights, dict, m), 3, null);
+                m -> PyTorchWeights.load(weights, dict, m), 3, null, Map.of());
     }
 
     private static void requireFile(String option, Path p) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ingot.core.Backend;
 import dev.ingot.core.Backends;
+import dev.ingot.data.ImageTransforms;
+import dev.ingot.data.image.ImageDecoding;
 import dev.ingot.transfer.ImageInput;
 import dev.ingot.transfer.Prediction;
 import dev.ingot.transfer.Predictor;
@@ -22,10 +24,14 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code ingot predict}: the top-k classes of image files, from an Ingot checkpoint or from PyTorch
  * weights. Pixels / 255, then (pixel - mean) / std per channel when given, as torchvision's
- * {@code ToTensor} + {@code Normalize}.
+ * {@code ToTensor} + {@code Normalize}. Files are decoded as {@code ingot train --dataset} decodes
+ * them ({@link ImageInput}: TurboJPEG or javax.imageio). A checkpoint trained through an image
+ * pipeline records its image size and normalisation ({@code ingot.image_size},
+ * {@code ingot.transforms}); those are the defaults when {@code --image-size} and
+ * {@code --mean}/{@code --std} are not given, so its predictions see images as its validation did.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Top-k classes with probabilities for image files (PNG, JPEG, BMP, GIF).")
+        description = "Top-k classes with probabilities for image files (JPEG, PNG, BMP, GIF).")
 final class PredictCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,7 +51,8 @@ final class PredictCommand implements Callable<Integer> {
     String std;
 
     @Option(names = "--image-size", paramLabel = "S", defaultValue = "0",
-            description = "resize every image to SxS (bilinear) first; default: each image at its own size")
+            description = "resize the shorter side to S (antialiased bilinear) and take the central SxS first;"
+                    + " default: the checkpoint's training size if it has one, else each image at its own size")
     int imageSize;
 
     @Option(names = "--json", description = "one JSON line per image: {\"image\", \"classes\", \"probabilities\"}")
@@ -62,12 +69,28 @@ final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top must be at least 1, got " + top);
         }
-        Preprocessing pre = new Preprocessing(Preprocessing.parseList("--mean", mean),
-                Preprocessing.parseList("--std", std), imageSize);
+        if (imageSize < 0) {
+            throw new IllegalArgumentException("--image-size must be positive, got " + imageSize);
+        }
         NetworkOptions.Network net = network.resolve();
+        float[] meanValues = Preprocessing.parseList("--mean", mean);
+        float[] stdValues = Preprocessing.parseList("--std", std);
+        String trainedTransforms = net.metadata().get("ingot.transforms");
+        if (meanValues == null && stdValues == null && trainedTransforms != null) {
+            ImageTransforms trained = ImageTransforms.parse(trainedTransforms);
+            boolean normalizes = !(trained.mean().length == 1 && trained.mean()[0] == 0f && trained.std()[0] == 1f);
+            meanValues = normalizes ? trained.mean() : null;
+            stdValues = normalizes ? trained.std() : null;
+        }
+        int size = imageSize > 0 ? imageSize
+                : net.metadata().containsKey("ingot.image_size") ? Integer.parseInt(net.metadata().get("ingot.image_size"))
+                : 0;
+        Preprocessing pre = new Preprocessing(meanValues, stdValues, size);
         List<ImageInput> inputs = new ArrayList<>();
-        for (Path p : images) {
-            inputs.add(ImageInput.read(p, net.channels(), imageSize));
+        try (ImageDecoding decoder = ImageDecoding.open()) {
+            for (Path p : images) {
+                inputs.add(ImageInput.read(decoder, p, net.channels(), size));
+            }
         }
         try (Backend b = Backends.get(backend);
              Predictor predictor = new Predictor(b, net.factory(), net.weights(), net.channels(), net.fixedInput(), pre,

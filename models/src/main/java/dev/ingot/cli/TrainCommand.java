@@ -99,6 +99,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-download", description = "fail instead of downloading a missing dataset")
     boolean noDownload;
 
+    @Option(names = "--init-weights", paramLabel = "FILE",
+            description = "start from these weights instead of a random initialisation: a PyTorch state dict as"
+                    + " .safetensors (torchvision names; cifar10-resnet20 has the CIFAR ResNet's) or an Ingot checkpoint")
+    Path initWeights;
+
+    @Option(names = "--new-head", description = "with --init-weights: keep the classifier (the last layer) freshly"
+            + " initialised instead of loading it, for weights trained on other classes")
+    boolean newHead;
+
     @Option(names = "--no-progress", description = "no progress bar (it is also off when the output is not a terminal)")
     boolean noProgress;
 
@@ -159,6 +168,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--output " + output + " cannot be created: " + IngotCli.describe(e), e);
         }
         Path checkpointFile = output.resolve(CHECKPOINT);
+        if (initWeights != null && resume) {
+            throw new IllegalArgumentException("--init-weights starts a new run from those weights; --resume continues"
+                    + " the run in " + output + " from its checkpoint: give one of them");
+        }
+        if (newHead && initWeights == null) {
+            throw new IllegalArgumentException("--new-head goes with --init-weights FILE");
+        }
+        if (initWeights != null && !Files.isRegularFile(initWeights)) {
+            throw new IllegalArgumentException("--init-weights: " + initWeights + " is not a file");
+        }
         Checkpoint checkpoint = resume ? readForResume(checkpointFile, recipe) : null;
         long runSeed = checkpoint != null ? checkpoint.seed() : seed != null ? seed : 42L;
         TrainingProgress resumed = checkpoint != null ? checkpoint.progress() : null;
@@ -205,8 +224,8 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         try (Backend b = Backends.get(backend);
-             Model net = ImageDatasetOptions.model(recipe, pipelines).build(b, ImageDatasetOptions.inputShape(recipe,
-                     pipelines), runSeed);
+             Model net = initialWeights(ImageDatasetOptions.model(recipe, pipelines).build(b,
+                     ImageDatasetOptions.inputShape(recipe, pipelines), runSeed), out);
              Trainer trainer = new Trainer(net, recipeOptions.loss(train),
                      recipeOptions.optimizer(recipe, (trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
@@ -239,6 +258,9 @@ final class TrainCommand implements Callable<Integer> {
                 meta.put("ingot.classes", Integer.toString(pipelines.train().classes().size()));
             }
             meta.put("ingot.backend", b.name());
+            if (initWeights != null) {
+                meta.put("ingot.init_weights", initWeights.toAbsolutePath().toString());
+            }
             boolean bar = !noProgress && System.console() != null && System.console().isTerminal();
             ProgressDisplay display = new ProgressDisplay(out, bar, runBatch, trainSize);
             if (pipelines != null) {
@@ -332,6 +354,20 @@ final class TrainCommand implements Callable<Integer> {
                     + "); training goes on, metrics.json holds the same numbers; --no-curves skips the picture");
         }
         return false;
+    }
+
+    /** The built model with {@code --init-weights} loaded into it, if given; closed if that fails. */
+    private Model initialWeights(Model built, PrintStream out) throws IOException {
+        if (initWeights == null) {
+            return built;
+        }
+        try {
+            out.println(dev.ingot.transfer.InitialWeights.load(initWeights, built, newHead).describe(initWeights));
+            return built;
+        } catch (RuntimeException | IOException e) {
+            built.close();
+            throw e;
+        }
     }
 
     private static Checkpoint readForResume(Path file, ReferenceModel recipe) throws IOException {

@@ -17,6 +17,16 @@ public final class Architectures {
     private Architectures() {
     }
 
+    /**
+     * The image size an image folder is resized to for {@code name} when {@code --image-size} is not
+     * given: the size the weights are usually trained at, 224 for torchvision's ImageNet ResNets
+     * (torchvision's {@code Resize(256)}, {@code CenterCrop(224)} recipe) and 32 for the CIFAR ResNets.
+     */
+    public static int defaultImageSize(String name) {
+        create(name, 2).close();   // the name's error, if it is not one of ours
+        return name.toLowerCase(Locale.ROOT).startsWith("cifar-resnet") ? 32 : 224;
+    }
+
     /** A fresh, unbuilt network called {@code name} with {@code classes} outputs. */
     public static Graph create(String name, int classes) {
         String n = name.toLowerCase(Locale.ROOT);

@@ -1,16 +1,19 @@
 package dev.ingot.transfer;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import dev.ingot.data.ImageTransform;
+import dev.ingot.data.ImageTransforms;
+import dev.ingot.data.image.ImageDecodeException;
+import dev.ingot.data.image.ImageDecoding;
+import dev.ingot.data.image.UInt8Image;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
- * Image files (PNG, JPEG, BMP, GIF: whatever javax.imageio reads) to 8-bit pixels, channel-first.
- * Kept apart so that it can give way to the data module's decoder when that lands.
+ * Image files to 8-bit pixels, channel-first, decoded exactly as {@code ingot train --dataset}
+ * decodes them: the data module's {@link ImageDecoding} (TurboJPEG through FFM for JPEG when the
+ * library is there, javax.imageio otherwise and for PNG, BMP, GIF), Pillow's conversions to RGB or
+ * grey, and for a fixed size the validation transforms {@link ImageTransforms#evaluation}.
  *
  * @param path     where it came from
  * @param channels 3 (RGB) or 1 (grey)
@@ -21,45 +24,42 @@ import javax.imageio.ImageIO;
 public record ImageInput(Path path, int channels, int height, int width, int[] pixels) {
 
     /**
-     * Reads {@code file} as {@code channels} channels (grey from colour as ITU-R 601 luma, PIL's
-     * "L"), resized to {@code size x size} with bilinear filtering when {@code size > 0}.
+     * Reads {@code file} as {@code channels} channels; when {@code size > 0}, resized (shorter side,
+     * antialiased bilinear) and centre-cropped to {@code size x size}, torchvision's
+     * {@code Resize(size)} + {@code CenterCrop(size)} and the validation images of a
+     * {@code --dataset --image-size size} run. Opens a decoder for this one file.
      */
     public static ImageInput read(Path file, int channels, int size) throws IOException {
+        try (ImageDecoding decoder = ImageDecoding.open()) {
+            return read(decoder, file, channels, size);
+        }
+    }
+
+    /** {@link #read(Path, int, int)} with the caller's decoder (one per thread; reused across files). */
+    public static ImageInput read(ImageDecoding decoder, Path file, int channels, int size) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("image " + file + " is not a file");
         }
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) {
-            throw new IllegalArgumentException("image " + file + " is not in a format javax.imageio reads (PNG, JPEG,"
-                    + " BMP, GIF)");
+        if (size < 0) {
+            throw new IllegalArgumentException("image size must be positive (or 0 for the image's own), got " + size);
         }
-        if (size > 0 && (img.getWidth() != size || img.getHeight() != size)) {
-            BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = scaled.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(img, 0, 0, size, size, null);
-            g.dispose();
-            img = scaled;
+        ImageTransforms resize = size > 0 ? ImageTransforms.evaluation(size) : ImageTransforms.none();
+        UInt8Image image;
+        try {
+            // decodeHint: TurboJPEG may decode a large JPEG at 1/2, 1/4, 1/8 scale, never below the resize target
+            image = decoder.decode(Files.readAllBytes(file), channels, resize.decodeHint());
+        } catch (ImageDecodeException e) {
+            throw new IllegalArgumentException("image " + file + " cannot be decoded: " + e.getMessage(), e);
         }
-        int h = img.getHeight();
-        int w = img.getWidth();
-        int[] out = new int[channels * h * w];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int rgb = img.getRGB(x, y);
-                int r = (rgb >> 16) & 0xff;
-                int g = (rgb >> 8) & 0xff;
-                int b = rgb & 0xff;
-                if (channels == 1) {
-                    out[y * w + x] = Math.round(0.299f * r + 0.587f * g + 0.114f * b);
-                } else {
-                    out[y * w + x] = r;
-                    out[h * w + y * w + x] = g;
-                    out[2 * h * w + y * w + x] = b;
-                }
-            }
+        for (ImageTransform step : resize.steps()) {
+            image = step.apply(image, null);   // Resize and CenterCrop are deterministic: they draw nothing
         }
-        return new ImageInput(file, channels, h, w, out);
+        return of(file, image);
+    }
+
+    /** Channel-first pixels of a decoded {@code (height, width, channels)} image. */
+    public static ImageInput of(Path path, UInt8Image image) {
+        return fromInterleaved(path, image.pixels(), image.height(), image.width(), image.channels());
     }
 
     /**
@@ -67,6 +67,10 @@ public record ImageInput(Path path, int channels, int height, int width, int[] p
      * most image libraries hand out), as channel-first.
      */
     public static ImageInput fromInterleaved(byte[] hwc, int height, int width, int channels) {
+        return fromInterleaved(null, hwc, height, width, channels);
+    }
+
+    private static ImageInput fromInterleaved(Path path, byte[] hwc, int height, int width, int channels) {
         if (hwc.length != height * width * channels) {
             throw new IllegalArgumentException("pixel buffer has " + hwc.length + " bytes, expected height " + height
                     + " x width " + width + " x channels " + channels);
@@ -77,6 +81,6 @@ public record ImageInput(Path path, int channels, int height, int width, int[] p
                 out[c * height * width + i] = hwc[i * channels + c] & 0xff;
             }
         }
-        return new ImageInput(null, channels, height, width, out);
+        return new ImageInput(path, channels, height, width, out);
     }
 }
