@@ -133,6 +133,11 @@ public final class MpiCollective implements Collective {
         return size;
     }
 
+    /** The thread support {@code MPI_Init_thread} granted ({@code MPI_THREAD_SINGLE} 0 .. {@code MPI_THREAD_MULTIPLE} 3). */
+    public int threadLevel() {
+        return threadLevel;
+    }
+
     @Override
     public String description() {
         String[] levels = {"MPI_THREAD_SINGLE", "MPI_THREAD_FUNNELED", "MPI_THREAD_SERIALIZED", "MPI_THREAD_MULTIPLE"};
