@@ -28,10 +28,13 @@ import java.util.SplittableRandom;
  *       for the last ones.</li>
  * </ul>
  * The three are interleaved round by round (so load drifts hit all alike); each line gives the
- * median wall time of the timed part and the training thread's CPU time, on rank 0.
+ * median wall time of the timed part, the training thread's CPU time and the whole process's (the
+ * communication thread, the JIT and the GC included: process CPU is sampled coarsely), on rank 0.
  */
 public final class OverlapBenchMain {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     public static void main(String[] args) {
         String name = args.length > 0 ? args[0] : "mnist-cnn";
@@ -64,11 +67,13 @@ public final class OverlapBenchMain {
                 String[] modes = {"backward", "sequential", "overlapped"};
                 double[][] wall = new double[3][rounds * steps];
                 double[][] cpu = new double[3][rounds * steps];
+                double[][] process = new double[3][rounds * steps];
                 for (int round = 0; round < rounds; round++) {
                     for (int m = 0; m < 3; m++) {
                         for (int s = -2; s < steps; s++) { // two warm-up steps per mode and round
                             loss.forward(model.forward(x, Mode.training(s)), y, true);
                             mpi.barrier();
+                            long p0 = OS.getProcessCpuTime();
                             long c0 = THREADS.getCurrentThreadCpuTime();
                             long t0 = System.nanoTime();
                             if (m == 2) {
@@ -82,9 +87,11 @@ public final class OverlapBenchMain {
                             }
                             long t1 = System.nanoTime();
                             long c1 = THREADS.getCurrentThreadCpuTime();
+                            long p1 = OS.getProcessCpuTime();
                             if (s >= 0) {
                                 wall[m][round * steps + s] = (t1 - t0) / 1e6;
                                 cpu[m][round * steps + s] = (c1 - c0) / 1e6;
+                                process[m][round * steps + s] = (p1 - p0) / 1e6;
                             }
                         }
                     }
@@ -93,14 +100,16 @@ public final class OverlapBenchMain {
                     System.out.printf(Locale.ROOT, "%s, shard %d per rank, %d ranks, %d buckets of <= %,d bytes, "
                                     + "%d steps x %d rounds%n", name, shard, mpi.size(), overlapped.bucketCount(),
                             bucketBytes, steps, rounds);
-                    System.out.println("mode         median ms   p25 ms   p75 ms   train-thread CPU ms (median)");
+                    System.out.println("mode         median ms   p25 ms   p75 ms   CPU ms: train thread, process (medians)");
                     for (int m = 0; m < 3; m++) {
                         double[] w = wall[m].clone();
                         double[] c = cpu[m].clone();
                         Arrays.sort(w);
+                        double[] pc = process[m].clone();
                         Arrays.sort(c);
-                        System.out.printf(Locale.ROOT, "%-12s %9.2f %8.2f %8.2f %10.2f%n", modes[m], w[w.length / 2],
-                                w[w.length / 4], w[3 * w.length / 4], c[c.length / 2]);
+                        Arrays.sort(pc);
+                        System.out.printf(Locale.ROOT, "%-12s %9.2f %8.2f %8.2f %10.2f %8.2f%n", modes[m], w[w.length / 2],
+                                w[w.length / 4], w[3 * w.length / 4], c[c.length / 2], pc[pc.length / 2]);
                     }
                 }
             }
