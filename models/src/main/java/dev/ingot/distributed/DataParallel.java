@@ -176,6 +176,11 @@ public final class DataParallel implements Replicas, AutoCloseable {
         return startedByClosedBuckets + (buckets == null ? 0 : buckets.startedDuringBackward());
     }
 
+    /** The communication thread's CPU time so far, in nanoseconds; 0 without overlap (for the benchmark). */
+    long communicationCpuNanos() {
+        return buckets == null ? 0 : Math.max(0, buckets.communicationCpuNanos());
+    }
+
     public long reducedSteps() {
         return steps;
     }

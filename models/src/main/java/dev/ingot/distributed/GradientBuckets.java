@@ -146,6 +146,11 @@ final class GradientBuckets implements GradientsReadyListener, AutoCloseable {
         startedDuringBackward += launched - before;
     }
 
+    /** The communication thread's CPU time so far, in nanoseconds (-1 where the JVM does not measure it). */
+    long communicationCpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(communication.threadId());
+    }
+
     /** How many buckets, over all steps so far, were handed over while the backward pass still ran. */
     long startedDuringBackward() {
         return startedDuringBackward;
@@ -227,7 +232,11 @@ final class GradientBuckets implements GradientsReadyListener, AutoCloseable {
             }
             int b = next % buckets.length;
             try {
-                collective.allReduce(buckets[b], 0, bucketLength[b], Reduction.SUM);
+                if (collective instanceof MpiCollective mpi) {
+                    mpi.allReduceWithoutSpinning(buckets[b], 0, bucketLength[b]); // leaves the cores to backward
+                } else {
+                    collective.allReduce(buckets[b], 0, bucketLength[b], Reduction.SUM);
+                }
             } catch (Throwable t) {
                 failure = t;
                 wakeWaiter();

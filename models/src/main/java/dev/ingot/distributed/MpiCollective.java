@@ -46,6 +46,8 @@ public final class MpiCollective implements Collective {
     private final HostStaging.FloatOp broadcastFromZero = (d, o, n) -> broadcast(d, o, n, 0);
     private final Arena arena = Arena.ofShared();
     private MemorySegment buffer;
+    private final MemorySegment request = arena.allocate(ValueLayout.ADDRESS); // an MPI_Request (a pointer)
+    private final MemorySegment testFlag = arena.allocate(ValueLayout.JAVA_INT);
     private boolean closed;
 
     private MpiCollective(double timeoutSeconds, PrintStream err) {
@@ -169,6 +171,49 @@ public final class MpiCollective implements Collective {
             }
         }
     }
+
+    /**
+     * A sum all-reduce that waits without spinning: {@code MPI_Iallreduce}, then {@code MPI_Test}
+     * in a loop, tight for the first {@value #SPIN_NANOS} ns and then every {@value #POLL_NANOS} ns
+     * with the thread parked in between. For the communication thread of overlapped gradient
+     * buckets: a blocking {@code MPI_Allreduce} busy-polls until the slowest rank arrives, and that
+     * spinning thread would take a core from this rank's own backward pass. Same sums as
+     * {@link #allReduce(float[], int, int, Reduction)} (Open MPI's libnbc reduces two ranks' values as
+     * a + b; with more ranks the algorithm may differ from the blocking one's, still deterministic).
+     */
+    public synchronized void allReduceWithoutSpinning(float[] data, int offset, int length) {
+        InProcessCollective.checkRange("allReduce", data == null ? -1 : data.length, offset, length);
+        MemorySegment b = staging(4L * length);
+        MemorySegment.copy(data, offset, b, ValueLayout.JAVA_FLOAT, 0, length);
+        watchdog.enter("MPI_Iallreduce", length);
+        try {
+            check((int) require(OpenMpi.MPI_Iallreduce, "MPI_Iallreduce").invokeExact(OpenMpi.MPI_IN_PLACE, b, length,
+                    floatType, sum, comm, request), "MPI_Iallreduce");
+            long start = System.nanoTime();
+            while (true) {
+                check((int) require(OpenMpi.MPI_Test, "MPI_Test").invokeExact(request, testFlag, MemorySegment.NULL),
+                        "MPI_Test");
+                if (testFlag.get(ValueLayout.JAVA_INT, 0) != 0) {
+                    break;
+                }
+                if (System.nanoTime() - start > SPIN_NANOS) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CollectiveException("MPI_Iallreduce failed: " + t, false, t);
+        } finally {
+            watchdog.exit();
+        }
+        MemorySegment.copy(b, ValueLayout.JAVA_FLOAT, 0, data, offset, length);
+    }
+
+    /** How long {@link #allReduceWithoutSpinning} polls without pausing: a transfer between two ranks that are both there. */
+    static final long SPIN_NANOS = 50_000;
+    /** The pause between polls after that: short against a layer's backward pass (milliseconds). */
+    static final long POLL_NANOS = 50_000;
 
     @Override
     public void allReduce(List<Tensor> tensors, Reduction reduction) {

@@ -28,13 +28,11 @@ import java.util.SplittableRandom;
  *       for the last ones.</li>
  * </ul>
  * The three are interleaved round by round (so load drifts hit all alike); each line gives the
- * median wall time of the timed part, the training thread's CPU time and the whole process's (the
- * communication thread, the JIT and the GC included: process CPU is sampled coarsely), on rank 0.
+ * median wall time of the timed part, and the CPU time of the training thread and of the
+ * communication thread (which waits for the other rank, spinning inside MPI), on rank 0.
  */
 public final class OverlapBenchMain {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     public static void main(String[] args) {
         String name = args.length > 0 ? args[0] : "mnist-cnn";
@@ -73,7 +71,7 @@ public final class OverlapBenchMain {
                         for (int s = -2; s < steps; s++) { // two warm-up steps per mode and round
                             loss.forward(model.forward(x, Mode.training(s)), y, true);
                             mpi.barrier();
-                            long p0 = OS.getProcessCpuTime();
+                            long p0 = overlapped.communicationCpuNanos();
                             long c0 = THREADS.getCurrentThreadCpuTime();
                             long t0 = System.nanoTime();
                             if (m == 2) {
@@ -87,7 +85,7 @@ public final class OverlapBenchMain {
                             }
                             long t1 = System.nanoTime();
                             long c1 = THREADS.getCurrentThreadCpuTime();
-                            long p1 = OS.getProcessCpuTime();
+                            long p1 = overlapped.communicationCpuNanos();
                             if (s >= 0) {
                                 wall[m][round * steps + s] = (t1 - t0) / 1e6;
                                 cpu[m][round * steps + s] = (c1 - c0) / 1e6;
@@ -100,7 +98,7 @@ public final class OverlapBenchMain {
                     System.out.printf(Locale.ROOT, "%s, shard %d per rank, %d ranks, %d buckets of <= %,d bytes, "
                                     + "%d steps x %d rounds%n", name, shard, mpi.size(), overlapped.bucketCount(),
                             bucketBytes, steps, rounds);
-                    System.out.println("mode         median ms   p25 ms   p75 ms   CPU ms: train thread, process (medians)");
+                    System.out.println("mode         median ms   p25 ms   p75 ms   CPU ms (medians): training thread, communication thread");
                     for (int m = 0; m < 3; m++) {
                         double[] w = wall[m].clone();
                         double[] c = cpu[m].clone();
