@@ -5,6 +5,7 @@ import dev.ingot.core.Tensor;
 import dev.ingot.core.collective.Collective;
 import dev.ingot.core.collective.Reduction;
 import dev.ingot.nn.Buffer;
+import dev.ingot.nn.GradientsReadyListener;
 import dev.ingot.nn.Model;
 import dev.ingot.nn.Optimizer;
 import dev.ingot.nn.Parameter;
@@ -174,6 +175,16 @@ public final class DataParallel implements Replicas, AutoCloseable {
     /** Buckets whose all-reduce started while the backward pass still ran, over all steps so far. */
     public long bucketsStartedDuringBackward() {
         return startedByClosedBuckets + (buckets == null ? 0 : buckets.startedDuringBackward());
+    }
+
+    /** The listener set on the bound model, or null before the first step or without overlap (for tests). */
+    GradientsReadyListener listener() {
+        return buckets;
+    }
+
+    /** The communication thread, or null before the first step or without overlap (for tests). */
+    Thread communicationThread() {
+        return buckets == null ? null : buckets.communicationThread();
     }
 
     /** The communication thread's CPU time so far, in nanoseconds; 0 without overlap (for the benchmark). */

@@ -146,6 +146,10 @@ final class GradientBuckets implements GradientsReadyListener, AutoCloseable {
         startedDuringBackward += launched - before;
     }
 
+    Thread communicationThread() {
+        return communication;
+    }
+
     /** The communication thread's CPU time so far, in nanoseconds (-1 where the JVM does not measure it). */
     long communicationCpuNanos() {
         return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(communication.threadId());

@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  *   <li>{@code overlapped}: the backward pass with buckets all-reduced while it runs, and the wait
  *       for the last ones.</li>
  * </ul>
- * The three are interleaved round by round (so load drifts hit all alike); each line gives the
+ * The three take turns step by step, in rotating order (so load drifts hit all alike); each line gives the
  * median wall time of the timed part, and the CPU time of the training thread and of the
  * communication thread (which waits for the other rank, spinning inside MPI), on rank 0.
  */
@@ -67,8 +67,9 @@ public final class OverlapBenchMain {
                 double[][] cpu = new double[3][rounds * steps];
                 double[][] process = new double[3][rounds * steps];
                 for (int round = 0; round < rounds; round++) {
-                    for (int m = 0; m < 3; m++) {
-                        for (int s = -2; s < steps; s++) { // two warm-up steps per mode and round
+                    for (int s = -2; s < steps; s++) { // two warm-up steps per round
+                        for (int k = 0; k < 3; k++) {
+                            int m = Math.floorMod(k + s + round, 3); // each step runs all three, in rotating order
                             loss.forward(model.forward(x, Mode.training(s)), y, true);
                             mpi.barrier();
                             long p0 = overlapped.communicationCpuNanos();
