@@ -36,7 +36,7 @@ public final class DataParallel implements Replicas, AutoCloseable {
      * Default bucket: 256 KiB (64 Ki floats). PyTorch's 25 MiB is sized for models of 10-100 M
      * parameters; the reference models here have 0.37 MB (mnist-cnn) to 1.1 MB (cifar10-resnet20)
      * of gradients, which a 25 MiB bucket would reduce in one piece after the whole backward pass,
-     * i.e. with no overlap at all. 256 KiB cuts them into 2 and 5 buckets, and a call costs a
+     * i.e. with no overlap at all. 256 KiB cuts them into 2 and 6 buckets, and a call costs a
      * few microseconds over shared memory (docs/distributed.md), so small buckets are cheap.
      */
     public static final long DEFAULT_BUCKET_BYTES = 256 << 10;
