@@ -126,6 +126,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "with --distributed: stop every rank when one waits this long for the others (default 300)")
     double collectiveTimeout;
 
+    @Option(names = "--bucket-cap-mb", paramLabel = "MB", defaultValue = "0.25",
+            description = "with --distributed: the largest bucket of gradients all-reduced in one call, in MiB"
+                    + " (default 0.25; PyTorch DDP's bucket_cap_mb)")
+    double bucketCapMb;
+
+    @Option(names = "--no-gradient-overlap", description = "with --distributed: all-reduce the gradients after the"
+            + " whole backward pass instead of bucket by bucket during it")
+    boolean noGradientOverlap;
+
     /** Whether this process writes the run's files: always, except on ranks other than 0 of a distributed run. */
     private boolean writer = true;
 
@@ -139,6 +148,9 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (distributed.equals("none")) {
             return train(null);
+        }
+        if (!(bucketCapMb > 0) || bucketCapMb > 2048) { // checked before MPI starts: every rank fails alike
+            throw new IllegalArgumentException("--bucket-cap-mb must be in (0, 2048], got " + bucketCapMb);
         }
         try (DistributedTraining dist = DistributedTraining.open(distributed, collectiveTimeout)) {
             try {
@@ -234,7 +246,7 @@ final class TrainCommand implements Callable<Integer> {
                 checkpoint.restore(trainer);
             }
             if (dist != null) {
-                dist.attach(trainer, net);
+                dist.attach(trainer, net, Math.max(4, (long) (bucketCapMb * (1 << 20))), !noGradientOverlap);
                 out.println(dist.description());
             }
             out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",

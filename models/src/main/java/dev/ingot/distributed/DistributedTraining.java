@@ -79,12 +79,23 @@ public final class DistributedTraining implements AutoCloseable {
      * copies rank 0's weights, buffers and optimizer state to every rank, and shards each batch.
      */
     public DataParallel attach(Trainer trainer, Model model) {
+        return attach(trainer, model, DataParallel.DEFAULT_BUCKET_BYTES, true);
+    }
+
+    /**
+     * As {@link #attach(Trainer, Model)}, with the gradient buckets of at most {@code bucketBytes}
+     * all-reduced while the backward pass runs when {@code overlap} is asked for and possible: over
+     * MPI when the library granted at least {@code MPI_THREAD_SERIALIZED} (a communication thread
+     * makes the calls). NCCL reduces after the backward pass (its tensors live on the device).
+     */
+    public DataParallel attach(Trainer trainer, Model model, long bucketBytes, boolean overlap) {
         Collective collective = mpi;
         if (mode.equals("nccl")) {
             device = deviceCollective("nccl", model.backend(), mpi, timeoutSeconds);
             collective = device;
         }
-        parallel = new DataParallel(collective);
+        boolean canOverlap = device == null && mpi.threadLevel() >= OpenMpi.MPI_THREAD_SERIALIZED;
+        parallel = new DataParallel(collective, bucketBytes, overlap && canOverlap);
         parallel.synchronise(model, trainer.optimizer());
         trainer.replicas(parallel);
         return parallel;
@@ -92,8 +103,13 @@ public final class DistributedTraining implements AutoCloseable {
 
     /** One line for the log: ranks, library, launcher. */
     public String description() {
-        return String.format(Locale.ROOT, "data-parallel over %d ranks (%s; launched by %s)%s", mpi.size(),
-                mpi.description(), launch.launcher(), device == null ? "" : "; gradients through " + device.description());
+        String exchange = parallel == null ? "" : parallel.overlapped()
+                ? String.format(Locale.ROOT, "; gradients all-reduced during the backward pass in buckets of %,d bytes",
+                        parallel.bucketBytes())
+                : "; gradients all-reduced after the backward pass";
+        return String.format(Locale.ROOT, "data-parallel over %d ranks (%s; launched by %s)%s%s", mpi.size(),
+                mpi.description(), launch.launcher(), device == null ? "" : "; gradients through " + device.description(),
+                exchange);
     }
 
     /** Time spent in the gradient exchange, for the log. */
@@ -159,6 +175,9 @@ public final class DistributedTraining implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (parallel != null) {
+                parallel.close();
+            }
             if (device != null) {
                 device.close();
             }

@@ -165,6 +165,9 @@ public final class InProcessCollective implements Collective {
     }
 
     private void meet(String op) {
+        if (group.size == 1) {
+            return; // nobody to wait for; and CyclicBarrier allocates a generation per trip
+        }
         try {
             group.barrier.await(group.timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

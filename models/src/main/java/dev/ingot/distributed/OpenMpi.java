@@ -81,6 +81,12 @@ final class OpenMpi {
     // int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm);
     static final MethodHandle MPI_Allreduce = bind("MPI_Allreduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
             JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    // int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+    //                    MPI_Comm comm, MPI_Request *request);
+    static final MethodHandle MPI_Iallreduce = bind("MPI_Iallreduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    // int MPI_Test(MPI_Request *request, int *flag, MPI_Status *status);  (status: MPI_STATUS_IGNORE, a null pointer)
+    static final MethodHandle MPI_Test = bind("MPI_Test", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     // int MPI_Bcast(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm);
     static final MethodHandle MPI_Bcast = bind("MPI_Bcast", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
             JAVA_INT, ADDRESS));

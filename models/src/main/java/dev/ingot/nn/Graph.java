@@ -226,6 +226,7 @@ public final class Graph implements Model {
     private Shape inputShape;
     private long seed;
     private boolean recorded;
+    private GradientsReadyListener gradientsReady;
     private boolean closed;
 
     private Graph(Builder b) {
@@ -456,6 +457,9 @@ public final class Graph implements Model {
                 case LAYER -> {
                     boolean wanted = needsGradient[in[0]];
                     Tensor dx = layers[i].backward(dy, wanted);
+                    if (gradientsReady != null) {
+                        gradientsReady.gradientsReady(layers[i]);
+                    }
                     if (wanted) {
                         accumulate(in[0], dx);
                     }
@@ -555,6 +559,11 @@ public final class Graph implements Model {
             gradients[j] = own;
             ownGradient[j] = true;
         }
+    }
+
+    @Override
+    public void gradientsReadyListener(GradientsReadyListener listener) {
+        gradientsReady = listener;
     }
 
     @Override

@@ -38,6 +38,14 @@ public interface Model extends AutoCloseable {
      */
     void backward(Tensor dOutput);
 
+    /**
+     * Sets (or, with {@code null}, removes) the listener {@link #backward} tells each time a
+     * layer's gradients are final. Models that do not support it keep the default, which never
+     * calls it: a data-parallel trainer then reduces every gradient after the backward pass.
+     */
+    default void gradientsReadyListener(GradientsReadyListener listener) {
+    }
+
     /** Every parameter, frozen or not, named uniquely within the model, in a fixed order. */
     List<Parameter> parameters();
 

@@ -50,6 +50,15 @@ public interface Replicas {
     }
 
     /**
+     * Just before the backward pass on {@code shardImages > 0} of a global batch of
+     * {@code batchImages}: a replica that overlaps the exchange with the backward pass starts
+     * listening for gradients that are final ({@link GradientsReadyListener}). Not called for an
+     * empty shard (no backward pass runs).
+     */
+    default void beforeBackward(Model model, int shardImages, int batchImages) {
+    }
+
+    /**
      * After the backward pass on {@code shardImages} of a global batch of {@code batchImages}:
      * turns this replica's gradients (the mean over its shard; not computed at all when the shard
      * is empty) into the mean over the global batch, identical on every replica.

@@ -41,6 +41,7 @@ public final class Sequential implements Model {
     private Shape inputShape;
     private long seed;
     private boolean recorded;
+    private GradientsReadyListener gradientsReady;
     private boolean closed;
 
     public Sequential(Layer... layers) {
@@ -143,9 +144,18 @@ public final class Sequential implements Model {
         int first = firstTrainableLayer();
         Tensor g = dOutput;
         for (int i = layers.size() - 1; i >= first; i--) {
-            g = layers.get(i).backward(g, i > first);
+            Layer layer = layers.get(i);
+            g = layer.backward(g, i > first);
+            if (gradientsReady != null) {
+                gradientsReady.gradientsReady(layer);
+            }
         }
         recorded = false;
+    }
+
+    @Override
+    public void gradientsReadyListener(GradientsReadyListener listener) {
+        gradientsReady = listener;
     }
 
     private int firstTrainableLayer() {

@@ -323,6 +323,7 @@ public final class Trainer implements AutoCloseable {
                     replicas.rank());
             Tensor logits = model.forward(x, Mode.training(stepSeed));
             Tensor lossValue = loss.forward(logits, y, true);
+            replicas.beforeBackward(model, m, n);
             model.backward(loss.gradient());
             stepTotals[0] = lossValue.item() * m;
             stepTotals[1] = b.countCorrect(logits, y);

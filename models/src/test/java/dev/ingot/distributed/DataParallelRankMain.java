@@ -19,6 +19,8 @@ public final class DataParallelRankMain {
         long seed = Long.parseLong(args[3]);
         Path out = Path.of(args[4]);
         try (MpiCollective mpi = MpiCollective.initialise(60, System.err)) {
+            LaunchEnvironment launch = LaunchEnvironment.of(System.getenv());
+            launch.requireAgreesWith(mpi.rank(), mpi.size()); // what `ingot train --distributed` checks
             DataParallel[] dp = new DataParallel[1];
             float[] w = ReplicaRun.train("mnist-cnn", ReplicaRun.mnist(dataDir, steps * batch), steps, batch, seed,
                     trainer -> {
@@ -26,8 +28,10 @@ public final class DataParallelRankMain {
                         dp[0].synchronise(trainer.model(), trainer.optimizer());
                         return dp[0];
                     });
-            System.out.print(String.format("rank %d of %d: %d steps, gradient all-reduce %.1f ms per step%n", // one write
-                    mpi.rank(), mpi.size(), dp[0].reducedSteps(), dp[0].reduceSeconds() * 1e3 / dp[0].reducedSteps()));
+            System.out.print(String.format("rank %d of %d (%s): %d steps, gradient all-reduce %.1f ms per step"
+                            + " after backward, %d buckets started during it%n", // one write
+                    mpi.rank(), mpi.size(), launch.launcher(), dp[0].reducedSteps(),
+                    dp[0].reduceSeconds() * 1e3 / dp[0].reducedSteps(), dp[0].bucketsStartedDuringBackward()));
             if (mpi.rank() == 0) {
                 ByteBuffer bytes = ByteBuffer.allocate(4 * w.length).order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(w);

@@ -64,7 +64,7 @@ class OpenMpiBindingTest {
             }
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
-        assertEquals(11, OpenMpi.BOUND.size(), OpenMpi.BOUND.keySet().toString());
+        assertEquals(13, OpenMpi.BOUND.size(), OpenMpi.BOUND.keySet().toString());
     }
 
     @Test

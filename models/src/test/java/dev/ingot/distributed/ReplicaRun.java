@@ -40,10 +40,17 @@ final class ReplicaRun {
         try (Backend b = Backends.get("cpu");
              Model model = recipe.newModel().build(b, recipe.inputShape(), seed);
              Trainer trainer = new Trainer(model, new CrossEntropyLoss(), recipe.newOptimizer(steps, 1), seed)) {
-            if (attach != null) {
-                trainer.replicas(attach.apply(trainer));
+            Replicas replicas = attach == null ? null : attach.apply(trainer);
+            if (replicas != null) {
+                trainer.replicas(replicas);
             }
-            trainer.fit(train.subset(0, Math.min(train.size(), steps * batch)), 1, batch, null, TrainingListener.NONE);
+            try {
+                trainer.fit(train.subset(0, Math.min(train.size(), steps * batch)), 1, batch, null, TrainingListener.NONE);
+            } finally {
+                if (replicas instanceof DataParallel dp) {
+                    dp.close(); // stops its communication thread
+                }
+            }
             return weights(model);
         }
     }

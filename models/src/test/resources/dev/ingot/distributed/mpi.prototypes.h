@@ -11,6 +11,9 @@ OMPI_DECLSPEC  int MPI_Comm_rank(MPI_Comm comm, int *rank);
 OMPI_DECLSPEC  int MPI_Comm_size(MPI_Comm comm, int *size);
 OMPI_DECLSPEC  int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count,
                                  MPI_Datatype datatype, MPI_Op op, MPI_Comm comm);
+OMPI_DECLSPEC  int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count,
+                                 MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Request *request);
+OMPI_DECLSPEC  int MPI_Test(MPI_Request *request, int *flag, MPI_Status *status);
 OMPI_DECLSPEC  int MPI_Bcast(void *buffer, int count, MPI_Datatype datatype,
                              int root, MPI_Comm comm);
 OMPI_DECLSPEC  int MPI_Barrier(MPI_Comm comm);
