@@ -65,7 +65,7 @@ def main():
         if count != reference_models.KERAS_PARAMETERS[name]:
             raise SystemExit(f"{name}: PyTorch model has {count} parameters, the Keras original "
                              f"{reference_models.KERAS_PARAMETERS[name]}: the architectures differ")
-        optimizer = reference_models.adam(model)
+        optimizer = reference_models.optimizer(name, model)
         for batch in batch_sizes:
             images = torch.from_numpy(images_all[:batch]).to(device)
             labels = torch.from_numpy(labels_all[:batch]).to(device)

@@ -67,6 +67,21 @@ final class Conv2dPlan {
     /** Columns of one image's wide column matrix: P*W. */
     final int pw;
 
+    /**
+     * Stride 1 and Q == W (ResNet's 3x3 'same' convolutions, padding (S-1)*dw/2 in width): the column
+     * row of tap (c, r, s) is input plane c shifted by {@code (r*dh - ph)*W + s*dw - pw} floats, rows
+     * whose input row falls in the padding zeroed, and in every row the columns whose input column
+     * falls in the padding (they would wrap onto the neighbouring row) blanked with the mask
+     * {@link #insideColumns}. im2col and col2im then move a whole plane per tap in full vectors
+     * instead of P runs of Q floats with two fills each (see {@link Conv2dKernels#im2colPlaneShift}).
+     */
+    final boolean planeShift;
+    /**
+     * For tap column s and output pixel t = p*Q + q: whether input column q + s*dw - pw lies in the
+     * image; each row is PQ + lanes long so a vector mask can be loaded at any t < PQ.
+     */
+    final boolean[][] insideColumns;
+
     private final float[][] columns;
     private final float[][] gathered;
     private float[][] filterPartials;
@@ -91,6 +106,15 @@ final class Conv2dPlan {
         }
         this.wide = wideBackwardData(g) && !smallPlane && crs >= 2 * g.k();
         this.pw = g.p() * g.w();
+        this.planeShift = !smallPlane && g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.q() == g.w();
+        this.insideColumns = new boolean[planeShift ? g.s() : 0][];
+        for (int s = 0; s < insideColumns.length; s++) {
+            insideColumns[s] = new boolean[pq + lanes];
+            for (int t = 0; t < pq; t++) {
+                int column = t % g.q() + s * g.spec().dilationW() - g.spec().padW();
+                insideColumns[s][t] = column >= 0 && column < g.w();
+            }
+        }
         int wanted = (TARGET_COLUMNS + pq - 1) / pq;
         int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
         this.group = Math.max(1, Math.min(wanted, fits));
