@@ -82,6 +82,26 @@ public class Conv2dBenchmark {
     /** How many times each of {@link #RESNET20} occurs in one ResNet-20 forward pass. */
     static final int[] RESNET20_COUNT = {1, 6, 1, 5, 1, 5, 1, 1};
 
+    /** The geometry of {@code layer} (a name {@link Layer#named} knows) at batch {@code batch}. */
+    public static Conv2dGeometry geometry(String layer, int batch) {
+        Layer l = Layer.named(layer);
+        return Conv2dGeometry.of("Conv2dBenchmark", Shape.of(batch, l.c(), l.h(), l.w()),
+                Shape.of(l.k(), l.c(), l.size(), l.size()), l.spec());
+    }
+
+    /**
+     * FLOPs of one ResNet-20 training step, counted as docs/benchmarks.md says: every convolution's
+     * forward, input gradient and weight gradient, except the stem's input gradient, and the dense
+     * layer's three products (64 -> 10); BatchNorm and the element-wise work are left out.
+     */
+    public static long resnet20TrainingStepFlops(int batch) {
+        long flops = 3L * 2 * batch * 64 * 10;
+        for (int i = 0; i < RESNET20.length; i++) {
+            flops += RESNET20_COUNT[i] * (i == 0 ? 2 : 3) * geometry(RESNET20[i], batch).flops();
+        }
+        return flops;
+    }
+
     @Param({"mnist-conv1", "mnist-conv2", "mnist-conv3", "cifar-conv1", "cifar-conv2", "cifar-conv3"})
     public String layer;
 
@@ -99,10 +119,8 @@ public class Conv2dBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         device = BackendNotAvailableHere.open(backend);
-        Layer l = Layer.named(layer);
-        spec = l.spec();
-        Conv2dGeometry g = Conv2dGeometry.of("Conv2dBenchmark", Shape.of(batch, l.c(), l.h(), l.w()),
-                Shape.of(l.k(), l.c(), l.size(), l.size()), spec);
+        Conv2dGeometry g = geometry(layer, batch);
+        spec = g.spec();
         SplittableRandom random = new SplittableRandom(42);
         flops = g.flops();
         x = device.fromHost(g.inputShape(), GemmBenchmark.uniform(random, (int) g.inputShape().size()));

@@ -34,7 +34,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One training step of a reference model, end to end through the layer module: forward in training
  * mode (dropout on), fused softmax cross-entropy with its gradient, backward through every layer,
- * and an Adam update of every parameter: {@code dev.ingot.nn.Trainer}'s step without the host copy
+ * and an update of every parameter by the model's recipe optimizer (Adam; SGD with momentum and
+ * weight decay for {@code cifar10-resnet20}, which is not in the default parameters: bench/run.sh
+ * times it at its recipe's batch 128 with {@code -p model=cifar10-resnet20 -p batchSize=128}):
+ * {@code dev.ingot.nn.Trainer}'s step without the host copy
  * of the batch and the metrics (the PyTorch reference does neither). Images/s = batchSize / score.
  *
  * <p>The batch is the first {@code batchSize} images of the model's dataset (test split, which is
