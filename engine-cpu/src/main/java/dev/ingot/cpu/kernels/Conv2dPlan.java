@@ -82,6 +82,18 @@ final class Conv2dPlan {
      */
     final boolean[][] insideColumns;
 
+    /**
+     * Where backward data runs as a forward convolution (see {@link Conv2dKernels#backwardData}):
+     * stride 1, {@link #planeShift}, and padding at most the dilated kernel's reach minus one,
+     * this is the batch-1 geometry of dx = conv(dy, W flipped), from K channels of P x Q to C of
+     * H x W, padding {@code d*(R-1) - pad}; else null.
+     */
+    final Conv2dGeometry transposed;
+    /** W flipped and transposed, (C, K, R, S): w'[c][k][r][s] = w[k][c][R-1-r][S-1-s]; null without {@link #transposed}. */
+    final float[] flippedWeights;
+
+    private Conv2dGeometry transposedAtBatch;
+
     private final float[][] columns;
     private final float[][] gathered;
     private float[][] filterPartials;
@@ -107,6 +119,17 @@ final class Conv2dPlan {
         this.wide = wideBackwardData(g) && !smallPlane && crs >= 2 * g.k();
         this.pw = g.p() * g.w();
         this.planeShift = !smallPlane && g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.q() == g.w();
+        Conv2dSpec spec = g.spec();
+        int reachH = spec.dilationH() * (g.r() - 1), reachW = spec.dilationW() * (g.s() - 1);
+        // The forward form's GEMM has C rows: with fewer channels than the tile's rows or than K
+        // (ResNet's stem, 3 -> 16) it ran 2.2x slower than col2im (7.3 against 3.3 ms), with C = K
+        // 1-9 % faster (docs/benchmarks.md).
+        boolean asForward = planeShift && spec.padH() <= reachH && spec.padW() <= reachW
+                && g.c() >= g.k() && g.c() >= GemmKernels.MR;
+        this.transposed = asForward ? new Conv2dGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), g.h(), g.w(),
+                new Conv2dSpec(1, 1, reachH - spec.padH(), reachW - spec.padW(), spec.dilationH(), spec.dilationW()))
+                : null;
+        this.flippedWeights = asForward ? new float[g.k() * crs] : null;
         this.insideColumns = new boolean[planeShift ? g.s() : 0][];
         for (int s = 0; s < insideColumns.length; s++) {
             insideColumns[s] = new boolean[pq + lanes];
@@ -175,6 +198,17 @@ final class Conv2dPlan {
     int stride(int count) {
         int cols = count * pq;
         return cols % 64 == 0 ? cols + 16 : cols;
+    }
+
+    /** {@link #transposed} at batch size n (kept, so that a training step makes no new geometry). */
+    Conv2dGeometry transposedAt(int n) {
+        Conv2dGeometry t = transposedAtBatch;
+        if (t == null || t.n() != n) {
+            t = new Conv2dGeometry(n, transposed.c(), transposed.h(), transposed.w(), transposed.k(), transposed.r(),
+                    transposed.s(), transposed.p(), transposed.q(), transposed.spec());
+            transposedAtBatch = t;
+        }
+        return t;
     }
 
     /** Worker {@code part}'s column buffer, (C*R*S, group*P*Q); null for a pointwise shape without grouping. */

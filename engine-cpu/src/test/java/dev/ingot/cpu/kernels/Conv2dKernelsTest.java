@@ -323,6 +323,44 @@ class Conv2dKernelsTest {
         }
     }
 
+    /**
+     * With a non-finite weight, backward data must not take the forward form, whose padding zeros
+     * would multiply the infinity into NaNs the math does not have (issue 19): it gives the col2im
+     * path's bits.
+     */
+    @Test
+    void backwardDataWithAnInfiniteWeightKeepsToTheColumnPath() {
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(2, 16, 12, 12), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1));
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] dy = random(rnd, g.outputShape().size());
+        float[] w = random(rnd, g.weightShape().size());
+        w[7] = Float.POSITIVE_INFINITY;
+        try (Conv2dKernels conv = new Conv2dKernels(ONE)) {
+            float[] dx = nan(g.inputShape().size()), expected = nan(g.inputShape().size());
+            conv.backwardData(g, dy, w, dx);
+            conv.backwardData(g, dy, w, expected, false);
+            assertArrayEquals(expected, dx);
+        }
+    }
+
+    /** ResNet-20's 'same' shape, every pass, after warm-up: no garbage per call (the plan holds every buffer). */
+    @Test
+    void sameConvolutionPassesAllocateNothingOnceWarm() {
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(2, 16, 16, 16), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1));
+        SplittableRandom rnd = new SplittableRandom(6);
+        float[] x = random(rnd, g.inputShape().size()), w = random(rnd, g.weightShape().size());
+        float[] dy = random(rnd, g.outputShape().size());
+        float[] y = new float[dy.length], dx = new float[x.length], dw = new float[w.length];
+        try (Conv2dKernels conv = new Conv2dKernels(ONE)) {
+            double bytes = AllocationProbe.bytesPerCall(() -> {
+                conv.forward(g, x, w, null, y);
+                conv.backwardData(g, dy, w, dx);
+                conv.backwardFilter(g, x, dy, dw);
+            }, 3000, 300, 256);
+            assertTrue(bytes < 256, "a forward + backward of " + g + " allocated " + bytes + " bytes per call");
+        }
+    }
+
     @Test
     void bigCasesAreAboveTheGrain() {
         // The threaded paths are only tested if these stay above the grain.
