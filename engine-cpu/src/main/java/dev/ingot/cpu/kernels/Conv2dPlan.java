@@ -93,6 +93,13 @@ final class Conv2dPlan {
     final float[] flippedWeights;
 
     private Conv2dGeometry transposedAtBatch;
+    /**
+     * The filter gradient as dot products ({@link Conv2dKernels#backwardFilter}): K narrower than
+     * the GEMM's register tile (NR = 2 x lanes with 32 registers, 3 x lanes with 16), where the
+     * (CRS, K) product leaves part of every tile empty.
+     */
+    final boolean filterDots;
+    private float[][] filterLanes;
 
     private final float[][] columns;
     private final float[][] gathered;
@@ -118,6 +125,7 @@ final class Conv2dPlan {
         }
         this.wide = wideBackwardData(g) && !smallPlane && crs >= 2 * g.k();
         this.pw = g.p() * g.w();
+        this.filterDots = g.k() < GemmKernels.NR;
         this.planeShift = !smallPlane && g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.q() == g.w();
         Conv2dSpec spec = g.spec();
         int reachH = spec.dilationH() * (g.r() - 1), reachW = spec.dilationW() * (g.s() - 1);
@@ -237,6 +245,25 @@ final class Conv2dPlan {
     /** Worker {@code part}'s partial weight gradient, transposed: (C*R*S, K). */
     float[] filterPartial(int part) {
         return filterPartials[part];
+    }
+
+    /**
+     * Worker {@code part}'s lane sums of the filter gradient: (K, C*R*S, lanes), lane l of (k, i)
+     * summing the pixels t with t mod lanes == l ({@link Conv2dKernels#backwardFilter}).
+     */
+    float[] filterLanes(int part) {
+        return filterLanes[part];
+    }
+
+    /** Makes the lane sums exist; called on the calling thread before work is split. */
+    void ensureFilterLanes(int weights, int lanes) {
+        if (filterLanes == null) {
+            float[][] sums = new float[columns.length][];
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = new float[weights * lanes];
+            }
+            filterLanes = sums;
+        }
     }
 
     /** Makes the partial weight gradients exist; called on the calling thread before work is split. */
