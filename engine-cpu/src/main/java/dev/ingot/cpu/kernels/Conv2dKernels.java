@@ -32,7 +32,12 @@ import java.util.Map;
  * (CRS, G*PQ) with G*PQ about {@link Conv2dPlan#TARGET_COLUMNS}: one image alone would fill a third
  * of each register tile. The weights are packed into GEMM panels once per call, not once per image.
  * im2col and col2im move whole output rows with (masked) vector loads and stores, since rows are
- * short (13 floats for a 15x15 input) and per-row call overhead would dominate.
+ * short (13 floats for a 15x15 input) and per-row call overhead would dominate; with stride 1 and
+ * Q == W ('same' padding, ResNet's 3x3 layers) they move a whole shifted plane per tap
+ * ({@link #im2colPlaneShift}). Two passes change form where measured faster (docs/benchmarks.md,
+ * "ResNet-20's convolutions"): stride-1 backward data with C >= K runs as the forward convolution
+ * of dy with the flipped, transposed weights ({@link #backwardData}), and the filter gradient with
+ * K below the GEMM tile's width runs as lane-summed dot products ({@link Conv2dPlan#filterDots}).
  *
  * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
  * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
