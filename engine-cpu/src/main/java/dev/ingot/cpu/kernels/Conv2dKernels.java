@@ -56,6 +56,12 @@ public final class Conv2dKernels implements AutoCloseable {
      * {@link GemmKernels#PARALLEL_MACS}, for the same reason (waking a worker costs tens of microseconds).
      */
     private static final long PARALLEL_MACS = GemmKernels.PARALLEL_MACS;
+    /**
+     * Images per block of the filter gradient's dot products ({@link #backwardFilterDots}): the unit
+     * of work that makes the sum independent of the thread count; 4 keeps the blocks' sums small
+     * (batch 128: 32 x K*CRS floats) and gives 2 threads 16 blocks each.
+     */
+    private static final int FILTER_BLOCK = 4;
     /** Plans kept; the least recently used one beyond this is dropped (a run uses a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
@@ -448,57 +454,70 @@ public final class Conv2dKernels implements AutoCloseable {
      *
      * <p>Each worker keeps, for every (k, i), a vector of lane sums: lane l adds dy[k][t] * col[i][t]
      * for the pixels t = l mod lanes, in pixel order, image after image ({@link #dots2x4}, with a
-     * scalar tail that does what a lane does). dw is then, per (k, i), the lanes of worker 0, then
-     * of worker 1, ..., added in that order: the bits depend on the lane count and the thread
-     * count, not on the tiling. Register use: a 2 x 4 block of (k, i) keeps 8 accumulators and
+     * scalar tail that does what a lane does), over a block of {@link #FILTER_BLOCK} images; the
+     * block's lanes are added in order, and dw is the blocks' sums added in block order. Blocks are
+     * split over the workers, so the bits depend on the lane count only: not on the thread count,
+     * nor on the tiling. Register use: a 2 x 4 block of (k, i) keeps 8 accumulators and
      * loads 2 + 4 vectors per step, 14 vector registers, within the 16 of AVX2 and SSE.
      */
     private void backwardFilterDots(Conv2dGeometry g, Conv2dPlan plan, int parts, float[] x, float[] dy, float[] dw) {
         int lanes = S.length(), weights = g.k() * plan.crs;
+        int blocks = (g.n() + FILTER_BLOCK - 1) / FILTER_BLOCK;
         plan.ensureFilterLanes(weights, lanes);
-        if (parts > 1) {
-            parallel.forEachPart(parts, (part, count) -> filterDotsImages(g, plan, part, x, dy,
-                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+        float[] blockSums = plan.filterBlockSums(blocks * weights);
+        int workers = Math.min(parts, blocks);
+        if (workers > 1) {
+            parallel.forEachPart(workers, (part, count) -> filterDotsBlocks(g, plan, part, x, dy, blockSums,
+                    firstImage(blocks, part, count), firstImage(blocks, part + 1, count)));
         } else {
-            filterDotsImages(g, plan, 0, x, dy, 0, g.n());
+            filterDotsBlocks(g, plan, 0, x, dy, blockSums, 0, blocks);
         }
-        for (int i = 0; i < weights; i++) {
-            float sum = 0f;
-            for (int part = 0; part < parts; part++) {
-                float[] acc = plan.filterLanes(part);
-                for (int l = 0; l < lanes; l++) {
-                    sum += acc[i * lanes + l];
-                }
+        System.arraycopy(blockSums, 0, dw, 0, weights);
+        for (int b = 1; b < blocks; b++) {
+            for (int i = 0, at = b * weights; i < weights; i++) {
+                dw[i] += blockSums[at + i];
             }
-            dw[i] = sum;
         }
     }
 
-    /** One worker's lane sums over images [n0, n1): im2col of each image, then the K x CRS dots. */
-    private static void filterDotsImages(Conv2dGeometry g, Conv2dPlan plan, int part, float[] x, float[] dy,
-                                         int n0, int n1) {
-        int k = g.k(), crs = plan.crs, pq = plan.pq, lanes = S.length();
+    /**
+     * One worker's blocks [b0, b1) of {@link #FILTER_BLOCK} images: for each, the lane sums of its
+     * images ({@link #dots2x4}, after each image's im2col), then blockSums[b] = the lanes added in
+     * order. Blocks do not depend on the thread count, so neither does dw.
+     */
+    private static void filterDotsBlocks(Conv2dGeometry g, Conv2dPlan plan, int part, float[] x, float[] dy,
+                                         float[] blockSums, int b0, int b1) {
+        int k = g.k(), crs = plan.crs, pq = plan.pq, lanes = S.length(), weights = k * crs;
         float[] acc = plan.filterLanes(part);
-        Arrays.fill(acc, 0f);
-        for (int img = n0; img < n1; img++) {
-            float[] col = x;
-            int colOff = img * plan.chw;
-            if (!plan.pointwise) {
-                col = plan.columns(part);
-                colOff = 0;
-                im2col(g, plan, x, img * plan.chw, col, 0, pq);
-            }
-            int dyOff = img * plan.kpq;
-            int k2 = k / 2 * 2, i4 = crs / 4 * 4;
-            for (int i = 0; i < i4; i += 4) {
-                for (int kk = 0; kk < k2; kk += 2) {
-                    dots2x4(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes, crs * lanes);
+        for (int b = b0; b < b1; b++) {
+            Arrays.fill(acc, 0f);
+            for (int img = b * FILTER_BLOCK; img < Math.min(g.n(), (b + 1) * FILTER_BLOCK); img++) {
+                float[] col = x;
+                int colOff = img * plan.chw;
+                if (!plan.pointwise) {
+                    col = plan.columns(part);
+                    colOff = 0;
+                    im2col(g, plan, x, img * plan.chw, col, 0, pq);
+                }
+                int dyOff = img * plan.kpq;
+                int k2 = k / 2 * 2, i4 = crs / 4 * 4;
+                for (int i = 0; i < i4; i += 4) {
+                    for (int kk = 0; kk < k2; kk += 2) {
+                        dots2x4(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes, crs * lanes);
+                    }
+                }
+                for (int kk = 0; kk < k; kk++) {
+                    for (int i = kk < k2 ? i4 : 0; i < crs; i++) {
+                        dot1x1(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes);
+                    }
                 }
             }
-            for (int kk = 0; kk < k; kk++) {
-                for (int i = kk < k2 ? i4 : 0; i < crs; i++) {
-                    dot1x1(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes);
+            for (int i = 0, at = b * weights; i < weights; i++) {
+                float sum = 0f;
+                for (int l = 0; l < lanes; l++) {
+                    sum += acc[i * lanes + l];
                 }
+                blockSums[at + i] = sum;
             }
         }
     }

@@ -100,6 +100,7 @@ final class Conv2dPlan {
      */
     final boolean filterDots;
     private float[][] filterLanes;
+    private float[] filterBlockSums = new float[0];
 
     private final float[][] columns;
     private final float[][] gathered;
@@ -253,6 +254,14 @@ final class Conv2dPlan {
      */
     float[] filterLanes(int part) {
         return filterLanes[part];
+    }
+
+    /** At least {@code floats} floats for the per-block filter gradients; grown when a larger batch asks. */
+    float[] filterBlockSums(int floats) {
+        if (filterBlockSums.length < floats) {
+            filterBlockSums = new float[floats];
+        }
+        return filterBlockSums;
     }
 
     /** Makes the lane sums exist; called on the calling thread before work is split. */

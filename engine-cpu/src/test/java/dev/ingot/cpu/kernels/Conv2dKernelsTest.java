@@ -343,6 +343,22 @@ class Conv2dKernelsTest {
         }
     }
 
+    /** The filter gradient's dot-product form gives the same bits on one thread and on two. */
+    @Test
+    void filterDotsDoNotDependOnTheThreadCount() {
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(33, 16, 24, 24), Shape.of(4, 16, 3, 3), Conv2dSpec.of(1, 1));
+        assertTrue(new Conv2dPlan(g, 2, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length()).filterDots);
+        assertTrue(g.flops() / 2 >= GemmKernels.PARALLEL_MACS, "big enough to be split over two threads");
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] x = random(rnd, g.inputShape().size()), dy = random(rnd, g.outputShape().size());
+        float[] one = new float[(int) g.weightShape().size()], two = new float[one.length];
+        try (Conv2dKernels a = new Conv2dKernels(ONE); Conv2dKernels b = new Conv2dKernels(TWO)) {
+            a.backwardFilter(g, x, dy, one);
+            b.backwardFilter(g, x, dy, two);
+        }
+        assertArrayEquals(one, two);
+    }
+
     /** ResNet-20's 'same' shape, every pass, after warm-up: no garbage per call (the plan holds every buffer). */
     @Test
     void sameConvolutionPassesAllocateNothingOnceWarm() {
