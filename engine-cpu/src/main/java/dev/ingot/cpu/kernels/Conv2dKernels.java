@@ -43,8 +43,10 @@ import java.util.Map;
  * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
  * column buffer hot in its own L2. A batch smaller than the pool runs its images in turn and lets
  * each GEMM split its tiles instead; a convolution below the grain runs on the calling thread.
- * The filter gradient sums per-worker partials in worker order, so results are reproducible for a
- * given thread count (they may differ in the last bits between thread counts).
+ * The filter gradient's GEMM form sums per-worker partials in worker order, so results are
+ * reproducible for a given thread count (they may differ in the last bits between thread counts);
+ * its dot-product form ({@link Conv2dPlan#filterDots}) sums fixed blocks of images and does not
+ * depend on the thread count.
  *
  * <p>Scratch buffers live in a {@link Conv2dPlan} per shape (batch size aside), cached here, so a
  * training step allocates nothing after its first call; {@link #close()} drops them. One instance
