@@ -214,6 +214,9 @@ if [[ -z $skip_jmh ]]; then
       stage "training steps (with the GC profiler: allocated bytes per step)" \
         jmh 'TrainingStepBenchmark' -p "batchSize=$other_batches" -prof gc -rf json -rff "$results/jmh-training.json"
     fi
+    stage "ResNet-20 training step at batch 128 (its recipe's batch; with the GC profiler)" \
+      jmh 'TrainingStepBenchmark' -p model=cifar10-resnet20 -p batchSize=128 -prof gc -rf json \
+      -rff "$results/jmh-training-resnet20.json"
     for b in ${backends//,/ }; do
       stage "GC share of a timed training loop on $b (TrainingGcProbe)" \
         "${java_cmd[@]}" -XX:+UseParallelGC -cp "$jar" dev.ingot.bench.TrainingGcProbe --backend "$b" \

@@ -28,7 +28,7 @@ def main():
         images_all, labels_all = common.load_first_images(reference_models.DATASET[name], batch, root)
         torch.manual_seed(42)
         model = reference_models.build(name).train()
-        step = training_step(model, reference_models.adam(model), torch.from_numpy(images_all[:batch]),
+        step = training_step(model, reference_models.optimizer(name, model), torch.from_numpy(images_all[:batch]),
                              torch.from_numpy(labels_all[:batch]))
         # Budgets in CPU seconds, as CpuTimeProbe's.
         end = time.thread_time() + seconds

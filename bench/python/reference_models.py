@@ -8,8 +8,10 @@ count nor the work. KERAS_PARAMETERS are the totals model.summary() prints for t
 import torch
 from torch import nn
 
-KERAS_PARAMETERS = {"mnist-mlp": 101_770, "mnist-cnn": 93_322, "cifar10-cnn": 122_570}
-DATASET = {"mnist-mlp": "mnist", "mnist-cnn": "mnist", "cifar10-cnn": "cifar10"}
+KERAS_PARAMETERS = {"mnist-mlp": 101_770, "mnist-cnn": 93_322, "cifar10-cnn": 122_570,
+                    # not a Keras model: Ingot's ResNets.resnet20() (He et al. 2016), its PyTorch twin's count
+                    "cifar10-resnet20": 272_474}
+DATASET = {"mnist-mlp": "mnist", "mnist-cnn": "mnist", "cifar10-cnn": "cifar10", "cifar10-resnet20": "cifar10"}
 INPUT_SHAPE = {"mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
 
 
@@ -25,6 +27,9 @@ def _conv_stack(in_channels, flat_features):
 
 
 def build(name):
+    if name == "cifar10-resnet20":
+        from resnet20_reference import ResNet20  # the twin of `./ingot train --model cifar10-resnet20`
+        return ResNet20()
     if name == "mnist-mlp":
         layers = [nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10)]
     elif name == "mnist-cnn":
@@ -43,6 +48,14 @@ def build(name):
 
 def parameter_count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def optimizer(name, model):
+    """The model's training recipe's optimizer, as Ingot's ReferenceModels: Adam for the Keras models; SGD
+    momentum 0.9, weight decay 5e-4, rate 0.1 for ResNet-20 (the step's cost does not depend on the rate)."""
+    if name == "cifar10-resnet20":
+        return torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    return adam(model)
 
 
 def adam(model):

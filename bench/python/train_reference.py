@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times one training step (forward, cross-entropy loss, backward, Adam) of the three reference models
+"""Times one training step (forward, cross-entropy loss, backward, Adam; SGD for ResNet-20) of the reference models
 in PyTorch eager mode, at the batch sizes of Ingot's TrainingStepBenchmark, on one fixed batch of
 real images (the first of the test split, as the Java side), and writes the results as JSON.
 
@@ -29,8 +29,10 @@ def training_step(model, optimizer, images, labels):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--models", default="mnist-mlp,mnist-cnn,cifar10-cnn")
+    p.add_argument("--models", default="mnist-mlp,mnist-cnn,cifar10-cnn,cifar10-resnet20")
     p.add_argument("--batch-sizes", default="32,64,128")
+    p.add_argument("--resnet20-batch-sizes", default="128",
+                   help="batch sizes of cifar10-resnet20 (its recipe's 128; TrainingStepBenchmark times it there)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all logical CPUs)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--data-dir", default=None, help="holds mnist/ and cifar-10/ (default: INGOT_DATA_DIR, ~/.ingot/datasets)")
@@ -51,22 +53,23 @@ def main():
     sync = torch.cuda.synchronize if device == "cuda" else None
     root = common.data_dir(args.data_dir)
     batch_sizes = common.parse_list(args.batch_sizes, int)
+    resnet_batches = common.parse_list(args.resnet20_batch_sizes, int)
 
     results, parameters = [], {}
     for name in common.parse_list(args.models):
         dataset = reference_models.DATASET[name]
-        images_all, labels_all = common.load_first_images(dataset, max(batch_sizes), root)
+        images_all, labels_all = common.load_first_images(dataset, max(batch_sizes + resnet_batches), root)
         torch.manual_seed(42)
         model = reference_models.build(name).to(device).train()
         count = reference_models.parameter_count(model)
         parameters[name] = count
-        print(f"{name}: {count} trainable parameters (Keras original: {reference_models.KERAS_PARAMETERS[name]})",
+        print(f"{name}: {count} trainable parameters (expected: {reference_models.KERAS_PARAMETERS[name]})",
               file=sys.stderr)
         if count != reference_models.KERAS_PARAMETERS[name]:
             raise SystemExit(f"{name}: PyTorch model has {count} parameters, the Keras original "
                              f"{reference_models.KERAS_PARAMETERS[name]}: the architectures differ")
-        optimizer = reference_models.adam(model)
-        for batch in batch_sizes:
+        optimizer = reference_models.optimizer(name, model)
+        for batch in (resnet_batches if name == "cifar10-resnet20" else batch_sizes):
             images = torch.from_numpy(images_all[:batch]).to(device)
             labels = torch.from_numpy(labels_all[:batch]).to(device)
             t = common.time_operation(training_step(model, optimizer, images, labels), sync,

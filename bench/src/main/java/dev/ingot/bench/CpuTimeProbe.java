@@ -38,7 +38,12 @@ public final class CpuTimeProbe {
             return;
         }
         if (args.length > 0 && args[0].equals("--layers")) {
-            layers(args.length > 1 ? Double.parseDouble(args[1]) : 1);
+            if (args.length > 1 && args[1].equals("resnet20")) {
+                resnet20Layers(args.length > 2 ? Integer.parseInt(args[2]) : 128,
+                        args.length > 3 ? Double.parseDouble(args[3]) : 1);
+            } else {
+                layers(args.length > 1 ? Double.parseDouble(args[1]) : 1);
+            }
             return;
         }
         int[] sizes = java.util.Arrays.stream((args.length > 0 ? args[0] : "1024,2048").split(","))
@@ -143,6 +148,59 @@ public final class CpuTimeProbe {
                 pool.tearDown();
             }
         }
+    }
+
+    /**
+     * {@code --layers resnet20 [batch] [seconds]}: each pass of each distinct convolution shape of
+     * ResNet-20 (batch 128 unless told), in ms of CPU time per call and GFLOP per CPU second, then the
+     * three passes summed over the network (each shape times its count; the stem's backward data is
+     * not needed and not counted).
+     */
+    private static void resnet20Layers(int batch, double seconds) {
+        System.out.println("vector shape: " + VectorShape.PREFERRED.describe() + "; batch " + batch);
+        double[] total = new double[3];
+        String[] passes = {"forward", "backwardData", "backwardFilter"};
+        for (int i = 0; i < Conv2dBenchmark.RESNET20.length; i++) {
+            String layer = Conv2dBenchmark.RESNET20[i];
+            Conv2dBenchmark conv = new Conv2dBenchmark();
+            conv.layer = layer;
+            conv.batch = batch;
+            conv.backend = "cpu";
+            conv.setUp();
+            try {
+                double flops = conv.flops();
+                Runnable[] ops = {conv::forward, conv::backwardData, conv::backwardFilter};
+                for (int pass = 0; pass < 3; pass++) {
+                    double ms = perCall(layer + " " + passes[pass], seconds, ops[pass], flops);
+                    if (pass != 1 || i != 0) {
+                        total[pass] += ms * Conv2dBenchmark.RESNET20_COUNT[i];
+                    }
+                }
+            } finally {
+                conv.tearDown();
+            }
+        }
+        System.out.println(String.format(Locale.ROOT,
+                "resnet20 convs per step: forward %.1f ms, backwardData %.1f ms, backwardFilter %.1f ms, total %.1f ms CPU",
+                total[0], total[1], total[2], total[0] + total[1] + total[2]));
+    }
+
+    private static double perCall(String name, double seconds, Runnable op, double flops) {
+        long warmEnd = THREADS.getCurrentThreadCpuTime() + (long) (seconds * 1e9);
+        while (THREADS.getCurrentThreadCpuTime() < warmEnd) {
+            op.run();
+        }
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long n = 0;
+        long end = cpu0 + (long) (seconds * 1e9);
+        do {
+            op.run();
+            n++;
+        } while (THREADS.getCurrentThreadCpuTime() < end);
+        double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
+        System.out.println(String.format(Locale.ROOT, "%-32s %8.3f ms CPU per call = %6.1f GFLOP per CPU s (%d calls)",
+                name, cpu / n * 1e3, flops * n / cpu / 1e9, n));
+        return cpu / n * 1e3;
     }
 
     private static void perCall(String name, double seconds, Runnable op) {

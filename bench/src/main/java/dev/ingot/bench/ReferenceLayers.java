@@ -263,6 +263,11 @@ public final class ReferenceLayers {
         return m;
     }
 
+    /** Whether {@link #model} describes {@code name}: not for graphs such as cifar10-resnet20. */
+    public static boolean describes(String name) {
+        return MODELS.containsKey(name);
+    }
+
     /** All three, in the order above. */
     public static List<ReferenceModel> models() {
         return List.copyOf(MODELS.values());

@@ -52,6 +52,29 @@ class BenchmarkSmokeTest {
         return tests.stream();
     }
 
+    /** ResNet-20's shapes, which are not in the default parameters (run.sh and CpuTimeProbe ask for them). */
+    @TestFactory
+    Stream<DynamicTest> resnet20ConvolutionsAndTrainingStepRunOnTheCpu() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String layer : Conv2dBenchmark.RESNET20) {
+            Map<String, String> params = Map.of("layer", layer, "batch", "2", "backend", "cpu");
+            tests.add(DynamicTest.dynamicTest("Conv2dBenchmark " + params, run(Conv2dBenchmark.class, params)));
+        }
+        Map<String, String> step = Map.of("model", "cifar10-resnet20", "batchSize", "2", "backend", "cpu");
+        tests.add(DynamicTest.dynamicTest("TrainingStepBenchmark " + step, run(TrainingStepBenchmark.class, step)));
+        return tests.stream();
+    }
+
+    @Test
+    void resnet20StepFlopsCountEveryConvolutionPassButTheStemsInputGradient() {
+        // Multiply-adds of one image's forward convolutions: stem, 6 + 5 + 5 3x3 convolutions of the
+        // stages, the two stride-2 3x3 ones and the two 1x1 projections.
+        long macs = 3L * 9 * 16 * 1024 + 6L * 16 * 144 * 1024 + 32L * 144 * 256 + 5L * 32 * 288 * 256
+                + 32L * 16 * 256 + 64L * 288 * 64 + 5L * 64 * 576 * 64 + 64L * 32 * 64;
+        long stem = 3L * 9 * 16 * 1024;
+        assertEquals(128 * (2 * 3 * macs - 2 * stem + 3 * 2 * 640), Conv2dBenchmark.resnet20TrainingStepFlops(128));
+    }
+
     @Test
     void fmaLoopComputesTheConvergingChainsAndCountsItsFlops() {
         // Each chain converges to a / (1 - m) = 2 long before the loop ends: chains x lanes x 2.

@@ -1,8 +1,10 @@
 package dev.ingot.bench.report;
 
+import dev.ingot.bench.Conv2dBenchmark;
 import dev.ingot.bench.FmaPeakBenchmark;
 import dev.ingot.bench.ReferenceLayers;
 import dev.ingot.core.Shape;
+import dev.ingot.core.spec.Conv2dGeometry;
 
 import java.util.List;
 
@@ -42,8 +44,7 @@ public final class Workloads {
             case "FmaPeakBenchmark" -> Work.flops(FmaPeakBenchmark.flopsPerOperation(floatLanes));
             case "GemmBenchmark" -> gemm(r);
             case "Conv2dBenchmark" -> conv(r);
-            case "TrainingStepBenchmark" ->
-                    Work.flops(ReferenceLayers.model(r.param("model")).trainingStepFlops(r.intParam("batchSize")));
+            case "TrainingStepBenchmark" -> trainingStep(r);
             case "DenseBenchmark" -> dense(r);
             case "PoolBenchmark" -> pool(r);
             case "ActivationBenchmark" -> {
@@ -96,11 +97,25 @@ public final class Workloads {
         return Work.NONE;
     }
 
+    private static Work trainingStep(JmhResult r) {
+        String model = r.param("model");
+        int batch = r.intParam("batchSize");
+        if (ReferenceLayers.describes(model)) {
+            return Work.flops(ReferenceLayers.model(model).trainingStepFlops(batch));
+        }
+        return model.equals("cifar10-resnet20") ? Work.flops(Conv2dBenchmark.resnet20TrainingStepFlops(batch)) : Work.NONE;
+    }
+
     private static Work conv(JmhResult r) {
         String layer = convLayer(r);
         String batch = convBatch(r);
         if (layer == null || batch == null) {
             return Work.NONE;
+        }
+        if (r.param("layer").startsWith("resnet-")) {
+            Conv2dGeometry g = Conv2dBenchmark.geometry(r.param("layer"), Integer.parseInt(batch));
+            return r.method().equals("backwardBias") ? Work.bytes(F * (g.outputShape().size() + g.k()))
+                    : Work.flops(g.flops());
         }
         ReferenceLayers.ConvLayer conv = ReferenceLayers.conv(layer);
         int n = Integer.parseInt(batch);

@@ -32,14 +32,21 @@ import java.util.Map;
  * (CRS, G*PQ) with G*PQ about {@link Conv2dPlan#TARGET_COLUMNS}: one image alone would fill a third
  * of each register tile. The weights are packed into GEMM panels once per call, not once per image.
  * im2col and col2im move whole output rows with (masked) vector loads and stores, since rows are
- * short (13 floats for a 15x15 input) and per-row call overhead would dominate.
+ * short (13 floats for a 15x15 input) and per-row call overhead would dominate; with stride 1 and
+ * Q == W ('same' padding, ResNet's 3x3 layers) they move a whole shifted plane per tap
+ * ({@link #im2colPlaneShift}). Two passes change form where measured faster (docs/benchmarks.md,
+ * "ResNet-20's convolutions"): stride-1 backward data with C >= K runs as the forward convolution
+ * of dy with the flipped, transposed weights ({@link #backwardData}), and the filter gradient with
+ * K below the GEMM tile's width runs as lane-summed dot products ({@link Conv2dPlan#filterDots}).
  *
  * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
  * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
  * column buffer hot in its own L2. A batch smaller than the pool runs its images in turn and lets
  * each GEMM split its tiles instead; a convolution below the grain runs on the calling thread.
- * The filter gradient sums per-worker partials in worker order, so results are reproducible for a
- * given thread count (they may differ in the last bits between thread counts).
+ * The filter gradient's GEMM form sums per-worker partials in worker order, so results are
+ * reproducible for a given thread count (they may differ in the last bits between thread counts);
+ * its dot-product form ({@link Conv2dPlan#filterDots}) sums fixed blocks of images and does not
+ * depend on the thread count.
  *
  * <p>Scratch buffers live in a {@link Conv2dPlan} per shape (batch size aside), cached here, so a
  * training step allocates nothing after its first call; {@link #close()} drops them. One instance
@@ -51,6 +58,12 @@ public final class Conv2dKernels implements AutoCloseable {
      * {@link GemmKernels#PARALLEL_MACS}, for the same reason (waking a worker costs tens of microseconds).
      */
     private static final long PARALLEL_MACS = GemmKernels.PARALLEL_MACS;
+    /**
+     * Images per block of the filter gradient's dot products ({@link #backwardFilterDots}): the unit
+     * of work that makes the sum independent of the thread count; 4 keeps the blocks' sums small
+     * (batch 128: 32 x K*CRS floats) and gives 2 threads 16 blocks each.
+     */
+    private static final int FILTER_BLOCK = 4;
     /** Plans kept; the least recently used one beyond this is dropped (a run uses a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
@@ -227,9 +240,43 @@ public final class Conv2dKernels implements AutoCloseable {
      * where the plan chose them ({@link Conv2dPlan#wide}), else with P*Q-wide ones.
      */
     public void backwardData(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        // The wide layout multiplies w by the zero columns q >= Q, which fall on real pixels: with
-        // an infinite or NaN weight, 0 * w is NaN where the math has no such term (issue 19).
-        backwardData(g, dy, w, dx, plan(g).wide && allFinite(w));
+        // The wide layout and the forward form multiply w by zeros (dy's widened columns, the
+        // padding) that fall on real pixels: with an infinite or NaN weight, 0 * w is NaN where
+        // the math has no such term (issue 19). Such weights take the col2im path.
+        Conv2dPlan plan = plan(g);
+        if (plan.transposed != null && allFinite(w)) {
+            backwardDataAsForward(g, plan, dy, w, dx);
+            return;
+        }
+        backwardData(g, dy, w, dx, plan.wide && allFinite(w));
+    }
+
+    /**
+     * Backward data of a stride-1 convolution as a forward one: dx = conv(dy, W'), with W' (C, K, R, S)
+     * = W transposed and flipped, padding d*(R-1) - pad ({@link Conv2dPlan#transposed}):
+     * <pre>
+     *   dx[c][i][j] = sum_{k, r, s} dy[k][i + ph - r*dh][j + pw - s*dw] w[k][c][r][s]
+     *               = sum_{k, r', s'} dy[k][i + r'*dh - ph'][j + s'*dw - pw'] w[k][c][R-1-r'][S-1-s']
+     * </pre>
+     * with r' = R-1-r and ph' = dh*(R-1) - ph. Why: the GEMM of W^T . dY is only K deep and is
+     * followed by a col2im that adds C*R*S planes back; the forward form's GEMM is K*R*S deep and
+     * its im2col only copies. Measured (one thread, CPU time, AVX-512, batch 128, under load):
+     * C = K = 16 on 32x32, 10.9 against 11.6 ms; 32 on 16x16, 7.7 against 8.5; 64 on 8x8, 7.9
+     * against 8.1; the stem (C = 3, K = 16) 7.3 against 3.3, hence {@link Conv2dPlan#transposed}'s
+     * condition C >= K.
+     */
+    private void backwardDataAsForward(Conv2dGeometry g, Conv2dPlan plan, float[] dy, float[] w, float[] dx) {
+        int k = g.k(), c = g.c(), taps = g.r() * g.s();
+        float[] flipped = plan.flippedWeights;
+        for (int ch = 0; ch < c; ch++) {
+            for (int kk = 0; kk < k; kk++) {
+                int from = (kk * c + ch) * taps, to = (ch * k + kk) * taps;
+                for (int t = 0; t < taps; t++) {
+                    flipped[to + t] = w[from + taps - 1 - t];   // (r, s) -> (R-1-r, S-1-s): the tap order reversed
+                }
+            }
+        }
+        forward(plan.transposedAt(g.n()), dy, flipped, null, dx);
     }
 
     /** Whether every value is finite: 0 * v is 0 for each, NaN as soon as one is NaN or infinite. */
@@ -344,6 +391,10 @@ public final class Conv2dKernels implements AutoCloseable {
     public void backwardFilter(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
+        if (plan.filterDots && (parts > 1 || parallel.threads() == 1 || gemmParallel(g) == null)) {
+            backwardFilterDots(g, plan, parts, x, dy, dw);
+            return;
+        }
         plan.ensureFilterPartials(plan.crs * g.k());
         if (parts > 1) {
             parallel.forEachPart(parts, (part, count) -> backwardFilterImages(g, plan, part, null, x, dy,
@@ -396,6 +447,148 @@ public final class Conv2dKernels implements AutoCloseable {
         }
     }
 
+    /**
+     * dw (K, CRS) = sum over images of dY_n (K, PQ) . col(x_n)^T, as K*CRS dot products of rows
+     * that are both contiguous along the pixels: where K is below the GEMM tile's NR
+     * ({@link Conv2dPlan#filterDots}; ResNet-20's 16 channels against NR = 32), the (CRS, K) GEMM
+     * fills half of each tile, and the (K, CRS) one must transpose the column matrix while packing
+     * (measured slower still: 27 against 36 GFLOP per CPU s on 16 -> 16, 32x32, batch 128).
+     *
+     * <p>Each worker keeps, for every (k, i), a vector of lane sums: lane l adds dy[k][t] * col[i][t]
+     * for the pixels t = l mod lanes, in pixel order, image after image ({@link #dots2x4}, with a
+     * scalar tail that does what a lane does), over a block of {@link #FILTER_BLOCK} images; the
+     * block's lanes are added in order, and dw is the blocks' sums added in block order. Blocks are
+     * split over the workers, so the bits depend on the lane count only: not on the thread count,
+     * nor on the tiling. Register use: a 2 x 4 block of (k, i) keeps 8 accumulators and
+     * loads 2 + 4 vectors per step, 14 vector registers, within the 16 of AVX2 and SSE.
+     */
+    private void backwardFilterDots(Conv2dGeometry g, Conv2dPlan plan, int parts, float[] x, float[] dy, float[] dw) {
+        int lanes = S.length(), weights = g.k() * plan.crs;
+        int blocks = (g.n() + FILTER_BLOCK - 1) / FILTER_BLOCK;
+        plan.ensureFilterLanes(weights, lanes);
+        float[] blockSums = plan.filterBlockSums(blocks * weights);
+        int workers = Math.min(parts, blocks);
+        if (workers > 1) {
+            parallel.forEachPart(workers, (part, count) -> filterDotsBlocks(g, plan, part, x, dy, blockSums,
+                    firstImage(blocks, part, count), firstImage(blocks, part + 1, count)));
+        } else {
+            filterDotsBlocks(g, plan, 0, x, dy, blockSums, 0, blocks);
+        }
+        System.arraycopy(blockSums, 0, dw, 0, weights);
+        for (int b = 1; b < blocks; b++) {
+            for (int i = 0, at = b * weights; i < weights; i++) {
+                dw[i] += blockSums[at + i];
+            }
+        }
+    }
+
+    /**
+     * One worker's blocks [b0, b1) of {@link #FILTER_BLOCK} images: for each, the lane sums of its
+     * images ({@link #dots2x4}, after each image's im2col), then blockSums[b] = the lanes added in
+     * order. Blocks do not depend on the thread count, so neither does dw.
+     */
+    private static void filterDotsBlocks(Conv2dGeometry g, Conv2dPlan plan, int part, float[] x, float[] dy,
+                                         float[] blockSums, int b0, int b1) {
+        int k = g.k(), crs = plan.crs, pq = plan.pq, lanes = S.length(), weights = k * crs;
+        float[] acc = plan.filterLanes(part);
+        for (int b = b0; b < b1; b++) {
+            Arrays.fill(acc, 0f);
+            for (int img = b * FILTER_BLOCK; img < Math.min(g.n(), (b + 1) * FILTER_BLOCK); img++) {
+                float[] col = x;
+                int colOff = img * plan.chw;
+                if (!plan.pointwise) {
+                    col = plan.columns(part);
+                    colOff = 0;
+                    im2col(g, plan, x, img * plan.chw, col, 0, pq);
+                }
+                int dyOff = img * plan.kpq;
+                int k2 = k / 2 * 2, i4 = crs / 4 * 4;
+                for (int i = 0; i < i4; i += 4) {
+                    for (int kk = 0; kk < k2; kk += 2) {
+                        dots2x4(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes, crs * lanes);
+                    }
+                }
+                for (int kk = 0; kk < k; kk++) {
+                    for (int i = kk < k2 ? i4 : 0; i < crs; i++) {
+                        dot1x1(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes);
+                    }
+                }
+            }
+            for (int i = 0, at = b * weights; i < weights; i++) {
+                float sum = 0f;
+                for (int l = 0; l < lanes; l++) {
+                    sum += acc[i * lanes + l];
+                }
+                blockSums[at + i] = sum;
+            }
+        }
+    }
+
+    /**
+     * For rows a = 0, 1 of dy (at dyOff + a*len) and b = 0..3 of col (at colOff + b*len), all len
+     * long: acc[aOff + a*aStride + b*lanes + l] += sum over t = l mod lanes of dy_a[t] * col_b[t],
+     * in t order, one fused multiply-add per term.
+     */
+    private static void dots2x4(float[] dy, int dyOff, float[] col, int colOff, int len, float[] acc, int aOff,
+                                int aStride) {
+        int v = S.length();
+        FloatVector s00 = FloatVector.fromArray(S, acc, aOff), s01 = FloatVector.fromArray(S, acc, aOff + v);
+        FloatVector s02 = FloatVector.fromArray(S, acc, aOff + 2 * v), s03 = FloatVector.fromArray(S, acc, aOff + 3 * v);
+        int a1 = aOff + aStride;
+        FloatVector s10 = FloatVector.fromArray(S, acc, a1), s11 = FloatVector.fromArray(S, acc, a1 + v);
+        FloatVector s12 = FloatVector.fromArray(S, acc, a1 + 2 * v), s13 = FloatVector.fromArray(S, acc, a1 + 3 * v);
+        int t = 0;
+        for (; t <= len - v; t += v) {
+            FloatVector y0 = FloatVector.fromArray(S, dy, dyOff + t), y1 = FloatVector.fromArray(S, dy, dyOff + len + t);
+            FloatVector c = FloatVector.fromArray(S, col, colOff + t);
+            s00 = y0.fma(c, s00);
+            s10 = y1.fma(c, s10);
+            c = FloatVector.fromArray(S, col, colOff + len + t);
+            s01 = y0.fma(c, s01);
+            s11 = y1.fma(c, s11);
+            c = FloatVector.fromArray(S, col, colOff + 2 * len + t);
+            s02 = y0.fma(c, s02);
+            s12 = y1.fma(c, s12);
+            c = FloatVector.fromArray(S, col, colOff + 3 * len + t);
+            s03 = y0.fma(c, s03);
+            s13 = y1.fma(c, s13);
+        }
+        s00.intoArray(acc, aOff);
+        s01.intoArray(acc, aOff + v);
+        s02.intoArray(acc, aOff + 2 * v);
+        s03.intoArray(acc, aOff + 3 * v);
+        s10.intoArray(acc, a1);
+        s11.intoArray(acc, a1 + v);
+        s12.intoArray(acc, a1 + 2 * v);
+        s13.intoArray(acc, a1 + 3 * v);
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 4; b++) {
+                dotTail(dy, dyOff + a * len, col, colOff + b * len, t, len, acc, aOff + a * aStride + b * v);
+            }
+        }
+    }
+
+    /** {@link #dots2x4} for one row of dy and one of col (the edges of the blocking). */
+    private static void dot1x1(float[] dy, int dyOff, float[] col, int colOff, int len, float[] acc, int aOff) {
+        int v = S.length();
+        FloatVector sum = FloatVector.fromArray(S, acc, aOff);
+        int t = 0;
+        for (; t <= len - v; t += v) {
+            sum = FloatVector.fromArray(S, dy, dyOff + t).fma(FloatVector.fromArray(S, col, colOff + t), sum);
+        }
+        sum.intoArray(acc, aOff);
+        dotTail(dy, dyOff, col, colOff, t, len, acc, aOff);
+    }
+
+    /** The pixels [t0, len) past the last whole vector, each into its lane t mod lanes, as the lanes do. */
+    private static void dotTail(float[] dy, int dyOff, float[] col, int colOff, int t0, int len, float[] acc, int aOff) {
+        int v = S.length();
+        for (int t = t0; t < len; t++) {
+            int at = aOff + t % v;
+            acc[at] = Math.fma(dy[dyOff + t], col[colOff + t], acc[at]);
+        }
+    }
+
     // ---------------------------------------------------------------- backward bias
 
     /**
@@ -439,6 +632,18 @@ public final class Conv2dKernels implements AutoCloseable {
             im2colSmallPlane(g, plan, x, xOff, col, colOff, ldCol);
             return;
         }
+        if (plan.planeShift) {
+            im2colPlaneShift(g, plan, x, xOff, col, colOff, ldCol);
+            return;
+        }
+        im2colRows(g, x, xOff, col, colOff, ldCol);
+    }
+
+    /**
+     * {@link #im2col} row by row, for any geometry: the readable reference of the faster layouts
+     * ({@link #im2colPlaneShift}, {@link #im2colSmallPlane}), which the tests hold them to bit for bit.
+     */
+    static void im2colRows(Conv2dGeometry g, float[] x, int xOff, float[] col, int colOff, int ldCol) {
         int h = g.h(), w = g.w(), p = g.p(), q = g.q();
         int sh = g.spec().strideH(), sw = g.spec().strideW();
         int ph = g.spec().padH(), pw = g.spec().padW();
@@ -483,6 +688,15 @@ public final class Conv2dKernels implements AutoCloseable {
             col2imSmallPlane(g, plan, col, colOff, ldCol, dx, dxOff);
             return;
         }
+        if (plan.planeShift) {
+            col2imPlaneShift(g, plan, col, colOff, ldCol, dx, dxOff);
+            return;
+        }
+        col2imRows(g, col, colOff, ldCol, dx, dxOff);
+    }
+
+    /** {@link #col2im} row by row, for any geometry: the reference of {@link #col2imPlaneShift}. */
+    static void col2imRows(Conv2dGeometry g, float[] col, int colOff, int ldCol, float[] dx, int dxOff) {
         int h = g.h(), w = g.w(), p = g.p(), q = g.q();
         int sh = g.spec().strideH(), sw = g.spec().strideW();
         int ph = g.spec().padH(), pw = g.spec().padW();
@@ -511,6 +725,108 @@ public final class Conv2dKernels implements AutoCloseable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #im2col} for stride 1 and Q == W ({@link Conv2dPlan#planeShift}): the column row of tap
+     * (c, r, s) is {@code col[t] = x_c[t + (r*dh - ph)*W + s*dw - pw]} for the output pixels t = p*Q + q
+     * of the rows p whose input row p + r*dh - ph lies in the image, with the lanes whose input column
+     * q + s*dw - pw does not blanked to 0 (they read the neighbouring row's pixel), and 0 for the other
+     * rows. The same values as the row-by-row loop, moved as one run of whole vectors per tap.
+     *
+     * <p>Why: ResNet-20's rows are 32, 16 and 8 floats, and the row loop paid a copy call and two fill
+     * calls per row; measured on one thread (CPU time, AVX-512, batch 128, resnet-16 = 16 -> 16
+     * channels on 32x32): the GEMM alone runs at 100 GFLOP per CPU s, the convolution with the row
+     * loop at 53, that is, im2col took as long as the GEMM.
+     */
+    private static void im2colPlaneShift(Conv2dGeometry g, Conv2dPlan plan, float[] x, int xOff, float[] col,
+                                         int colOff, int ldCol) {
+        int h = g.h(), w = g.w(), p = g.p(), hw = h * w;
+        int ph = g.spec().padH(), pw = g.spec().padW(), dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                int rowShift = r * dh - ph;                 // input row = p + rowShift
+                int t0 = Math.clamp(-rowShift, 0, p) * w;
+                int t1 = Math.max(t0, Math.clamp(h - rowShift, 0, p) * w);
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int shift = c * hw + rowShift * w + s * dw - pw;
+                    shiftedPlane(x, xOff, g.c() * hw, shift, plan.insideColumns[s], col, row, t0, t1, plan.pq);
+                }
+            }
+        }
+    }
+
+    /**
+     * col[row + t] = x[xOff + shift + t] where inside[t], else 0, for t in [t0, t1); 0 on the rest of
+     * [0, pq). Reads stay within the image's [xOff, xOff + imageSize): a vector that would cross
+     * either end (the first tap's first lane, the last tap's last) is loaded masked.
+     */
+    private static void shiftedPlane(float[] x, int xOff, int imageSize, int shift, boolean[] inside, float[] col,
+                                     int row, int t0, int t1, int pq) {
+        Arrays.fill(col, row, row + t0, 0f);
+        FloatVector zeros = FloatVector.zero(S);
+        int t = t0;
+        for (; t <= t1 - S.length(); t += S.length()) {
+            int at = shift + t;
+            FloatVector v = at >= 0 && at + S.length() <= imageSize ? FloatVector.fromArray(S, x, xOff + at)
+                    : FloatVector.fromArray(S, x, xOff + at, S.indexInRange(at, imageSize));
+            zeros.blend(v, VectorMask.fromArray(S, inside, t)).intoArray(col, row + t);
+        }
+        for (; t < t1; t++) {
+            col[row + t] = inside[t] ? x[xOff + shift + t] : 0f;
+        }
+        Arrays.fill(col, row + t1, row + pq, 0f);
+    }
+
+    /**
+     * {@link #col2im} for {@link Conv2dPlan#planeShift}: dx_n is zeroed, then for every tap (c, r, s)
+     * in im2col's order, {@code dx_c[t + shift] += col[t]} for the in-image entries
+     * ({@link #im2colPlaneShift}'s t, blanked lanes skipped by a masked add). Every pixel receives the
+     * same additions in the same order as the row-by-row loop, so the sums are the same bits. Lanes
+     * that would fall outside this image's dx (the first and last tap) are neither read nor written:
+     * another worker may be writing the neighbouring image.
+     */
+    private static void col2imPlaneShift(Conv2dGeometry g, Conv2dPlan plan, float[] col, int colOff, int ldCol,
+                                         float[] dx, int dxOff) {
+        int h = g.h(), w = g.w(), p = g.p(), hw = h * w, size = g.c() * hw;
+        int ph = g.spec().padH(), pw = g.spec().padW(), dh = g.spec().dilationH(), dw = g.spec().dilationW();
+        Arrays.fill(dx, dxOff, dxOff + size, 0f);
+        int row = colOff;
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                int rowShift = r * dh - ph;
+                int t0 = Math.clamp(-rowShift, 0, p) * w;
+                int t1 = Math.max(t0, Math.clamp(h - rowShift, 0, p) * w);
+                for (int s = 0; s < g.s(); s++, row += ldCol) {
+                    int shift = c * hw + rowShift * w + s * dw - pw;
+                    addShiftedPlane(col, row, plan.insideColumns[s], dx, dxOff, size, shift, t0, t1);
+                }
+            }
+        }
+    }
+
+    /** dx[dxOff + shift + t] += col[row + t] where inside[t], for t in [t0, t1); see {@link #col2imPlaneShift}. */
+    private static void addShiftedPlane(float[] col, int row, boolean[] inside, float[] dx, int dxOff, int imageSize,
+                                        int shift, int t0, int t1) {
+        int t = t0;
+        for (; t <= t1 - S.length(); t += S.length()) {
+            int at = shift + t;
+            VectorMask<Float> lanes = VectorMask.fromArray(S, inside, t);
+            if (at >= 0 && at + S.length() <= imageSize) {
+                FloatVector.fromArray(S, dx, dxOff + at).add(FloatVector.fromArray(S, col, row + t), lanes)
+                        .intoArray(dx, dxOff + at);
+            } else {
+                VectorMask<Float> inImage = S.indexInRange(at, imageSize);
+                FloatVector.fromArray(S, dx, dxOff + at, inImage).add(FloatVector.fromArray(S, col, row + t), lanes)
+                        .intoArray(dx, dxOff + at, inImage);
+            }
+        }
+        for (; t < t1; t++) {
+            if (inside[t]) {
+                dx[dxOff + shift + t] += col[row + t];
             }
         }
     }

@@ -67,6 +67,41 @@ final class Conv2dPlan {
     /** Columns of one image's wide column matrix: P*W. */
     final int pw;
 
+    /**
+     * Stride 1 and Q == W (ResNet's 3x3 'same' convolutions, padding (S-1)*dw/2 in width): the column
+     * row of tap (c, r, s) is input plane c shifted by {@code (r*dh - ph)*W + s*dw - pw} floats, rows
+     * whose input row falls in the padding zeroed, and in every row the columns whose input column
+     * falls in the padding (they would wrap onto the neighbouring row) blanked with the mask
+     * {@link #insideColumns}. im2col and col2im then move a whole plane per tap in full vectors
+     * instead of P runs of Q floats with two fills each (see {@link Conv2dKernels#im2colPlaneShift}).
+     */
+    final boolean planeShift;
+    /**
+     * For tap column s and output pixel t = p*Q + q: whether input column q + s*dw - pw lies in the
+     * image; each row is PQ + lanes long so a vector mask can be loaded at any t < PQ.
+     */
+    final boolean[][] insideColumns;
+
+    /**
+     * Where backward data runs as a forward convolution (see {@link Conv2dKernels#backwardData}):
+     * stride 1, {@link #planeShift}, and padding at most the dilated kernel's reach minus one,
+     * this is the batch-1 geometry of dx = conv(dy, W flipped), from K channels of P x Q to C of
+     * H x W, padding {@code d*(R-1) - pad}; else null.
+     */
+    final Conv2dGeometry transposed;
+    /** W flipped and transposed, (C, K, R, S): w'[c][k][r][s] = w[k][c][R-1-r][S-1-s]; null without {@link #transposed}. */
+    final float[] flippedWeights;
+
+    private Conv2dGeometry transposedAtBatch;
+    /**
+     * The filter gradient as dot products ({@link Conv2dKernels#backwardFilter}): K narrower than
+     * the GEMM's register tile (NR = 2 x lanes with 32 registers, 3 x lanes with 16), where the
+     * (CRS, K) product leaves part of every tile empty.
+     */
+    final boolean filterDots;
+    private float[][] filterLanes;
+    private float[] filterBlockSums = new float[0];
+
     private final float[][] columns;
     private final float[][] gathered;
     private float[][] filterPartials;
@@ -91,6 +126,27 @@ final class Conv2dPlan {
         }
         this.wide = wideBackwardData(g) && !smallPlane && crs >= 2 * g.k();
         this.pw = g.p() * g.w();
+        this.filterDots = g.k() < GemmKernels.NR;
+        this.planeShift = !smallPlane && g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.q() == g.w();
+        Conv2dSpec spec = g.spec();
+        int reachH = spec.dilationH() * (g.r() - 1), reachW = spec.dilationW() * (g.s() - 1);
+        // The forward form's GEMM has C rows: with fewer channels than the tile's rows or than K
+        // (ResNet's stem, 3 -> 16) it ran 2.2x slower than col2im (7.3 against 3.3 ms), with C = K
+        // 1-9 % faster (docs/benchmarks.md).
+        boolean asForward = planeShift && spec.padH() <= reachH && spec.padW() <= reachW
+                && g.c() >= g.k() && g.c() >= GemmKernels.MR;
+        this.transposed = asForward ? new Conv2dGeometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), g.h(), g.w(),
+                new Conv2dSpec(1, 1, reachH - spec.padH(), reachW - spec.padW(), spec.dilationH(), spec.dilationW()))
+                : null;
+        this.flippedWeights = asForward ? new float[g.k() * crs] : null;
+        this.insideColumns = new boolean[planeShift ? g.s() : 0][];
+        for (int s = 0; s < insideColumns.length; s++) {
+            insideColumns[s] = new boolean[pq + lanes];
+            for (int t = 0; t < pq; t++) {
+                int column = t % g.q() + s * g.spec().dilationW() - g.spec().padW();
+                insideColumns[s][t] = column >= 0 && column < g.w();
+            }
+        }
         int wanted = (TARGET_COLUMNS + pq - 1) / pq;
         int fits = (int) Math.max(1, MAX_GROUP_FLOATS / ((long) crs * pq));
         this.group = Math.max(1, Math.min(wanted, fits));
@@ -153,6 +209,17 @@ final class Conv2dPlan {
         return cols % 64 == 0 ? cols + 16 : cols;
     }
 
+    /** {@link #transposed} at batch size n (kept, so that a training step makes no new geometry). */
+    Conv2dGeometry transposedAt(int n) {
+        Conv2dGeometry t = transposedAtBatch;
+        if (t == null || t.n() != n) {
+            t = new Conv2dGeometry(n, transposed.c(), transposed.h(), transposed.w(), transposed.k(), transposed.r(),
+                    transposed.s(), transposed.p(), transposed.q(), transposed.spec());
+            transposedAtBatch = t;
+        }
+        return t;
+    }
+
     /** Worker {@code part}'s column buffer, (C*R*S, group*P*Q); null for a pointwise shape without grouping. */
     float[] columns(int part) {
         return columns[part];
@@ -179,6 +246,33 @@ final class Conv2dPlan {
     /** Worker {@code part}'s partial weight gradient, transposed: (C*R*S, K). */
     float[] filterPartial(int part) {
         return filterPartials[part];
+    }
+
+    /**
+     * Worker {@code part}'s lane sums of the filter gradient: (K, C*R*S, lanes), lane l of (k, i)
+     * summing the pixels t with t mod lanes == l ({@link Conv2dKernels#backwardFilter}).
+     */
+    float[] filterLanes(int part) {
+        return filterLanes[part];
+    }
+
+    /** At least {@code floats} floats for the per-block filter gradients; grown when a larger batch asks. */
+    float[] filterBlockSums(int floats) {
+        if (filterBlockSums.length < floats) {
+            filterBlockSums = new float[floats];
+        }
+        return filterBlockSums;
+    }
+
+    /** Makes the lane sums exist; called on the calling thread before work is split. */
+    void ensureFilterLanes(int weights, int lanes) {
+        if (filterLanes == null) {
+            float[][] sums = new float[columns.length][];
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = new float[weights * lanes];
+            }
+            filterLanes = sums;
+        }
     }
 
     /** Makes the partial weight gradients exist; called on the calling thread before work is split. */

@@ -75,7 +75,17 @@ class Conv2dKernelsTest {
                 new Case("padding 2, odd sizes, batch 3", 3, 5, 9, 7, 11, 3, 3, Conv2dSpec.of(1, 2)),
                 new Case("padding 1, odd sizes, 3x5 kernel, batch 3", 3, 7, 9, 11, 5, 3, 5, Conv2dSpec.of(1, 1)),
                 new Case("dilation 2x3, no padding, 3x2 kernel, batch 3", 3, 4, 13, 10, 6, 3, 2,
-                        new Conv2dSpec(1, 1, 0, 0, 2, 3))
+                        new Conv2dSpec(1, 1, 0, 0, 2, 3)),
+                // Stride 1 with Q == W (Conv2dPlan.planeShift): ResNet-20's 'same' convolutions and variants.
+                new Case("resnet-20 stage 1, 16 -> 16 on 32x32, padding 1", 2, 16, 32, 32, 16, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case("resnet-20 stage 2, batch 9, split by images", 9, 32, 16, 16, 32, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case("resnet-20 stem, 3 -> 16", 3, 3, 32, 32, 16, 3, 3, Conv2dSpec.of(1, 1)),
+                new Case("resnet-20 stride 2, 16 -> 32", 2, 16, 32, 32, 32, 3, 3, Conv2dSpec.of(2, 1)),
+                new Case("'same' with dilation 2, odd sizes", 2, 3, 11, 9, 4, 3, 3, Conv2dSpec.of(1, 2, 2)),
+                new Case("padding 0x1 (rows shrink, columns stay), 3x3", 2, 3, 7, 13, 5, 3, 3,
+                        new Conv2dSpec(1, 1, 0, 1, 1, 1)),
+                new Case("padding 2x1, 5x3 kernel, plane not a multiple of the lanes", 2, 4, 5, 7, 6, 5, 3,
+                        new Conv2dSpec(1, 1, 2, 1, 1, 1))
         ).flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, 2)));
     }
 
@@ -266,6 +276,107 @@ class Conv2dKernelsTest {
         }
     }
 
+    /**
+     * The plane-shift im2col and col2im against the row-by-row reference, bit for bit, with
+     * infinities and NaNs on every border pixel: a blanked lane must neither read them (im2col) nor
+     * add to them (col2im), and an image's columns must not touch its neighbours in the batch.
+     */
+    @ParameterizedTest(name = "{0}, {1} thread(s)")
+    @MethodSource("cases")
+    void planeShiftColumnsEqualTheRowLoop(Case cs, int threads) {
+        if (threads != 1) {
+            return;
+        }
+        Conv2dGeometry g = cs.geometry();
+        Conv2dPlan plan = new Conv2dPlan(g, 1, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length());
+        if (!plan.planeShift) {
+            return;
+        }
+        SplittableRandom rnd = new SplittableRandom(4);
+        float[] x = random(rnd, g.inputShape().size());
+        for (int i = 0; i < x.length; i++) {
+            int col = i % g.w(), row = i / g.w() % g.h();
+            if (col == 0 || row == 0) {
+                x[i] = Float.POSITIVE_INFINITY;
+            } else if (col == g.w() - 1 || row == g.h() - 1) {
+                x[i] = Float.NaN;
+            }
+        }
+        int crs = plan.crs, pq = plan.pq, ld = g.n() * pq + 3;
+        float[] fast = nan((long) crs * ld), rows = nan((long) crs * ld);
+        for (int n = 0; n < g.n(); n++) {
+            Conv2dKernels.im2col(g, plan, x, n * plan.chw, fast, n * pq, ld);
+            Conv2dKernels.im2colRows(g, x, n * plan.chw, rows, n * pq, ld);
+        }
+        assertArrayEquals(rows, fast, cs + " im2col");
+        float[] columns = random(rnd, (long) crs * ld);
+        float[] dxFast = random(rnd, g.inputShape().size());
+        float[] dxRows = dxFast.clone();
+        for (int n = 0; n < g.n(); n++) {
+            Conv2dKernels.col2im(g, plan, columns, n * pq, ld, dxFast, n * plan.chw);
+            Conv2dKernels.col2imRows(g, columns, n * pq, ld, dxRows, n * plan.chw);
+        }
+        for (int i = 0; i < dxRows.length; i++) {
+            if (Float.floatToRawIntBits(dxRows[i]) != Float.floatToRawIntBits(dxFast[i])) {
+                fail(cs + " col2im: element " + i + " is " + dxFast[i] + ", the row loop gives " + dxRows[i]);
+            }
+        }
+    }
+
+    /**
+     * With a non-finite weight, backward data must not take the forward form, whose padding zeros
+     * would multiply the infinity into NaNs the math does not have (issue 19): it gives the col2im
+     * path's bits.
+     */
+    @Test
+    void backwardDataWithAnInfiniteWeightKeepsToTheColumnPath() {
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(2, 16, 12, 12), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1));
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] dy = random(rnd, g.outputShape().size());
+        float[] w = random(rnd, g.weightShape().size());
+        w[7] = Float.POSITIVE_INFINITY;
+        try (Conv2dKernels conv = new Conv2dKernels(ONE)) {
+            float[] dx = nan(g.inputShape().size()), expected = nan(g.inputShape().size());
+            conv.backwardData(g, dy, w, dx);
+            conv.backwardData(g, dy, w, expected, false);
+            assertArrayEquals(expected, dx);
+        }
+    }
+
+    /** The filter gradient's dot-product form gives the same bits on one thread and on two. */
+    @Test
+    void filterDotsDoNotDependOnTheThreadCount() {
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(33, 16, 24, 24), Shape.of(4, 16, 3, 3), Conv2dSpec.of(1, 1));
+        assertTrue(new Conv2dPlan(g, 2, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length()).filterDots);
+        assertTrue(g.flops() / 2 >= GemmKernels.PARALLEL_MACS, "big enough to be split over two threads");
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] x = random(rnd, g.inputShape().size()), dy = random(rnd, g.outputShape().size());
+        float[] one = new float[(int) g.weightShape().size()], two = new float[one.length];
+        try (Conv2dKernels a = new Conv2dKernels(ONE); Conv2dKernels b = new Conv2dKernels(TWO)) {
+            a.backwardFilter(g, x, dy, one);
+            b.backwardFilter(g, x, dy, two);
+        }
+        assertArrayEquals(one, two);
+    }
+
+    /** ResNet-20's 'same' shape, every pass, after warm-up: no garbage per call (the plan holds every buffer). */
+    @Test
+    void sameConvolutionPassesAllocateNothingOnceWarm() {
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(2, 16, 16, 16), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1));
+        SplittableRandom rnd = new SplittableRandom(6);
+        float[] x = random(rnd, g.inputShape().size()), w = random(rnd, g.weightShape().size());
+        float[] dy = random(rnd, g.outputShape().size());
+        float[] y = new float[dy.length], dx = new float[x.length], dw = new float[w.length];
+        try (Conv2dKernels conv = new Conv2dKernels(ONE)) {
+            double bytes = AllocationProbe.bytesPerCall(() -> {
+                conv.forward(g, x, w, null, y);
+                conv.backwardData(g, dy, w, dx);
+                conv.backwardFilter(g, x, dy, dw);
+            }, 3000, 300, 256);
+            assertTrue(bytes < 256, "a forward + backward of " + g + " allocated " + bytes + " bytes per call");
+        }
+    }
+
     @Test
     void bigCasesAreAboveTheGrain() {
         // The threaded paths are only tested if these stay above the grain.
@@ -274,6 +385,7 @@ class Conv2dKernelsTest {
         assertTrue(48L * 576 * 18 * 18 >= GemmKernels.PARALLEL_MACS);
         assertTrue(5L * 64 * 96 * 400 >= GemmKernels.PARALLEL_MACS);
         assertTrue(9L * 32 * 143 * 24 * 9 >= GemmKernels.PARALLEL_MACS);
+        assertTrue(9L * 32 * 256 * 32 * 9 >= GemmKernels.PARALLEL_MACS);
     }
 
     @Test
