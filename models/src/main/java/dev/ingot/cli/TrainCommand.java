@@ -54,17 +54,17 @@ final class TrainCommand implements Callable<Integer> {
             + " (validation_data=(test_images, test_labels))";
 
     @Option(names = "--model", required = true, paramLabel = "NAME",
-            description = "mnist-mlp, mnist-cnn, cifar10-cnn or cifar10-resnet20")
+            description = "mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-resnet20 or cifar10-airbench94")
     String model;
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "total epochs of the run (default: the original's: 5 for the MNIST models, 10 for cifar10-cnn,"
-                    + " 50 for cifar10-resnet20)")
+                    + " 50 for cifar10-resnet20, 10 for cifar10-airbench94)")
     Integer epochs;
 
     @Option(names = "--batch-size", paramLabel = "B",
             description = "images per step (default: the recipe's: 32, Keras' default, for the Keras models; 128 for"
-                    + " cifar10-resnet20)")
+                    + " cifar10-resnet20, 1024 for cifar10-airbench94)")
     Integer batchSize;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
@@ -207,10 +207,11 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend b = Backends.get(backend);
              Model net = ImageDatasetOptions.model(recipe, pipelines).build(b, ImageDatasetOptions.inputShape(recipe,
                      pipelines), runSeed);
-             Trainer trainer = new Trainer(net, recipeOptions.loss(train),
+             Trainer trainer = new Trainer(net, recipeOptions.loss(train, recipe),
                      recipeOptions.optimizer(recipe, (trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
-            trainer.testTimeAugmentation(recipeOptions.testTimeAugmentation());
+            trainer.testTimeAugmentation(recipeOptions.testTimeAugmentation(recipe));
+            recipe.initialize(net, train);   // before a restore, which overwrites the weights it sets
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
             }
