@@ -4,7 +4,7 @@
 that Ingot's recipe can be compared on the same machine:
 
   /usr/bin/python3 bench/python/airbench94_reference.py --threads 2 --seeds 0,1,2 --data-dir ../shared/data
-  /usr/bin/python3 bench/python/airbench94_reference.py --threads 2 --step-only   # images/s of one step at batch 1024
+  /usr/bin/python3 bench/python/airbench94_reference.py --threads 1 --step-only   # CPU s of one step at batch 1024
 
 Changes from the original, all forced by the CPU: float32 instead of half, no channels_last, no
 torch.compile/cudnn; time from time.perf_counter. Everything else (whitening init on 5000 images,
@@ -13,7 +13,7 @@ Dirac init, BatchNorm with frozen weight, momentum 0.6 and eps 1e-12, GELU, widt
 with summed loss, flip + 2-pixel reflect translate with the alternating flip, lookahead EMA every 5
 steps, TTA level 2) follows the original line for line.
 
-Status: written beside the Ingot recipe toolkit; NOT yet run (no PyTorch on the session's machine).
+Status: --step-only run (session 6, see README); the full 3-seed run has not been run yet.
 """
 import argparse
 import gzip
@@ -131,6 +131,13 @@ def infer(net, images, tta_level):
         return torch.cat([fn(x) for x in images.split(2000)])
 
 
+def lookahead(ema, net, decay):
+    for e, v in zip(ema.values(), net.state_dict().values()):
+        if v.dtype == torch.float32:
+            e.lerp_(v, 1 - decay)
+            v.copy_(e)
+
+
 def run(seed, train, test, step_only=False):
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
@@ -160,15 +167,18 @@ def run(seed, train, test, step_only=False):
     if step_only:
         x, y = images[:bs], labels[:bs]
         net.train()
-        for _ in range(3):  # warm-up
-            loss_fn(net(x), y).sum().backward()
-        t = time.perf_counter()
-        n = 5
+        opt.zero_grad(set_to_none=True)
+        loss_fn(net(x), y).sum().backward()  # warm-up: allocations, oneDNN primitives
+        opt.step()
+        # CPU time of this thread (the whole step's with --threads 1), beside wall time, as CpuTimeProbe.
+        cpu, t, n = time.thread_time(), time.perf_counter(), 3
         for _ in range(n):
             opt.zero_grad(set_to_none=True)
             loss_fn(net(x), y).sum().backward()
             opt.step()
-        return dict(images_per_second=n * bs / (time.perf_counter() - t))
+        cpu, wall = (time.thread_time() - cpu) / n, (time.perf_counter() - t) / n
+        return dict(batch=bs, cpu_seconds_per_step=cpu, wall_seconds_per_step=wall, images_per_cpu_second=bs / cpu,
+                    images_per_second=bs / wall)
     for epoch in range(ceil(HYP["epochs"])):
         net[0].bias.requires_grad = epoch < HYP["whiten_bias_epochs"]
         epoch_images = batch_crop(padded, HYP["translate"], g)
@@ -184,13 +194,10 @@ def run(seed, train, test, step_only=False):
             opt.step()
             sched.step()
             step += 1
-            if step % 5 == 0 or step >= total:
-                decay = alpha[step].item() if step < total else 0.0
-                for (k, e), v in zip(ema.items(), net.state_dict().values()):
-                    if v.dtype == torch.float32:
-                        e.lerp_(v, 1 - decay)
-                        v.copy_(e)
+            if step % 5 == 0:
+                lookahead(ema, net, alpha[step].item())
             if step >= total:
+                lookahead(ema, net, 1.0)  # airbench's last update: the weights take the average's value
                 break
         print(f"seed {seed} epoch {epoch + 1}: {time.perf_counter() - t0:.1f} s", flush=True)
     logits = infer(net, test[0], HYP["tta_level"])

@@ -208,6 +208,9 @@ public final class ReferenceLayers {
             if (!(any instanceof Sequential built)) {
                 return null; // graphs (cifar10-resnet20): their layers are not a chain of these kinds
             }
+            if (built.layers().stream().anyMatch(l -> l instanceof dev.ingot.nn.BatchNorm2d)) {
+                return null; // BatchNorm chains (cifar10-airbench94, 'same' convolutions): RecipeStepProbe times them
+            }
             for (Sequential.LayerShapes l : built.layerShapes()) {
                 Shape x = l.input();
                 switch (l.layer()) {

@@ -378,6 +378,25 @@ public interface Backend extends AutoCloseable {
      */
     void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec);
 
+    /**
+     * {@link #sgdStep} with weight decay in the same pass over the parameter (one read of every
+     * weight instead of two: the recipes' decayed SGD), in place; {@code grad} is not written:
+     * <pre>
+     *   coupled   (L2, PyTorch SGD(weight_decay=wd)):  g' = g + wd * p, then sgdStep's update with g'
+     *   decoupled (Loshchilov and Hutter):             p' = p * (1 - lr * wd), then sgdStep's update of p'
+     * </pre>
+     * with {@code lr = spec.learningRate()}. {@code weightDecay} 0 is {@link #sgdStep} exactly.
+     */
+    void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec, float weightDecay, boolean decoupled);
+
+    /**
+     * {@link #adamStep} with weight decay in the same pass, in place; {@code grad} is not written:
+     * coupled {@code g' = g + wd * p} (PyTorch's Adam(weight_decay)), decoupled
+     * {@code p' = p * (1 - lr * wd)} with {@code lr = spec.learningRate()} (AdamW), then Adam's update.
+     */
+    void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step, float weightDecay,
+                  boolean decoupled);
+
     // ---------------------------------------------------------------- dropout
 
     /**

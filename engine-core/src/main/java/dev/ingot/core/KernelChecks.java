@@ -619,6 +619,25 @@ public final class KernelChecks {
         distinct(op, new String[] {"param", "grad", "velocity"}, param, grad, velocity);
     }
 
+    /** {@link #sgdStep}'s checks, and a weight decay that is 0 or positive and finite. */
+    public static void sgdStep(Backend self, Tensor param, Tensor grad, Tensor velocity, SgdSpec spec, float weightDecay) {
+        sgdStep(self, param, grad, velocity, spec);
+        weightDecay("sgdStep", weightDecay);
+    }
+
+    /** {@link #adamStep}'s checks, and a weight decay that is 0 or positive and finite. */
+    public static void adamStep(Backend self, Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step,
+                                float weightDecay) {
+        adamStep(self, param, grad, m, v, spec, step);
+        weightDecay("adamStep", weightDecay);
+    }
+
+    private static void weightDecay(String op, float weightDecay) {
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+            throw new IllegalArgumentException(op + ": weightDecay must be 0 or positive and finite, got " + weightDecay);
+        }
+    }
+
     public static void dropoutForward(Backend self, Tensor x, DropoutSpec spec, Tensor y, Tensor mask) {
         String op = "dropoutForward";
         if (spec == null) {

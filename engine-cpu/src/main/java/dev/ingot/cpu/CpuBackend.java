@@ -334,6 +334,21 @@ public final class CpuBackend implements Backend {
         OptimizerKernels.sgd(parallel, f(param), f(grad), velocity == null ? null : f(velocity), n(param), spec);
     }
 
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec, float weightDecay, boolean decoupled) {
+        KernelChecks.sgdStep(this, param, grad, velocity, spec, weightDecay);
+        OptimizerKernels.sgdWithDecay(parallel, f(param), f(grad), velocity == null ? null : f(velocity), n(param), spec,
+                weightDecay, decoupled);
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step, float weightDecay,
+                         boolean decoupled) {
+        KernelChecks.adamStep(this, param, grad, m, v, spec, step, weightDecay);
+        OptimizerKernels.adamWithDecay(parallel, f(param), f(grad), f(m), f(v), n(param), spec, step, weightDecay,
+                decoupled);
+    }
+
     // ---------------------------------------------------------------- dropout
 
     @Override

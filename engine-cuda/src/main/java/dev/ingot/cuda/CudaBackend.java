@@ -795,6 +795,38 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** OptimizerKernels.sgdWithDecay's update (optimizers.cu); written, not yet run on a GPU. */
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec, float weightDecay, boolean decoupled) {
+        KernelChecks.sgdStep(this, param, grad, velocity, spec, weightDecay);
+        enter("sgdStep");
+        long n = param.size();
+        float coupled = decoupled ? 0f : weightDecay;
+        float keep = decoupled ? 1f - spec.learningRate() * weightDecay : 1f;
+        if (velocity == null) {
+            launcher.kernel(Kernel.SGD_DECAY_STEP).i64(n).ptr(ptr(param)).ptr(ptr(grad)).f32(spec.learningRate())
+                    .f32(coupled).f32(keep).launch(n);
+        } else {
+            launcher.kernel(Kernel.SGD_MOMENTUM_DECAY_STEP).i64(n).ptr(ptr(param)).ptr(ptr(grad)).ptr(ptr(velocity))
+                    .f32(spec.learningRate()).f32(spec.momentum()).f32(coupled).f32(keep).i32(spec.nesterov() ? 1 : 0)
+                    .launch(n);
+        }
+    }
+
+    /** OptimizerKernels.adamWithDecay's update (optimizers.cu); written, not yet run on a GPU. */
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step, float weightDecay,
+                         boolean decoupled) {
+        KernelChecks.adamStep(this, param, grad, m, v, spec, step, weightDecay);
+        enter("adamStep");
+        long n = param.size();
+        float coupled = decoupled ? 0f : weightDecay;
+        float keep = decoupled ? 1f - spec.learningRate() * weightDecay : 1f;
+        launcher.kernel(Kernel.ADAM_DECAY_STEP).i64(n).ptr(ptr(param)).ptr(ptr(grad)).ptr(ptr(m)).ptr(ptr(v))
+                .f32(spec.beta1()).f32(spec.beta2()).f32(spec.epsilon()).f32(spec.stepSize(step)).f32(coupled).f32(keep)
+                .launch(n);
+    }
+
     // ---------------------------------------------------------------- dropout
 
     @Override

@@ -36,7 +36,7 @@ final class ImageDatasetOptions {
     @Option(names = "--augment", paramLabel = "SPEC",
             description = "training transforms (after the resize with --dataset; on a built-in dataset too), e.g. pad-crop:4,hflip or"
                     + " random-resized-crop:224,hflip,jitter:0.4,normalize:imagenet (resize, center-crop,"
-                    + " random-resized-crop, hflip, rotate, jitter, pad-crop, normalize)")
+                    + " random-resized-crop, hflip, rotate, jitter, pad-crop, translate (reflect padding), normalize)")
     String augment;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",

@@ -54,9 +54,10 @@ final class RecipeOptions {
                     + " adamw and nesterov, coupled (g += wd*p) for sgd and the Adams (default ${DEFAULT-VALUE})")
     float weightDecay;
 
-    @Option(names = "--label-smoothing", paramLabel = "EPS", defaultValue = "0",
-            description = "label smoothing of the cross-entropy, in [0, 1) (default ${DEFAULT-VALUE})")
-    float labelSmoothing;
+    @Option(names = "--label-smoothing", paramLabel = "EPS",
+            description = "label smoothing of the cross-entropy, in [0, 1) (default: the model's own, 0.2 for"
+                    + " cifar10-airbench94, else 0)")
+    Float labelSmoothing;
 
     @Option(names = "--class-weights", paramLabel = "KIND", defaultValue = "none",
             description = "none, or balanced: each class weighted N / (C * count), against class imbalance"
@@ -76,13 +77,25 @@ final class RecipeOptions {
             description = "clip the gradients to this global L2 norm (default 0: off)")
     float clipGradNorm;
 
-    @Option(names = "--tta", paramLabel = "KIND", defaultValue = "none",
+    @Option(names = "--tta", paramLabel = "KIND",
             description = "test-time augmentation of validation and the final test score: none, mirror, or"
-                    + " mirror-translate (airbench: + 1-pixel shifts, reflect padding) (default ${DEFAULT-VALUE})")
+                    + " mirror-translate (airbench: + 1-pixel shifts, reflect padding) (default: the model's own,"
+                    + " mirror-translate for cifar10-airbench94, else none)")
     String tta;
 
-    /** The test-time augmentation {@code --tta} names. */
+    /** The test-time augmentation {@code --tta} names, or the recipe's own without it. */
+    TestTimeAugmentation testTimeAugmentation(ReferenceModel recipe) {
+        if (tta == null) {
+            return recipe.testTimeAugmentation();
+        }
+        return testTimeAugmentation();
+    }
+
+    /** The test-time augmentation {@code --tta} names (none without it). */
     TestTimeAugmentation testTimeAugmentation() {
+        if (tta == null) {
+            return TestTimeAugmentation.none();
+        }
         try {
             return TestTimeAugmentation.named(tta.toLowerCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
@@ -165,8 +178,17 @@ final class RecipeOptions {
         };
     }
 
-    /** The loss, with label smoothing and class weights (balanced from {@code train}'s labels). */
+    /** The loss, with the recipe's label smoothing unless {@code --label-smoothing} is given. */
+    CrossEntropyLoss loss(Dataset train, ReferenceModel recipe) {
+        return loss(train, labelSmoothing != null ? labelSmoothing : recipe.labelSmoothing());
+    }
+
+    /** The loss, with label smoothing (0 without the option) and class weights (balanced from {@code train}'s labels). */
     CrossEntropyLoss loss(Dataset train) {
+        return loss(train, labelSmoothing != null ? labelSmoothing : 0f);
+    }
+
+    private CrossEntropyLoss loss(Dataset train, float labelSmoothing) {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
         }

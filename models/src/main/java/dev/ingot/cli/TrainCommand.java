@@ -54,17 +54,17 @@ final class TrainCommand implements Callable<Integer> {
             + " (validation_data=(test_images, test_labels))";
 
     @Option(names = "--model", required = true, paramLabel = "NAME",
-            description = "mnist-mlp, mnist-cnn, cifar10-cnn or cifar10-resnet20")
+            description = "mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-resnet20 or cifar10-airbench94")
     String model;
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "total epochs of the run (default: the original's: 5 for the MNIST models, 10 for cifar10-cnn,"
-                    + " 50 for cifar10-resnet20)")
+                    + " 50 for cifar10-resnet20, 10 for cifar10-airbench94)")
     Integer epochs;
 
     @Option(names = "--batch-size", paramLabel = "B",
             description = "images per step (default: the recipe's: 32, Keras' default, for the Keras models; 128 for"
-                    + " cifar10-resnet20)")
+                    + " cifar10-resnet20, 1024 for cifar10-airbench94)")
     Integer batchSize;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
@@ -236,12 +236,12 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         try (Backend b = Backends.get(backend);
-             Model net = initialWeights(ImageDatasetOptions.model(recipe, pipelines).build(b,
-                     ImageDatasetOptions.inputShape(recipe, pipelines), runSeed), out);
-             Trainer trainer = new Trainer(net, recipeOptions.loss(train),
+             Model net = initialWeights(initialized(recipe, ImageDatasetOptions.model(recipe, pipelines).build(b,
+                     ImageDatasetOptions.inputShape(recipe, pipelines), runSeed), train), out);
+             Trainer trainer = new Trainer(net, recipeOptions.loss(train, recipe),
                      recipeOptions.optimizer(recipe, (trainSize + runBatch - 1) / runBatch, runEpochs), runSeed)) {
             trainer.augmentation(recipe.augmentation());
-            trainer.testTimeAugmentation(recipeOptions.testTimeAugmentation());
+            trainer.testTimeAugmentation(recipeOptions.testTimeAugmentation(recipe));
             if (checkpoint != null) {
                 checkpoint.restore(trainer);
             }
@@ -369,6 +369,20 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The built model with {@code --init-weights} loaded into it, if given; closed if that fails. */
+    /**
+     * The recipe's initialisation (airbench's whitening and Dirac weights), run before --init-weights
+     * and --resume, which overwrite what it sets with what the user gave.
+     */
+    private static Model initialized(ReferenceModel recipe, Model built, Dataset train) {
+        try {
+            recipe.initialize(built, train);
+            return built;
+        } catch (RuntimeException e) {
+            built.close();
+            throw e;
+        }
+    }
+
     private Model initialWeights(Model built, PrintStream out) throws IOException {
         if (initWeights == null) {
             return built;

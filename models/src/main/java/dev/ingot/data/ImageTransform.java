@@ -281,6 +281,47 @@ public sealed interface ImageTransform {
         }
     }
 
+    /**
+     * Translate by up to {@code shift} pixels each way, the uncovered border filled with the image
+     * reflected at its edge (the edge pixel not repeated): airbench's
+     * {@code F.pad(images, (shift,)*4, 'reflect')} then a random crop back to size. Each output pixel
+     * {@code (y, x)} is input pixel {@code (r(y + dy), r(x + dx))}, {@code r(-1) = 1}, {@code r(H) = H-2}.
+     */
+    record ReflectTranslate(int shift) implements ImageTransform {
+        public ReflectTranslate {
+            positive("translate", shift);
+        }
+
+        @Override
+        public UInt8Image apply(UInt8Image in, SplitMix64 random) {
+            int h = in.height(), w = in.width(), c = in.channels();
+            if (shift >= h || shift >= w) {
+                throw new IllegalArgumentException("translate:" + shift + " reflects at most " + (Math.min(h, w) - 1)
+                        + " pixels of a " + h + "x" + w + " image");
+            }
+            int dy = random.nextInt(2 * shift + 1) - shift;
+            int dx = random.nextInt(2 * shift + 1) - shift;
+            byte[] src = in.pixels();
+            byte[] out = new byte[h * w * c];
+            for (int y = 0; y < h; y++) {
+                int sy = reflect(y + dy, h);
+                for (int x = 0; x < w; x++) {
+                    System.arraycopy(src, (sy * w + reflect(x + dx, w)) * c, out, (y * w + x) * c, c);
+                }
+            }
+            return new UInt8Image(h, w, c, out);
+        }
+
+        private static int reflect(int i, int n) {
+            return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+        }
+
+        @Override
+        public String spec() {
+            return "translate:" + shift;
+        }
+    }
+
     /** {@code size x size}... any box: rows {@code top..top+h}, columns {@code left..left+w}, zeros outside the image. */
     static UInt8Image crop(UInt8Image in, int top, int left, int h, int w) {
         int c = in.channels(), inW = in.width(), inH = in.height();

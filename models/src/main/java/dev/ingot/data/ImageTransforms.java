@@ -21,6 +21,7 @@ import java.util.Locale;
  * rotate:DEG                   uniform angle in [-DEG, DEG]
  * jitter:B[:C[:S]]             brightness, contrast, saturation (C, S default to B)
  * pad-crop:P                   pad P zeros, random crop back (translate by up to P)
+ * translate:P                  translate by up to P with reflect padding (airbench's)
  * normalize:imagenet | normalize:cifar10 | normalize:M1:M2:M3:S1:S2:S3 (or M:S for grey)
  * </pre>
  * e.g. {@code pad-crop:4,hflip} (the CIFAR standard) or {@code random-resized-crop:224,hflip,normalize:imagenet}.
@@ -99,6 +100,7 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
                                 p.length > 3 ? Double.parseDouble(p[3]) : b));
                     }
                     case "pad-crop" -> steps.add(new ImageTransform.PadCrop(integer(p, 1)));
+                    case "translate" -> steps.add(new ImageTransform.ReflectTranslate(integer(p, 1)));
                     case "normalize", "normalise" -> {
                         String which = arg(p, 1).toLowerCase(Locale.ROOT);
                         if (which.equals("imagenet")) {
@@ -120,7 +122,7 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: resize,"
-                            + " center-crop, random-resized-crop, hflip, rotate, jitter, pad-crop, normalize");
+                            + " center-crop, random-resized-crop, hflip, rotate, jitter, pad-crop, translate, normalize");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--augment '" + spec + "': '" + item.trim() + "' has a number that is not one: "

@@ -2,8 +2,10 @@ package dev.ingot.models;
 
 import dev.ingot.core.Shape;
 import dev.ingot.data.Augmentation;
+import dev.ingot.data.Dataset;
 import dev.ingot.nn.Model;
 import dev.ingot.nn.Optimizer;
+import dev.ingot.nn.TestTimeAugmentation;
 
 import java.util.function.Supplier;
 
@@ -21,10 +23,41 @@ import java.util.function.Supplier;
  * @param augmentation what the training images go through
  * @param architecture makes the layers
  * @param optimizer    makes the optimizer for a run of a given length (a schedule may depend on it)
+ * @param labelSmoothing the loss' label smoothing, in [0, 1)
+ * @param testTimeAugmentation how validation and the final test score view each image
+ * @param initialization what the recipe does to the built model before training (data-dependent
+ *                     init, freezing); runs on resume too, before the checkpoint's weights are restored
  */
 public record ReferenceModel(String name, String dataset, Shape inputShape, String description, int epochs,
                              int batchSize, Augmentation augmentation, Supplier<? extends Model> architecture,
-                             OptimizerFactory optimizer) {
+                             OptimizerFactory optimizer, float labelSmoothing, TestTimeAugmentation testTimeAugmentation,
+                             Initialization initialization) {
+
+    /** Makes the built model ready for training, given the training images (airbench's whitening init). */
+    @FunctionalInterface
+    public interface Initialization {
+        Initialization NONE = (model, train) -> { };
+
+        void initialize(Model model, Dataset train);
+    }
+
+    public ReferenceModel {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException(name + ": label smoothing must be in [0, 1), got " + labelSmoothing);
+        }
+        if (testTimeAugmentation == null || initialization == null) {
+            throw new IllegalArgumentException(name + ": test-time augmentation and initialization must not be null"
+                    + " (TestTimeAugmentation.none(), Initialization.NONE)");
+        }
+    }
+
+    /** A recipe without label smoothing, test-time augmentation or an initialization step. */
+    public ReferenceModel(String name, String dataset, Shape inputShape, String description, int epochs,
+                          int batchSize, Augmentation augmentation, Supplier<? extends Model> architecture,
+                          OptimizerFactory optimizer) {
+        this(name, dataset, inputShape, description, epochs, batchSize, augmentation, architecture, optimizer, 0f,
+                TestTimeAugmentation.none(), Initialization.NONE);
+    }
 
     /** Makes a recipe's optimizer, given the run's steps per epoch and total epochs. */
     @FunctionalInterface
@@ -37,6 +70,11 @@ public record ReferenceModel(String name, String dataset, Shape inputShape, Stri
                           Supplier<? extends Model> architecture, Supplier<Optimizer> optimizer) {
         this(name, dataset, inputShape, description, epochs, 32, Augmentation.none(), architecture,
                 (steps, total) -> optimizer.get());
+    }
+
+    /** Runs the recipe's {@link #initialization} on a built model. */
+    public void initialize(Model built, Dataset train) {
+        initialization.initialize(built, train);
     }
 
     /** A new, unbuilt model with this architecture. */

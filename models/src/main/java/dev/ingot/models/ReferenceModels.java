@@ -14,6 +14,7 @@ import dev.ingot.nn.LearningRateSchedule;
 import dev.ingot.nn.ReLU;
 import dev.ingot.nn.SGD;
 import dev.ingot.nn.Sequential;
+import dev.ingot.nn.TestTimeAugmentation;
 
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +23,8 @@ import java.util.Locale;
  * The registry of reference models by name. The first three are the Keras examples they are named
  * after, line for line, trained with Adam (learning rate 1e-3, Keras defaults otherwise) on sparse
  * categorical cross-entropy from logits, with pixels scaled to [0, 1]. {@code cifar10-resnet20} is
- * He et al. 2016's CIFAR ResNet-20 with a modern short recipe ({@link #RESNET20_RECIPE}).
+ * He et al. 2016's CIFAR ResNet-20 with a modern short recipe ({@link #RESNET20_RECIPE});
+ * {@code cifar10-airbench94} is Keller Jordan's airbench94 network and recipe ({@link Airbench}).
  */
 public final class ReferenceModels {
     private ReferenceModels() {
@@ -102,6 +104,11 @@ public final class ReferenceModels {
         return new SGD(new SgdSpec(0.1f, 0.9f, false), 5e-4f, schedule);
     }
 
+    /** How cifar10-airbench94 trains, in one line for help texts and metrics. */
+    public static final String AIRBENCH94_RECIPE = "Nesterov SGD momentum 0.85 (airbench's lr 11.5 and wd 0.0153 per"
+            + " 1024 examples, BatchNorm biases at 64x), triangular schedule 0.2 -> 1 -> 0.07, batch 1024, label"
+            + " smoothing 0.2, reflect translate 2 + alternating flip, lookahead EMA every 5 steps, TTA mirror-translate";
+
     private static final List<ReferenceModel> ALL = List.of(
             new ReferenceModel("mnist-mlp", "mnist", Shape.of(1, 28, 28),
                     "Flatten, Dense 128 ReLU, Dropout 0.2, Dense 10 (TensorFlow beginner quickstart)", 5,
@@ -115,7 +122,14 @@ public final class ReferenceModels {
             new ReferenceModel("cifar10-resnet20", "cifar10", Shape.of(3, 32, 32),
                     "ResNet-20 (He et al. 2016: 3x3 blocks, 16/32/64 channels, BatchNorm, projection shortcuts):"
                             + " " + RESNET20_RECIPE, 50, 128, Augmentation.cifarStandard(),
-                    ResNets::resnet20, ReferenceModels::resnet20Optimizer));
+                    ResNets::resnet20, ReferenceModels::resnet20Optimizer),
+            new ReferenceModel("cifar10-airbench94", "cifar10", Shape.of(3, 32, 32),
+                    "airbench94 (Jordan 2024: whitening conv, 3 conv groups 64/256/256 with BatchNorm and GELU):"
+                            + " " + AIRBENCH94_RECIPE, Airbench.EPOCHS, Airbench.BATCH,
+                    Augmentation.airbench(Airbench.TRANSLATE), Airbench::airbench94,
+                    (steps, epochs) -> Airbench.optimizer(steps, epochs, Airbench.BATCH), Airbench.LABEL_SMOOTHING,
+                    TestTimeAugmentation.mirrorTranslate(), Airbench::initialize));
+
 
     /** Every reference model, in a fixed order. */
     public static List<ReferenceModel> all() {

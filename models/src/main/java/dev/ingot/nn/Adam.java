@@ -116,14 +116,12 @@ public final class Adam implements Optimizer {
                 current[gi] = s;
             }
             float wd = group.weightDecay();
-            if (wd > 0) {
-                if (decayForm == WeightDecay.COUPLED) {
-                    p.value().backend().axpy(wd, p.value(), p.grad());
-                } else {
-                    p.value().backend().scale(p.value(), 1f - groupLr * wd, p.value());
-                }
+            if (wd > 0) {   // one fused pass: the decay and the step read each weight once
+                p.value().backend().adamStep(p.value(), p.grad(), state.get("m", p), state.get("v", p), s, t, wd,
+                        decayForm == WeightDecay.DECOUPLED);
+            } else {
+                p.value().backend().adamStep(p.value(), p.grad(), state.get("m", p), state.get("v", p), s, t);
             }
-            p.value().backend().adamStep(p.value(), p.grad(), state.get("m", p), state.get("v", p), s, t);
         }
         state.countStep();
     }

@@ -6,6 +6,7 @@ import dev.ingot.core.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * An average of the weights kept beside another optimizer, for evaluation: every {@code every}
@@ -26,6 +27,11 @@ import java.util.Map;
 public final class ExponentialMovingAverage implements Optimizer {
     private final Optimizer inner;
     private final float decay;
+    /** The decay at a step count, when it follows a schedule ({@code null}: the constant {@link #decay}). */
+    private final LongToDoubleFunction decaySchedule;
+    private final String scheduleName;
+    /** A step that updates the average even off the {@link #every} grid (0: none). */
+    private final long finalStep;
     private final int every;
     private final boolean lookahead;
     private final OptimizerState averages = new OptimizerState("EMA");
@@ -48,8 +54,53 @@ public final class ExponentialMovingAverage implements Optimizer {
         }
         this.inner = inner;
         this.decay = decay;
+        this.decaySchedule = null;
+        this.scheduleName = null;
+        this.finalStep = 0;
         this.every = every;
         this.lookahead = lookahead;
+    }
+
+    /**
+     * An average whose decay follows a schedule of the step count, and that also updates at
+     * {@code finalStep} (airbench's lookahead: {@code decay = 0.95^5 (t/T)^3} every 5 steps, and a
+     * last pull of the weights onto the average at step T).
+     *
+     * @param name      names the schedule in checkpoints, so a resumed run must use the same one
+     * @param decayAt   the old average's weight after {@code t} steps, in [0, 1] (1: the weights
+     *                  only take the average's value, with lookahead)
+     * @param finalStep a step that updates off the {@code every} grid, or 0 for none
+     */
+    public ExponentialMovingAverage(Optimizer inner, String name, LongToDoubleFunction decayAt, int every,
+                                    long finalStep, boolean lookahead) {
+        if (inner == null || decayAt == null || name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a scheduled EMA needs an optimizer, a decay function and its name, got "
+                    + inner + ", " + decayAt + ", " + name);
+        }
+        if (every < 1 || finalStep < 0) {
+            throw new IllegalArgumentException("EMA update interval must be at least 1 step and the final step 0 or"
+                    + " positive, got " + every + " and " + finalStep);
+        }
+        this.inner = inner;
+        this.decay = Float.NaN;
+        this.decaySchedule = decayAt;
+        this.scheduleName = name;
+        this.finalStep = finalStep;
+        this.every = every;
+        this.lookahead = lookahead;
+    }
+
+    /** The old average's weight in the update after {@code t} steps. */
+    private float decayAt(long t) {
+        if (decaySchedule == null) {
+            return decay;
+        }
+        double d = decaySchedule.applyAsDouble(t);
+        if (!(d >= 0 && d <= 1)) {
+            throw new IllegalStateException("EMA decay schedule '" + scheduleName + "' gave " + d + " at step " + t
+                    + "; it must stay within [0, 1]");
+        }
+        return (float) d;
     }
 
     public Optimizer inner() {
@@ -68,7 +119,9 @@ public final class ExponentialMovingAverage implements Optimizer {
             }
         }
         inner.step(parameters);
-        if (inner.steps() % every == 0) {
+        long t = inner.steps();
+        if (t % every == 0 || t == finalStep) {
+            float decay = decayAt(t);
             for (Parameter p : parameters) {
                 Backend b = p.value().backend();
                 Tensor a = averages.get("ema", p);
@@ -122,8 +175,11 @@ public final class ExponentialMovingAverage implements Optimizer {
     @Override
     public Map<String, String> config() {
         Map<String, String> c = new LinkedHashMap<>(inner.config());
-        c.put("ema_decay", Float.toString(decay));
+        c.put("ema_decay", decaySchedule == null ? Float.toString(decay) : scheduleName);
         c.put("ema_every", Integer.toString(every));
+        if (finalStep > 0) {
+            c.put("ema_final_step", Long.toString(finalStep));
+        }
         if (lookahead) {
             c.put("ema_lookahead", "true");
         }
@@ -141,6 +197,7 @@ public final class ExponentialMovingAverage implements Optimizer {
 
     @Override
     public String toString() {
-        return inner + (lookahead ? " with lookahead " : " with EMA ") + decay + " every " + every;
+        return inner + (lookahead ? " with lookahead " : " with EMA ") + (decaySchedule == null ? decay : scheduleName)
+                + " every " + every;
     }
 }

@@ -15,8 +15,9 @@ import java.util.Map;
  * <p>Two options for the recipes of residual networks:
  * <ul>
  *   <li>coupled weight decay, PyTorch's {@code SGD(weight_decay=wd)}: {@code g += wd * p} before the
- *       update, one {@link dev.ingot.core.Backend#axpy} per parameter (on every parameter, BatchNorm's and
- *       biases included, as PyTorch's single parameter group does);</li>
+ *       update (on every parameter, BatchNorm's and biases included, as PyTorch's single parameter
+ *       group does), or decoupled per {@link ParameterGroups}, fused into the step's own pass
+ *       (the weight-decay form of {@link dev.ingot.core.Backend#sgdStep});</li>
  *   <li>a {@link LearningRateSchedule} evaluated before each step at the number of steps taken.</li>
  * </ul>
  * With a schedule the update keeps the Keras form {@code v = m v - lr_t g; p += v} (PyTorch's
@@ -102,14 +103,11 @@ public final class SGD implements Optimizer {
             }
             Tensor velocity = spec.momentum() == 0 ? null : state.get("velocity", p);
             float wd = group.weightDecay();
-            if (wd > 0) {
-                if (decayForm == WeightDecay.COUPLED) {
-                    p.value().backend().axpy(wd, p.value(), p.grad());
-                } else {
-                    p.value().backend().scale(p.value(), 1f - groupLr * wd, p.value());
-                }
+            if (wd > 0) {   // one fused pass: the decay and the step read each weight once
+                p.value().backend().sgdStep(p.value(), p.grad(), velocity, s, wd, decayForm == WeightDecay.DECOUPLED);
+            } else {
+                p.value().backend().sgdStep(p.value(), p.grad(), velocity, s);
             }
-            p.value().backend().sgdStep(p.value(), p.grad(), velocity, s);
         }
         state.countStep();
     }

@@ -110,4 +110,25 @@ class RecipeOptionsTest {
             assertTrue(r.err().contains(expected[i]), r.show());
         }
     }
+
+    /** Without --label-smoothing and --tta a run gets its recipe's (cifar10-airbench94: 0.2 and mirror-translate). */
+    @Test
+    void labelSmoothingAndTtaDefaultToTheRecipes() {
+        RecipeOptions o = new RecipeOptions();
+        o.classWeights = "none";
+        dev.ingot.models.ReferenceModel airbench = dev.ingot.models.ReferenceModels.get("cifar10-airbench94");
+        dev.ingot.models.ReferenceModel keras = dev.ingot.models.ReferenceModels.get("mnist-cnn");
+        assertEquals(dev.ingot.nn.TestTimeAugmentation.mirrorTranslate(), o.testTimeAugmentation(airbench));
+        assertEquals(dev.ingot.nn.TestTimeAugmentation.none(), o.testTimeAugmentation(keras));
+        try (var loss = o.loss(null, airbench); var plain = o.loss(null, keras)) {
+            assertEquals(0.2f, loss.spec().labelSmoothing());
+            assertEquals(0f, plain.spec().labelSmoothing());
+        }
+        o.tta = "mirror";
+        o.labelSmoothing = 0.05f;
+        assertEquals(dev.ingot.nn.TestTimeAugmentation.mirror(), o.testTimeAugmentation(airbench));
+        try (var loss = o.loss(null, airbench)) {
+            assertEquals(0.05f, loss.spec().labelSmoothing());
+        }
+    }
 }

@@ -153,4 +153,70 @@ class AugmentationTest {
         e = assertThrows(IllegalArgumentException.class, () -> new Augmentation(false, 4, false));
         assertTrue(e.getMessage().contains("cropPadding 4 is set but randomCrop is off"), e.getMessage());
     }
+
+    @Test
+    void reflectPaddingMirrorsAtTheEdgeWithoutRepeatingIt() {
+        // F.pad(NINE, (1,)*4, 'reflect') cropped at (2, 0): rows r(1), r(2), r(3) = 1, 2, 1 and columns r(-1..1) = 1, 0, 1.
+        float[] dst = new float[9];
+        java.util.Arrays.fill(dst, Float.NaN);
+        Augmentation.applyReflect(NINE, 0, dst, 0, 1, 3, 3, new Augmentation.Draw(1, -1, false));
+        assertArrayEquals(new float[] {5, 4, 5, 8, 7, 8, 5, 4, 5}, dst);
+        // flipped after the shift: row 1 2 3 shifted by +1 -> 2 3 2, mirrored -> 2 3 2
+        Augmentation.applyReflect(NINE, 0, dst, 0, 1, 3, 3, new Augmentation.Draw(0, 1, true));
+        assertArrayEquals(new float[] {2, 3, 2, 5, 6, 5, 8, 9, 8}, dst);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Augmentation.applyReflect(NINE, 0, new float[9], 0, 1, 3, 3, new Augmentation.Draw(3, 0, false)));
+        assertTrue(e.getMessage().contains("shift of 3, 0") && e.getMessage().contains("3x3"), e.getMessage());
+    }
+
+    @Test
+    void airbenchAugmentationAppliesReflectPadding() {
+        Augmentation a = Augmentation.airbench(2);
+        assertEquals(new Augmentation(true, 2, true, true, true), a);
+        float[] src = new float[3 * 8 * 8];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = i + 1;
+        }
+        float[] dst = new float[src.length];
+        float[] expected = new float[src.length];
+        a.applyDrawn(src, 0, dst, 0, 3, 8, 8, 9, 4, 17);
+        Augmentation.applyReflect(src, 0, expected, 0, 3, 8, 8, a.draw(9, 4, 17));
+        assertArrayEquals(expected, dst);
+        for (float v : dst) {
+            assertTrue(v > 0, "reflect padding writes no zeros");
+        }
+    }
+
+    @Test
+    void alternatingFlipSeesEveryImageBothWaysEveryTwoEpochs() {
+        Augmentation a = Augmentation.airbench(2);
+        int flippedAtEpoch0 = 0;
+        Set<Augmentation.Draw> shifts = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            boolean f0 = a.draw(7, 0, i).flip();
+            flippedAtEpoch0 += f0 ? 1 : 0;
+            for (int epoch = 1; epoch < 6; epoch++) {
+                Augmentation.Draw d = a.draw(7, epoch, i);
+                assertEquals(f0 ^ (epoch % 2 == 1), d.flip(), "image " + i + " epoch " + epoch);
+                shifts.add(new Augmentation.Draw(d.shiftY(), d.shiftX(), false));
+            }
+            assertEquals(a.draw(7, 3, i), a.draw(7, 3, i), "a pure function of (seed, epoch, index)");
+        }
+        assertTrue(flippedAtEpoch0 > 430 && flippedAtEpoch0 < 570, "a fair coin per image: " + flippedAtEpoch0);
+        assertEquals(25, shifts.size(), "every shift in [-2, 2]^2 occurs");
+        int differ = 0;
+        for (int i = 0; i < 1000; i++) {
+            differ += a.draw(7, 0, i).flip() != a.draw(8, 0, i).flip() ? 1 : 0;
+        }
+        assertTrue(differ > 400 && differ < 600, "another seed, other coins: " + differ);
+    }
+
+    @Test
+    void alternatingFlipAndReflectNeedTheirBase() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Augmentation(true, 2, false, true, true));
+        assertTrue(e.getMessage().contains("horizontalFlip"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Augmentation(false, 0, true, true, false));
+        assertTrue(e.getMessage().contains("randomCrop"), e.getMessage());
+    }
 }

@@ -93,4 +93,39 @@ class ImageTransformsTest {
         assertEquals(255 / 255f, plain[2]);
         assertEquals(51 / 255f, plain[4]);
     }
+
+    /** translate:2 moves by (dy, dx) in [-2, 2] and reflects, the same pixels as the in-memory Augmentation.applyReflect. */
+    @Test
+    void reflectTranslateMatchesTheInMemoryAugmentation() {
+        UInt8Image in = ramp(6, 8);
+        java.util.Set<Integer> shifts = new java.util.HashSet<>();
+        for (int seed = 0; seed < 300; seed++) {
+            UInt8Image moved = new ImageTransform.ReflectTranslate(2).apply(in, SplitMix64.of(seed, 1, 2, 3));
+            int dx = moved.at(2, 2, 0) - 2;   // column 2 + dx stays inside: channel 0 holds the source column
+            int dy = moved.at(2, 2, 1) - 2;
+            shifts.add(dy * 10 + dx);
+            float[] src = new float[3 * 6 * 8];
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < 6; y++) {
+                    for (int x = 0; x < 8; x++) {
+                        src[(c * 6 + y) * 8 + x] = in.at(y, x, c);
+                    }
+                }
+            }
+            float[] expected = new float[src.length];
+            Augmentation.applyReflect(src, 0, expected, 0, 3, 6, 8, new Augmentation.Draw(dy, dx, false));
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < 6; y++) {
+                    for (int x = 0; x < 8; x++) {
+                        assertEquals(expected[(c * 6 + y) * 8 + x], moved.at(y, x, c), "seed " + seed + " at " + y + "," + x);
+                    }
+                }
+            }
+        }
+        assertEquals(25, shifts.size(), "every shift in [-2, 2]^2 occurs");
+        assertEquals("translate:2", ImageTransforms.parse("translate:2").spec());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ImageTransform.ReflectTranslate(6).apply(in, SplitMix64.of(0, 0, 0, 0)));
+        assertTrue(e.getMessage().contains("translate:6"), e.getMessage());
+    }
 }

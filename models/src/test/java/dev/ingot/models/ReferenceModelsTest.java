@@ -44,7 +44,8 @@ class ReferenceModelsTest {
 
     @Test
     void registryNamesModelsAndDatasets() {
-        assertEquals(List.of("mnist-mlp", "mnist-cnn", "cifar10-cnn", "cifar10-resnet20"), ReferenceModels.names());
+        assertEquals(List.of("mnist-mlp", "mnist-cnn", "cifar10-cnn", "cifar10-resnet20", "cifar10-airbench94"),
+                ReferenceModels.names());
         assertEquals(128, ReferenceModels.get("cifar10-resnet20").batchSize());
         assertTrue(ReferenceModels.get("cifar10-resnet20").augmentation().randomCrop());
         assertEquals("mnist", ReferenceModels.get("MNIST-CNN").dataset());

@@ -75,6 +75,25 @@ class ResumeTest {
                 .augmentation(new dev.ingot.data.Augmentation(true, 2, true));
     }
 
+    /**
+     * airbench's pieces: reflect translate and the alternating flip, Nesterov SGD with coupled
+     * per-group decay, the first convolution frozen after 5 steps, and the scheduled lookahead
+     * (every 3 steps, decay 0.8 (t/T)^3, a last pull onto the average at step T).
+     */
+    private static Trainer newAirbenchStyleTrainer() {
+        Trainer base = newResidualTrainer();
+        Model model = base.model();
+        base.close();
+        long total = EPOCHS * 7;
+        SGD sgd = new SGD(new dev.ingot.core.spec.SgdSpec(0.05f, 0.85f, true),
+                LearningRateSchedule.triangular(0.05f, total, 0.23, 0.2f, 0.07f),
+                ParameterGroups.noDecayOnBiasesAndNorms(5e-3f), WeightDecay.COUPLED);
+        Optimizer o = new FreezeAfterSteps(sgd, "conv1.", 5);
+        o = new ExponentialMovingAverage(o, "0.8 (t/T)^3", t -> t == total ? 1.0 : 0.8 * Math.pow((double) t / total, 3),
+                3, total, true);
+        return new Trainer(model, new CrossEntropyLoss(), o, SEED).augmentation(dev.ingot.data.Augmentation.airbench(2));
+    }
+
     private static Run snapshot(Trainer t) {
         Map<String, float[]> s = new LinkedHashMap<>();
         for (Parameter p : t.model().parameters()) {
@@ -174,6 +193,13 @@ class ResumeTest {
         assertTrue(expected.state().containsKey("optimizer.ema.layer2.0.downsample.0.weight"), "EMA is state");
         assertSameRun(expected, interruptedAt(ResumeTest::newRecipeTrainer, 9, dir.resolve("mid.safetensors")));
         assertSameRun(expected, interruptedAt(ResumeTest::newRecipeTrainer, 14, dir.resolve("boundary.safetensors")));
+    }
+
+    @Test
+    void airbenchAugmentationFreezeAndScheduledLookaheadResumeBitForBit(@TempDir Path dir) throws IOException {
+        Run expected = uninterrupted(ResumeTest::newAirbenchStyleTrainer);
+        assertSameRun(expected, interruptedAt(ResumeTest::newAirbenchStyleTrainer, 10, dir.resolve("mid.safetensors")));
+        assertSameRun(expected, interruptedAt(ResumeTest::newAirbenchStyleTrainer, 14, dir.resolve("boundary.safetensors")));
     }
 
     @Test

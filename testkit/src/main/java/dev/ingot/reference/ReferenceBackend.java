@@ -881,6 +881,51 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
+    /**
+     * {@link #sgdStep} with weight decay, per element in double: coupled {@code g = g + wd*p},
+     * decoupled {@code p = p * (1 - lr*wd)}, then the same update.
+     */
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor velocity, SgdSpec spec, float weightDecay, boolean decoupled) {
+        KernelChecks.sgdStep(this, param, grad, velocity, spec, weightDecay);
+        float[] pv = f(param), gv = f(grad);
+        float[] vel = velocity == null ? null : f(velocity);
+        double lr = spec.learningRate(), mu = spec.momentum(), wd = weightDecay;
+        for (int i = 0; i < pv.length; i++) {
+            double p = decoupled ? pv[i] * (1 - lr * wd) : pv[i];
+            double g = decoupled ? gv[i] : gv[i] + wd * pv[i];
+            if (vel == null) {
+                pv[i] = (float) (p - lr * g);
+                continue;
+            }
+            double vi = mu * vel[i] - lr * g;
+            vel[i] = (float) vi;
+            pv[i] = (float) (spec.nesterov() ? p + mu * vi - lr * g : p + vi);
+        }
+    }
+
+    /**
+     * {@link #adamStep} with weight decay, per element in double: coupled {@code g = g + wd*p},
+     * decoupled {@code p = p * (1 - lr*wd)}, then Keras' update.
+     */
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, AdamSpec spec, long step, float weightDecay,
+                         boolean decoupled) {
+        KernelChecks.adamStep(this, param, grad, m, v, spec, step, weightDecay);
+        float[] pv = f(param), gv = f(grad), mv = f(m), vv = f(v);
+        double b1 = spec.beta1(), b2 = spec.beta2(), eps = spec.epsilon(), lr = spec.learningRate(), wd = weightDecay;
+        double stepSize = spec.stepSize(step);
+        for (int i = 0; i < pv.length; i++) {
+            double p = decoupled ? pv[i] * (1 - lr * wd) : pv[i];
+            double g = decoupled ? gv[i] : gv[i] + wd * pv[i];
+            double mi = b1 * mv[i] + (1 - b1) * g;
+            double vi = b2 * vv[i] + (1 - b2) * g * g;
+            mv[i] = (float) mi;
+            vv[i] = (float) vi;
+            pv[i] = (float) (p - stepSize * mi / (Math.sqrt(vi) + eps));
+        }
+    }
+
     // ---------------------------------------------------------------- dropout
 
     /** {@code mask[i] = spec.keep(i) ? spec.scale() : 0; y[i] = x[i] * mask[i]}, i the flat element index. */

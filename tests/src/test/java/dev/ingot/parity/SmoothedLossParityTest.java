@@ -6,64 +6,21 @@ import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.CrossEntropySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-import java.util.stream.Stream;
-
-import static dev.ingot.parity.SeededInputs.labels;
-import static dev.ingot.parity.SeededInputs.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code softmaxCrossEntropy} with label smoothing and class weights ({@link CrossEntropySpec}) on
- * every backend against the reference, and the reference against PyTorch's formula written out.
+ * {@code softmaxCrossEntropy} with label smoothing and class weights ({@link CrossEntropySpec}): the
+ * reference against PyTorch's formula written out, and the weights it refuses on the reference. Its
+ * cases on every backend and its gradient check are the op table's {@code softmaxCrossEntropy(smoothed)}
+ * record ({@link LossOps}).
  */
 class SmoothedLossParityTest {
 
     @RegisterExtension
     static final ParityBackends backends = new ParityBackends(ParityLedger.Suite.PARITY);
-
-    /** (rows, cols) logits in [-bound, bound]; weights in [0.1, 3] when {@code weighted}. */
-    record SmoothedCase(int rows, int cols, double bound, float smoothing, boolean weighted, boolean withGradient) {
-        Shape shape() {
-            return Shape.of(rows, cols);
-        }
-
-        @Override
-        public String toString() {
-            return "logits (" + rows + ", " + cols + ") |x| <= " + bound + ", eps " + smoothing
-                    + (weighted ? ", weighted" : "") + (withGradient ? "" : ", loss only");
-        }
-    }
-
-    static Stream<Arguments> cases() {
-        List<SmoothedCase> cases = new ArrayList<>();
-        for (boolean grad : new boolean[] {true, false}) {
-            cases.add(new SmoothedCase(32, 10, 4, 0.2f, false, grad));
-            cases.add(new SmoothedCase(64, 10, 4, 0.1f, true, grad));
-            cases.add(new SmoothedCase(200, 10, 4, 0.2f, true, grad));
-            cases.add(new SmoothedCase(1, 10, 2, 0f, true, grad));
-            cases.add(new SmoothedCase(7, 3, 2, 0.5f, true, grad));
-            cases.add(new SmoothedCase(5, 1000, 2, 0.2f, true, grad));
-            cases.add(new SmoothedCase(16, 17, 30, 0.2f, false, grad));
-        }
-        return ParityCases.onEveryProvider(cases);
-    }
-
-    static float[] weights(SplittableRandom rnd, int cols) {
-        float[] w = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            w[i] = (float) rnd.nextDouble(0.1, 3);
-        }
-        return w;
-    }
 
     private static float[] run(Backend be, Shape shape, CrossEntropySpec spec, float[] logitValues, int[] labelValues,
                                boolean withGradient) {
@@ -83,55 +40,6 @@ class SmoothedLossParityTest {
             System.arraycopy(grad.toFloatArray(), 0, out, 1, (int) shape.size());
         }
         return out;
-    }
-
-    @ParameterizedTest(name = "[{0}] {1}")
-    @MethodSource("cases")
-    void smoothedWeightedCrossEntropy(BackendUnderTest target, SmoothedCase c) {
-        Backend backend = backends.open(target, "softmaxCrossEntropy", c);
-        Backend reference = backends.reference();
-        SplittableRandom rnd = SeededInputs.random("smoothed softmaxCrossEntropy " + c);
-        float[] logits = uniform(rnd, c.rows() * c.cols(), -c.bound(), c.bound());
-        int[] labels = labels(rnd, c.rows(), c.cols());
-        CrossEntropySpec spec = new CrossEntropySpec(c.smoothing(), c.weighted() ? weights(rnd, c.cols()) : null);
-        float[] expected = run(reference, c.shape(), spec, logits, labels, c.withGradient());
-        float[] actual = run(backend, c.shape(), spec, logits, labels, c.withGradient());
-
-        String what = "softmaxCrossEntropy(smoothed) [" + c + "] on " + target;
-        Tolerance base = Tolerances.crossEntropyLoss(c.rows(), c.cols(), c.bound());
-        // The smoothing term adds C weighted log-probabilities per row: sqrt(C) more roundings of |log p|.
-        Tolerance loss = new Tolerance(base.rel() + Tolerances.LAMBDA * Math.sqrt(c.cols()) * Tolerances.U
-                * (1 + c.bound()), base.abs(), base.why() + ", plus C weighted log-probabilities per row (smoothing)");
-        ParityAssertions.assertClose(what + " 'loss'", Shape.scalar(), new float[] {actual[0]},
-                new float[] {expected[0]}, null, loss);
-        if (c.withGradient()) {
-            // Scale: the magnitude of the gradient's terms, (p_j * rowScale + eps/C w_j + (1-eps) w_y [j==y]) / S.
-            float[] p = new float[c.rows() * c.cols()];
-            try (Tensor x = reference.fromHost(c.shape(), logits); Tensor y = reference.zeros(c.shape())) {
-                reference.softmaxForward(x, y);
-                reference.copyToHost(y, p);
-            }
-            double s = 0, wAll = 0;
-            for (int n = 0; n < c.rows(); n++) {
-                s += spec.weight(labels[n]);
-            }
-            for (int j = 0; j < c.cols(); j++) {
-                wAll += spec.weight(j);
-            }
-            float[] scale = new float[p.length];
-            double eps = c.smoothing();
-            for (int n = 0; n < c.rows(); n++) {
-                double hard = (1 - eps) * spec.weight(labels[n]);
-                for (int j = 0; j < c.cols(); j++) {
-                    scale[n * c.cols() + j] = (float) ((p[n * c.cols() + j] * (hard + eps / c.cols() * wAll)
-                            + eps / c.cols() * spec.weight(j) + (j == labels[n] ? hard : 0)) / s);
-                }
-            }
-            Tolerance g = Tolerances.crossEntropyGradient(c.cols(), c.bound());
-            ParityAssertions.assertClose(what + " 'gradLogits'", c.shape(), java.util.Arrays.copyOfRange(actual, 1,
-                    actual.length), java.util.Arrays.copyOfRange(expected, 1, expected.length), scale,
-                    new Tolerance(g.rel() + 8 * Tolerances.U, 0, g.why() + ", times the row's weight terms"));
-        }
     }
 
     /**

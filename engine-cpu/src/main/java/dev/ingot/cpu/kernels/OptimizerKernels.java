@@ -108,4 +108,96 @@ public final class OptimizerKernels {
             }
         });
     }
+
+    /**
+     * {@link #sgd} with weight decay in the same pass: with {@code coupled = wd} (decoupled: 0) and
+     * {@code keep = 1 - lr * wd} computed once in float on the host (coupled: 1),
+     * <pre>
+     *   g' = fma(coupled, p, g)          coupled L2: the gradient of loss + wd/2 |p|^2
+     *   p' = p * keep                    decoupled: the weights shrink before the step
+     *   then sgd's update with g' and p'
+     * </pre>
+     * With the unused term at 0 or 1 these are exact, so each form rounds as the two-pass
+     * composition (axpy then sgd, or scale then sgd) does, in one read of p and g. The reference is
+     * {@code ReferenceBackend.sgdStep} with the same arguments.
+     */
+    public static void sgdWithDecay(Parallel parallel, float[] p, float[] g, float[] velocity, int n, SgdSpec spec,
+                                    float weightDecay, boolean decoupled) {
+        float negLr = -spec.learningRate();
+        float momentum = spec.momentum();
+        float coupled = decoupled ? 0f : weightDecay;
+        float keep = decoupled ? 1f - spec.learningRate() * weightDecay : 1f;
+        boolean nesterov = spec.nesterov();
+        parallel.forRange(n, GRAIN, (start, end) -> {
+            FloatVector momenta = FloatVector.broadcast(SPECIES, momentum);
+            FloatVector coupleds = FloatVector.broadcast(SPECIES, coupled);
+            FloatVector negLrs = FloatVector.broadcast(SPECIES, negLr);
+            int i = start;
+            for (int bound = start + SPECIES.loopBound(end - start); i < bound; i += SPECIES.length()) {
+                FloatVector pv = FloatVector.fromArray(SPECIES, p, i);
+                FloatVector gv = pv.fma(coupleds, FloatVector.fromArray(SPECIES, g, i));
+                pv = pv.mul(keep);
+                if (velocity == null) {
+                    gv.fma(negLrs, pv).intoArray(p, i);
+                    continue;
+                }
+                FloatVector lrG = gv.mul(negLr);
+                FloatVector vv = FloatVector.fromArray(SPECIES, velocity, i).fma(momenta, lrG);
+                vv.intoArray(velocity, i);
+                pv.add(nesterov ? vv.fma(momenta, lrG) : vv).intoArray(p, i);
+            }
+            for (; i < end; i++) {
+                float gi = Math.fma(p[i], coupled, g[i]);
+                float pi = p[i] * keep;
+                if (velocity == null) {
+                    p[i] = Math.fma(gi, negLr, pi);
+                    continue;
+                }
+                float lrG = gi * negLr;
+                float vi = Math.fma(velocity[i], momentum, lrG);
+                velocity[i] = vi;
+                p[i] = pi + (nesterov ? Math.fma(vi, momentum, lrG) : vi);
+            }
+        });
+    }
+
+    /**
+     * {@link #adam} with weight decay in the same pass: {@code g' = fma(coupled, p, g)},
+     * {@code p' = p * keep} as in {@link #sgdWithDecay}, then Adam's update with g' and p'.
+     */
+    public static void adamWithDecay(Parallel parallel, float[] p, float[] g, float[] m, float[] v, int n, AdamSpec spec,
+                                     long step, float weightDecay, boolean decoupled) {
+        float beta1 = spec.beta1();
+        float beta2 = spec.beta2();
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        float stepSize = spec.stepSize(step);
+        float epsilon = spec.epsilon();
+        float coupled = decoupled ? 0f : weightDecay;
+        float keep = decoupled ? 1f - spec.learningRate() * weightDecay : 1f;
+        parallel.forRange(n, GRAIN, (start, end) -> {
+            FloatVector beta1s = FloatVector.broadcast(SPECIES, beta1);
+            FloatVector beta2s = FloatVector.broadcast(SPECIES, beta2);
+            FloatVector coupleds = FloatVector.broadcast(SPECIES, coupled);
+            int i = start;
+            for (int bound = start + SPECIES.loopBound(end - start); i < bound; i += SPECIES.length()) {
+                FloatVector pv = FloatVector.fromArray(SPECIES, p, i);
+                FloatVector gv = pv.fma(coupleds, FloatVector.fromArray(SPECIES, g, i));
+                FloatVector mv = FloatVector.fromArray(SPECIES, m, i).fma(beta1s, gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(SPECIES, v, i).fma(beta2s, gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, i);
+                vv.intoArray(v, i);
+                FloatVector update = mv.mul(stepSize).div(vv.sqrt().add(epsilon));
+                pv.mul(keep).sub(update).intoArray(p, i);
+            }
+            for (; i < end; i++) {
+                float gi = Math.fma(p[i], coupled, g[i]);
+                float mi = Math.fma(m[i], beta1, gi * oneMinusBeta1);
+                float vi = Math.fma(v[i], beta2, gi * oneMinusBeta2 * gi);
+                m[i] = mi;
+                v[i] = vi;
+                p[i] = p[i] * keep - mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
+            }
+        });
+    }
 }

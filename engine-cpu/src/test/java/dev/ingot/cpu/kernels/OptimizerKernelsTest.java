@@ -100,4 +100,63 @@ class OptimizerKernelsTest {
             }
         }
     }
+
+    /**
+     * The fused weight-decay steps round as the two-pass compositions they replace: without decay
+     * exactly as {@link OptimizerKernels#sgd} / {@link OptimizerKernels#adam}; decoupled exactly as
+     * {@code p *= 1 - lr wd} then the step; coupled exactly as {@code g = fma(p, wd, g)} then the step.
+     * The gradient is never written.
+     */
+    @Test
+    void fusedWeightDecayMatchesTheComposedPasses() {
+        int n = 1037;
+        for (SgdSpec spec : new SgdSpec[] {new SgdSpec(0.05f, 0, false), new SgdSpec(0.1f, 0.9f, false),
+                new SgdSpec(1.5f, 0.85f, true)}) {
+            for (float wd : new float[] {0f, 1.33e-3f}) {
+                for (boolean decoupled : new boolean[] {false, true}) {
+                    float[] p = uniform(3, n), g = uniform(4, n), gCopy = g.clone();
+                    float[] pRef = p.clone(), gRef = g.clone();
+                    float[] vel = spec.momentum() == 0 ? null : uniform(5, n), velRef = vel == null ? null : vel.clone();
+                    for (int i = 0; i < n; i++) {
+                        if (decoupled) {
+                            pRef[i] *= 1f - spec.learningRate() * wd;
+                        } else {
+                            gRef[i] = Math.fma(p[i], wd, g[i]);
+                        }
+                    }
+                    OptimizerKernels.sgd(ONE_THREAD, pRef, gRef, velRef, n, spec);
+                    OptimizerKernels.sgdWithDecay(TWO_THREADS, p, g, vel, n, spec, wd, decoupled);
+                    String where = spec + " wd " + wd + (decoupled ? " decoupled" : " coupled");
+                    assertBitsEqual("sgd p " + where, pRef, p);
+                    if (vel != null) {
+                        assertBitsEqual("sgd velocity " + where, velRef, vel);
+                    }
+                    assertBitsEqual("gradient untouched " + where, gCopy, g);
+                }
+            }
+        }
+        AdamSpec spec = new AdamSpec(0.01f, 0.9f, 0.999f, 1e-7f);
+        for (float wd : new float[] {0f, 0.01f}) {
+            for (boolean decoupled : new boolean[] {false, true}) {
+                float[] p = uniform(6, n), g = uniform(7, n), m = uniform(8, n), v = uniform(9, n);
+                for (int i = 0; i < n; i++) {
+                    v[i] = Math.abs(v[i]);
+                }
+                float[] pRef = p.clone(), gRef = g.clone(), mRef = m.clone(), vRef = v.clone();
+                for (int i = 0; i < n; i++) {
+                    if (decoupled) {
+                        pRef[i] *= 1f - spec.learningRate() * wd;
+                    } else {
+                        gRef[i] = Math.fma(p[i], wd, g[i]);
+                    }
+                }
+                OptimizerKernels.adam(ONE_THREAD, pRef, gRef, mRef, vRef, n, spec, 3);
+                OptimizerKernels.adamWithDecay(TWO_THREADS, p, g, m, v, n, spec, 3, wd, decoupled);
+                String where = "wd " + wd + (decoupled ? " decoupled" : " coupled");
+                assertBitsEqual("adam p " + where, pRef, p);
+                assertBitsEqual("adam m " + where, mRef, m);
+                assertBitsEqual("adam v " + where, vRef, v);
+            }
+        }
+    }
 }
