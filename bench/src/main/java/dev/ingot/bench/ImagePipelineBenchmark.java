@@ -1,9 +1,14 @@
 package dev.ingot.bench;
 
+import dev.ingot.core.Backend;
+import dev.ingot.core.Backends;
+import dev.ingot.core.Shape;
+import dev.ingot.core.Tensor;
 import dev.ingot.data.BadImagePolicy;
 import dev.ingot.data.Batch;
 import dev.ingot.data.ImageFolder;
 import dev.ingot.data.ImageLoader;
+import dev.ingot.data.ImagePipelineProfile;
 import dev.ingot.data.ImagePack;
 import dev.ingot.data.ImageRecords;
 import dev.ingot.data.PackedImages;
@@ -15,7 +20,8 @@ import java.util.Locale;
 
 /**
  * Throughput of the image pipeline alone: read + decode + transforms + batch, on an image folder,
- * with N worker threads, the consumer doing nothing but take the batches. The PyTorch twin is
+ * with N worker threads, the consumer doing nothing but take the batches and normalise them into an
+ * input tensor on the CPU backend ({@code imagesFromHost}, where torchvision's workers normalise). The PyTorch twin is
  * {@code bench/python/image_pipeline_reference.py} (torchvision {@code ImageFolder} +
  * {@code DataLoader(num_workers=N)}, the same transforms).
  *
@@ -38,6 +44,7 @@ public final class ImagePipelineBenchmark {
         int batches = 300;
         int warmup = 30;
         int batchSize = 64;
+        int profile = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--root" -> root = Path.of(args[++i]);
@@ -47,6 +54,7 @@ public final class ImagePipelineBenchmark {
                 case "--batches" -> batches = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--batch-size" -> batchSize = Integer.parseInt(args[++i]);
+                case "--profile" -> profile = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -58,8 +66,14 @@ public final class ImagePipelineBenchmark {
                 : ImageFolder.scan(root, root.toString(), null, BadImagePolicy.FAIL, m -> System.err.println(m));
         // The spec is the whole pipeline, as torchvision's Compose is: nothing is prepended.
         ImageTransforms transforms = ImageTransforms.parse(augment);
+        if (profile > 0) {
+            profile(folder, transforms, size, batchSize, profile);
+            return;
+        }
         try (ImageLoader loader = ImageLoader.builder(folder, 3, size, size).batchSize(batchSize).seed(1)
                 .transforms(transforms).workers(workers).build();
+             Backend cpu = Backends.get("cpu");
+             Tensor x = cpu.zeros(Shape.of(batchSize, 3, size, size));
              ImageLoader.Epoch epoch = loader.epoch(0)) {
             long start = 0;
             long images = 0;
@@ -70,7 +84,12 @@ public final class ImagePipelineBenchmark {
                     start = System.nanoTime();
                     images = 0;
                 }
-                checksum += b.images()[0];
+                // the batch as the trainer takes it: bytes normalised into the input tensor by the
+                // backend (torchvision's workers hand over normalised float tensors: same end point)
+                if (b.size() == batchSize) {
+                    b.upload(cpu, x);
+                }
+                checksum += b.labels()[0];
                 images += b.size();
                 if (++seen == warmup + batches) {
                     break;
@@ -81,6 +100,33 @@ public final class ImagePipelineBenchmark {
                             + " %,.0f images/s over %d batches (%.1f s; checksum %.3f)%n", root, size, size,
                     transforms.spec(), workers, batchSize, TurboJpeg.available() ? "TurboJPEG" : "javax.imageio",
                     images / seconds, seen - warmup, seconds, checksum);
+        }
+    }
+
+    /**
+     * {@code --profile N}: one worker's CPU time per stage over N images (after N/10 unprofiled), then
+     * the normalisation of 20 batches into an input tensor on the CPU backend (wall time, the
+     * backend's threads).
+     */
+    private static void profile(ImageRecords records, ImageTransforms transforms, int size, int batchSize, int images) {
+        ImagePipelineProfile p = ImagePipelineProfile.measure(records, 3, transforms, Math.max(1, images / 10), images);
+        System.out.printf(Locale.ROOT, "ingot pipeline profile: %s, %dx%d, transforms [%s], JPEG %s, %d images, CPU time"
+                        + " of one worker thread:%n%s", records.name(), size, size, transforms.spec(),
+                TurboJpeg.available() ? "TurboJPEG" : "javax.imageio", images, p.table());
+        byte[] pixels = new byte[batchSize * 3 * size * size];
+        new java.util.SplittableRandom(1).nextBytes(pixels);
+        try (Backend cpu = Backends.get("cpu");
+             Tensor x = cpu.zeros(Shape.of(batchSize, 3, size, size))) {
+            for (int i = 0; i < 20; i++) {
+                cpu.imagesFromHost(pixels, 0, transforms.normalization(), x);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                cpu.imagesFromHost(pixels, 0, transforms.normalization(), x);
+            }
+            double us = (System.nanoTime() - t0) / 1e3 / (20.0 * batchSize);
+            System.out.printf(Locale.ROOT, "  %-40s %9.1f us/image  (consumer side, %s, wall time)%n",
+                    "imagesFromHost (backend)", us, cpu.description());
         }
     }
 }

@@ -84,9 +84,9 @@ public final class ImageLoader implements BatchSource {
         this.tailSize = dropLast ? 0 : n % batchSize;
         this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + workers];
         for (int i = 0; i < ring.length; i++) {
-            ring[i] = new Slot(batchSize, channels * height * width);
+            ring[i] = new Slot(batchSize, channels, channels * height * width, transforms);
         }
-        this.tailSlot = tailSize == 0 ? null : new Slot(tailSize, channels * height * width);
+        this.tailSlot = tailSize == 0 ? null : new Slot(tailSize, channels, channels * height * width, transforms);
         if (records.size() == 0) {
             throw new IllegalArgumentException("ImageLoader: '" + records.name() + "' has no images");
         }
@@ -273,26 +273,29 @@ public final class ImageLoader implements BatchSource {
         }
     }
 
-    /** One reusable batch buffer. */
+    /**
+     * One reusable batch buffer: the images as the transforms leave them, HWC bytes back to back
+     * (a copy of each, no conversion); the backend normalises them ({@link Batch#upload}).
+     */
     private static final class Slot {
-        final float[] images;
+        final byte[] images;
         final int[] labels;
         final Batch batch;
 
-        Slot(int size, int imageSize) {
-            images = new float[size * imageSize];
+        Slot(int size, int channels, int imageSize, ImageTransforms transforms) {
+            images = new byte[size * imageSize];
             labels = new int[size];
-            batch = new Batch(images, labels, size);
+            batch = new Batch(null, new Batch.Pixels(images, channels, transforms.normalization()), labels, size);
         }
     }
 
     /**
      * Prepares image {@code index} as epoch {@code epoch} sees it into {@code dst} at {@code offset}:
-     * read, decode, transform with the (seed, epoch, index) generator, convert to normalised CHW
-     * floats. Under {@link BadImagePolicy#SKIP} an unreadable record is replaced by the next
+     * read, decode, transform with the (seed, epoch, index) generator, copy its HWC bytes (the
+     * backend normalises them). Under {@link BadImagePolicy#SKIP} an unreadable record is replaced by the next
      * readable one.
      */
-    void prepare(int index, int epoch, ImageDecoding decoder, float[] dst, int offset, int[] labelOut, int labelAt) {
+    void prepare(int index, int epoch, ImageDecoding decoder, byte[] dst, int offset, int[] labelOut, int labelAt) {
         int n = records.size();
         int used = index;
         UInt8Image image = null;
@@ -317,7 +320,7 @@ public final class ImageLoader implements BatchSource {
                     + "), but batches take " + height + "x" + width + ": add resize:" + Math.min(height, width)
                     + ",center-crop:" + height + " (or a random-resized-crop) to the transforms");
         }
-        transforms.toFloats(out, dst, offset);
+        System.arraycopy(out.pixels(), 0, dst, offset, out.pixels().length);
         labelOut[labelAt] = records.label(used);
     }
 

@@ -84,12 +84,11 @@ class ImageTransformsTest {
     void normalisationIsToTensorThenNormalize() {
         UInt8Image in = new UInt8Image(1, 2, 3, new byte[]{0, (byte) 255, 51, 102, 0, (byte) 255});
         ImageTransforms t = ImageTransforms.parse("normalize:0.5:0.5:0.5:0.25:0.5:1");
-        float[] out = new float[6];
-        t.toFloats(in, out, 0);
+        float[] out = new Batch(null, new Batch.Pixels(in.pixels(), 3, t.normalization()), new int[1], 1).toFloats();
         // CHW: R of both pixels, then G, then B; (v/255 - 0.5) / std
         assertArrayEquals(new float[]{-2f, 0.4f / 0.25f - 2f, 1f, -1f, 0.2f - 0.5f, 0.5f}, out, 1e-5f);
-        float[] plain = new float[6];
-        ImageTransforms.none().toFloats(in, plain, 0);
+        float[] plain = new Batch(null, new Batch.Pixels(in.pixels(), 3, ImageTransforms.none().normalization()),
+                new int[1], 1).toFloats();
         assertEquals(255 / 255f, plain[2]);
         assertEquals(51 / 255f, plain[4]);
     }
