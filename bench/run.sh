@@ -320,7 +320,7 @@ if [[ -z $skip_pipeline ]]; then
         failed+=("image pipeline $size px (torchvision)")
       echo "$theirs" | tee -a "$results/pipeline.txt" >&2
     fi
-    rate() { grep -oE '[0-9][0-9,]* images/s' <<<"$1" | head -1 | tr -d ', ' | sed 's/images\/s//'; }
+    rate() { { grep -oE '[0-9][0-9,]* images/s' <<<"$1" || true; } | head -1 | tr -d ', ' | sed 's/images\/s//'; }
     a=$(rate "$ours") b=$(rate "$theirs")
     ratio=$([[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }' || echo '?')
     notes+=(--note "Image pipeline, $size px, $workers workers, batch 64 (decode + \`$augment\` + batch + normalise): Ingot ${a:-?} images/s, torchvision DataLoader(num_workers=$workers) ${b:-?} images/s, ratio ${ratio}x (target 1.5x). Lines in pipeline.txt.")
