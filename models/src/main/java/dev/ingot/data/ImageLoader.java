@@ -55,6 +55,7 @@ public final class ImageLoader implements BatchSource {
     private final BadImagePolicy policy;
     private final double[] sampleWeights;
     private final Consumer<String> warnings;
+    private final EpochPlan plan;
     private final int fullBatches;
     private final int tailSize;
     private final Slot[] ring;
@@ -80,8 +81,9 @@ public final class ImageLoader implements BatchSource {
         this.sampleWeights = b.sampleWeights;
         this.warnings = b.warnings;
         int n = records.size();
-        this.fullBatches = n / batchSize;
-        this.tailSize = dropLast ? 0 : n % batchSize;
+        this.plan = new EpochPlan("ImageLoader over '" + records.name() + "'", records.name(), n, batchSize, dropLast);
+        this.fullBatches = plan.fullBatches();
+        this.tailSize = plan.tailSize();
         this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + workers];
         for (int i = 0; i < ring.length; i++) {
             ring[i] = new Slot(batchSize, channels, channels * height * width, transforms);
@@ -170,12 +172,12 @@ public final class ImageLoader implements BatchSource {
     /** Number of batches in each epoch. */
     @Override
     public int batchesPerEpoch() {
-        return fullBatches + (tailSize == 0 ? 0 : 1);
+        return plan.batchesPerEpoch();
     }
 
     /** Images per epoch. */
     public int imagesPerEpoch() {
-        return fullBatches * batchSize + tailSize;
+        return plan.imagesPerEpoch();
     }
 
     /**
@@ -184,12 +186,10 @@ public final class ImageLoader implements BatchSource {
      * probability {@code w[i] / sum(w)} (PyTorch's {@code WeightedRandomSampler}).
      */
     public int[] order(int epoch) {
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
+        EpochPlan.checkEpochNumber(epoch);
         int n = records.size();
-        int[] order = new int[n];
         if (sampleWeights != null) {
+            int[] order = new int[n];
             double[] cumulative = new double[n];
             double total = 0;
             for (int i = 0; i < n; i++) {
@@ -212,19 +212,7 @@ public final class ImageLoader implements BatchSource {
             }
             return order;
         }
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            SplitMix64 random = SplitMix64.of(seed, DataLoader.SHUFFLE_PURPOSE, epoch, 0);
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
-        return order;
+        return plan.shuffledOrder(shuffle, seed, epoch);
     }
 
     /**
@@ -248,16 +236,7 @@ public final class ImageLoader implements BatchSource {
     /** The batches of epoch {@code epoch} from batch {@code firstBatch} on; closes the epoch opened before. */
     @Override
     public synchronized Epoch epoch(int epoch, int firstBatch) {
-        if (closed) {
-            throw new IllegalStateException("ImageLoader over '" + records.name() + "' is closed");
-        }
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
-        if (firstBatch < 0 || firstBatch > batchesPerEpoch()) {
-            throw new IllegalArgumentException("firstBatch " + firstBatch + " is outside 0.." + batchesPerEpoch()
-                    + " (batches per epoch of '" + records.name() + "' at batch size " + batchSize + ")");
-        }
+        plan.checkOpening(closed, epoch, firstBatch);
         if (open != null) {
             open.close();
         }

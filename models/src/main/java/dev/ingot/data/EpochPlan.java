@@ -1,0 +1,74 @@
+package dev.ingot.data;
+
+/**
+ * What both loaders ({@link DataLoader}, {@link ImageLoader}) agree on about an epoch: how N images
+ * cut into batches (full ones, then a partial last one unless dropped), which epochs and resume
+ * points exist, and the seeded shuffle that orders epoch e. One copy of these rules, so the two
+ * loaders visit a dataset identically and refuse the same bad requests with the same words.
+ *
+ * @param owner     how messages name the loader, e.g. {@code "DataLoader over 'cifar10'"}
+ * @param name      the dataset's name
+ * @param size      images in the dataset, N
+ * @param batchSize images per full batch
+ * @param dropLast  whether the partial last batch is left out
+ */
+record EpochPlan(String owner, String name, int size, int batchSize, boolean dropLast) {
+
+    /** Batches of exactly {@code batchSize} images. */
+    int fullBatches() {
+        return size / batchSize;
+    }
+
+    /** Images in the partial last batch, 0 when there is none (or it is dropped). */
+    int tailSize() {
+        return dropLast ? 0 : size % batchSize;
+    }
+
+    int batchesPerEpoch() {
+        return fullBatches() + (tailSize() == 0 ? 0 : 1);
+    }
+
+    int imagesPerEpoch() {
+        return fullBatches() * batchSize + tailSize();
+    }
+
+    static void checkEpochNumber(int epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
+        }
+    }
+
+    /** Refuses to open epoch {@code epoch} at {@code firstBatch} on a closed loader or outside the epoch. */
+    void checkOpening(boolean closed, int epoch, int firstBatch) {
+        if (closed) {
+            throw new IllegalStateException(owner + " is closed");
+        }
+        checkEpochNumber(epoch);
+        if (firstBatch < 0 || firstBatch > batchesPerEpoch()) {
+            throw new IllegalArgumentException("firstBatch " + firstBatch + " is outside 0.." + batchesPerEpoch()
+                    + " (batches per epoch of '" + name + "' at batch size " + batchSize + ")");
+        }
+    }
+
+    /**
+     * 0..N-1, or with {@code shuffle} a Fisher-Yates shuffle of it driven by {@link SplitMix64}
+     * seeded from (seed, {@link DataLoader#SHUFFLE_PURPOSE}, epoch): a pure function of (seed, epoch).
+     */
+    int[] shuffledOrder(boolean shuffle, long seed, int epoch) {
+        checkEpochNumber(epoch);
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        if (shuffle) {
+            SplitMix64 random = SplitMix64.of(seed, DataLoader.SHUFFLE_PURPOSE, epoch, 0);
+            for (int i = size - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
+    }
+}
