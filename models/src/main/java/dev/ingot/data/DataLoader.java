@@ -395,20 +395,7 @@ public final class DataLoader implements BatchSource {
                     return;
                 }
                 stopped = true;
-                worker.interrupt();
-                boolean interrupted = false;
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS);
-                while (worker.isAlive() && System.nanoTime() < deadline) {
-                    try {
-                        worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                if (worker.isAlive()) {
+                if (!EpochPlan.stopWorkers(java.util.List.of(worker), STOP_TIMEOUT_MILLIS)) {
                     throw new IllegalStateException("the loader thread of epoch " + epoch + " did not stop within "
                             + STOP_TIMEOUT_MILLIS + " ms (a BatchTransform that ignores interrupts?)");
                 }

@@ -3,7 +3,8 @@ package dev.ingot.data;
 /**
  * What both loaders ({@link DataLoader}, {@link ImageLoader}) agree on about an epoch: how N images
  * cut into batches (full ones, then a partial last one unless dropped), which epochs and resume
- * points exist, and the seeded shuffle that orders epoch e. One copy of these rules, so the two
+ * points exist, the seeded shuffle that orders epoch e, and how an epoch's worker threads are
+ * stopped. One copy of these rules, so the two
  * loaders visit a dataset identically and refuse the same bad requests with the same words.
  *
  * @param owner     how messages name the loader, e.g. {@code "DataLoader over 'cifar10'"}
@@ -70,5 +71,31 @@ record EpochPlan(String owner, String name, int size, int batchSize, boolean dro
             }
         }
         return order;
+    }
+
+    /**
+     * Stops an epoch's worker threads: interrupts them all, then waits for each until one shared
+     * deadline {@code timeoutMillis} away. An interrupt of the caller while waiting does not cut the
+     * wait short; it is restored afterwards. Returns whether every worker ended.
+     */
+    static boolean stopWorkers(java.util.List<Thread> workers, long timeoutMillis) {
+        for (Thread t : workers) {
+            t.interrupt();
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        boolean interrupted = false;
+        for (Thread t : workers) {
+            while (t.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    t.join(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return workers.stream().noneMatch(Thread::isAlive);
     }
 }

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -492,23 +491,7 @@ public final class ImageLoader implements BatchSource {
                     return;
                 }
                 stopped = true;
-                for (Thread t : threads) {
-                    t.interrupt();
-                }
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS);
-                boolean interrupted = false;
-                for (Thread t : threads) {
-                    while (t.isAlive() && System.nanoTime() < deadline) {
-                        try {
-                            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                        } catch (InterruptedException e) {
-                            interrupted = true;
-                        }
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                EpochPlan.stopWorkers(threads, STOP_TIMEOUT_MILLIS);
                 ready.clear();
                 current = null;
                 lastRate = pipelineImagesPerSecond();
