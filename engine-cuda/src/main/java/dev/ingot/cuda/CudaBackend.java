@@ -841,13 +841,18 @@ public final class CudaBackend implements Backend {
      * images_from_bytes_f32 writes y (see images.cu); the blocks return to the pool stream-ordered.
      * Not run on a GPU yet: compiled by NvccCompileTest, the arithmetic is the CPU's.
      */
+    private float[] imageMeanStd = new float[0];
+
     @Override
     public void imagesFromHost(byte[] pixels, int offset, ImageNormalization spec, Tensor y) {
         KernelChecks.imagesFromHost(this, pixels == null ? -1 : pixels.length, offset, spec, y);
         enter("imagesFromHost");
         long n = y.size();
         int channels = y.shape().dim(1);
-        float[] meanStd = new float[2 * channels];   // 2C floats per batch: too small to pool
+        if (imageMeanStd.length != 2 * channels) {
+            imageMeanStd = new float[2 * channels];   // kept: a training loop uploads one batch per step
+        }
+        float[] meanStd = imageMeanStd;   // copied into pinned memory by upload() before it returns
         for (int c = 0; c < channels; c++) {
             meanStd[c] = spec.meanOf(c);
             meanStd[channels + c] = spec.stdOf(c);
