@@ -30,7 +30,10 @@ import java.util.Locale;
  *     --root /tmp/cifar10-jpeg/train --size 32 --augment pad-crop:4,hflip,normalize:cifar10 --workers 2 --batches 300
  * </pre>
  * The first {@code --warmup} batches (JIT, page cache) are not timed. {@code -Dingot.turbojpeg=off}
- * measures the javax.imageio fallback.
+ * measures the javax.imageio fallback. {@code --profile N} instead prints one worker's CPU time per
+ * stage over N images and the consumer's {@code imagesFromHost} (run it with
+ * {@code -Dingot.cpu.threads=1} so the kernel's CPU time is the calling thread's); the Python twin
+ * takes the same option.
  */
 public final class ImagePipelineBenchmark {
     private ImagePipelineBenchmark() {
