@@ -361,8 +361,18 @@ public sealed interface ImageTransform {
         float[] sum = new float[rowLength];
         byte[] out = new byte[outH * rowLength];
         for (int y = 0; y < outH; y++) {
-            java.util.Arrays.fill(sum, 0f);
             int base = y * fy.taps;
+            if (fy.count[y] == 2) {
+                // an upscale's two rows in one pass: (0 + w0*a) + w1*b is w0*a + w1*b, the same bits
+                float w0 = fy.weights[base], w1 = fy.weights[base + 1];
+                int a = fy.first[y] * rowLength, b = a + rowLength, o = y * rowLength;
+                for (int i = 0; i < rowLength; i++) {
+                    float v = Math.max(0f, Math.min(255f, w0 * rows[a + i] + w1 * rows[b + i]));
+                    out[o + i] = (byte) (int) (v + 0.5f);
+                }
+                continue;
+            }
+            java.util.Arrays.fill(sum, 0f);
             for (int k = 0; k < fy.count[y]; k++) {
                 float wgt = fy.weights[base + k];
                 int from = (fy.first[y] + k) * rowLength;
