@@ -10,6 +10,7 @@
 #                                     # and results.md with all of them
 #
 # Options: --quick, --skip-build, --skip-python, --skip-jmh (report from what is in --results DIR),
+#          --skip-pipeline (no image-pipeline race),
 #          --results DIR (where JSON results and the report go; default bench/target/results/<time>),
 #          --isa ISA[,ISA...] (or BENCH_ISA=...): which vector ISA both sides may use:
 #            native  no restriction (default): each side picks what it detects
@@ -36,12 +37,17 @@
 #                       on an AVX-512 CPU; or any OPENBLAS_CORETYPE name (Haswell, SkylakeX, ...)
 #   DEVICE              cpu (default) or cuda: where the PyTorch references run
 #   INGOT_DATA_DIR      the datasets (default: ../shared/data beside the checkout, when it exists)
+#   PIPELINE_TREE_32    CIFAR-10 JPEG tree for the image-pipeline race at 32 px (default /tmp/cifar10-jpeg;
+#                       written by scripts/cifar10-image-folder.py when missing)
+#   PIPELINE_TREE_224   the upscaled 224 px tree (default /tmp/cifar10-jpeg-224; written when missing,
+#                       5,000 training images)
+#   PIPELINE_WORKERS    decoding workers on both sides (default 2)
 set -euo pipefail
 script=$(readlink -f "${BASH_SOURCE[0]}")
 root=$(cd "$(dirname "$script")/.." && pwd)
 cd "$root"
 
-quick= skip_build= skip_python= skip_jmh= results= isa=${BENCH_ISA:-native}
+quick= skip_build= skip_python= skip_jmh= skip_pipeline= results= isa=${BENCH_ISA:-native}
 args=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -50,6 +56,7 @@ while [[ $# -gt 0 ]]; do
     --skip-build) skip_build=1 ;;
     --skip-python) skip_python=1 ;;
     --skip-jmh) skip_jmh=1 ;;
+    --skip-pipeline) skip_pipeline=1 ;;
     --results) results=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$script" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -279,6 +286,48 @@ print("OpenBLAS core type " + blas + "; ATen CPU capability " + cap, flush=True)
   stage "NumPy / torch.mm GEMM" py bench/python/gemm_reference.py $([[ $device == cuda ]] && echo --libraries torch)
   stage "PyTorch convolution layers" py bench/python/conv_reference.py
   stage "PyTorch training steps" py bench/python/train_reference.py --batch-sizes "$batches"
+fi
+
+# ---------------------------------------------------------------- image pipeline
+# decode + transforms + batch (+ normalisation into an input tensor) with PIPELINE_WORKERS workers:
+# ImagePipelineBenchmark against torchvision ImageFolder + DataLoader(num_workers=N) with the same
+# transforms (bench/python/image_pipeline_reference.py), at 32 px and at 224 px, each pair back to
+# back. The figures go into the report's notes and $results/pipeline.txt.
+if [[ -z $skip_pipeline ]]; then
+  workers=${PIPELINE_WORKERS:-2}
+  tree32=${PIPELINE_TREE_32:-/tmp/cifar10-jpeg} tree224=${PIPELINE_TREE_224:-/tmp/cifar10-jpeg-224}
+  data_dir=${INGOT_DATA_DIR:-$HOME/.ingot/datasets}
+  [[ -d $tree32/train ]] || stage "writing the 32 px CIFAR-10 JPEG tree $tree32" \
+    "$python" scripts/cifar10-image-folder.py --data-dir "$data_dir" --output "$tree32"
+  [[ -d $tree224/train ]] || stage "writing the 224 px CIFAR-10 JPEG tree $tree224" \
+    "$python" scripts/cifar10-image-folder.py --data-dir "$data_dir" --output "$tree224" --size 224 \
+    --limit-train 5000 --limit-test 1000
+  # size, Ingot transforms, Python transforms, batches, warm-up batches
+  pipeline_cases=("32 pad-crop:4,hflip,normalize:cifar10 cifar $([[ -n $quick ]] && echo '60 10' || echo '300 30')"
+                  "224 random-resized-crop:224,hflip,normalize:imagenet imagenet $([[ -n $quick ]] && echo '10 3' || echo '40 5')")
+  : > "$results/pipeline.txt"
+  for c in "${pipeline_cases[@]}"; do
+    read -r size augment pyaugment nbatches warm <<<"$c"
+    tree=$([[ $size == 32 ]] && echo "$tree32" || echo "$tree224")
+    [[ -d $tree/train ]] || { log "no $tree/train: image pipeline at $size px skipped"; continue; }
+    ours= theirs=
+    log "image pipeline at $size px: Ingot"
+    ours=$("${java_cmd[@]}" -cp "$jar" dev.ingot.bench.ImagePipelineBenchmark --root "$tree/train" --size "$size" \
+      --augment "$augment" --workers "$workers" --batches "$nbatches" --warmup "$warm" 2> >(grep -v 'incubator modules' >&2)) ||
+      failed+=("image pipeline $size px (Ingot)")
+    echo "$ours" | tee -a "$results/pipeline.txt" >&2
+    if [[ -z $skip_python ]]; then
+      log "image pipeline at $size px: torchvision"
+      theirs=$("$python" bench/python/image_pipeline_reference.py --root "$tree/train" --size "$size" \
+        --augment "$pyaugment" --workers "$workers" --batches "$nbatches" --warmup "$warm") ||
+        failed+=("image pipeline $size px (torchvision)")
+      echo "$theirs" | tee -a "$results/pipeline.txt" >&2
+    fi
+    rate() { { grep -oE '[0-9][0-9,]* images/s' <<<"$1" || true; } | head -1 | tr -d ', ' | sed 's/images\/s//'; }
+    a=$(rate "$ours") b=$(rate "$theirs")
+    ratio=$([[ -n $a && -n $b ]] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }' || echo '?')
+    notes+=(--note "Image pipeline, $size px, $workers workers, batch 64 (decode + \`$augment\` + batch + normalise): Ingot ${a:-?} images/s, torchvision DataLoader(num_workers=$workers) ${b:-?} images/s, ratio ${ratio}x (target 1.5x). Lines in pipeline.txt.")
+  done
 fi
 
 # ---------------------------------------------------------------- report

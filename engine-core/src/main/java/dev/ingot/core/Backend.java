@@ -6,6 +6,7 @@ import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
+import dev.ingot.core.spec.ImageNormalization;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
 
@@ -102,6 +103,23 @@ public interface Backend extends AutoCloseable {
     /** Waits until all issued work is done (for timing); a no-op on synchronous backends. */
     default void synchronize() {
     }
+
+    // ---------------------------------------------------------------- input images
+
+    /**
+     * A batch of 8-bit images from the host into float32 {@code y} (N, C, H, W):
+     * {@code y[n,c,h,w] = (p / 255f - mean[c]) / std[c]} (see {@link ImageNormalization}; every
+     * backend writes the same bits), where p is {@code pixels[offset + ((n*H + h)*W + w)*C + c] & 0xff}
+     * for {@link ImageNormalization.Layout#NHWC} (interleaved, as decoded) or
+     * {@code pixels[offset + ((n*C + c)*H + h)*W + w] & 0xff} for {@link ImageNormalization.Layout#NCHW}.
+     * The pipeline hands batches over as bytes, so the host never holds a float copy of them, and a
+     * GPU receives a quarter of the bytes. Not differentiable (an input, not a layer).
+     *
+     * @param pixels at least {@code offset + N*C*H*W} bytes, read as unsigned
+     * @param offset index of the first byte of image 0
+     * @param y      (N, C, H, W) float32, overwritten
+     */
+    void imagesFromHost(byte[] pixels, int offset, ImageNormalization spec, Tensor y);
 
     // ---------------------------------------------------------------- matrix product
 

@@ -8,6 +8,7 @@ import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
+import dev.ingot.core.spec.ImageNormalization;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
@@ -660,6 +661,26 @@ public final class KernelChecks {
         shape(op, "bias", bias, Shape.of(x.shape().dim(1)), "one per channel of x " + x.shape());
         shape(op, "out", out, x.shape(), "same as x");
         noAlias(op, "out", out, "bias", bias);
+    }
+
+    public static void imagesFromHost(Backend self, int length, int offset, ImageNormalization spec, Tensor y) {
+        String op = "imagesFromHost";
+        float32(self, op, "y", y);
+        spec(op, spec);
+        rank(op, "y", y, 4, "(N, C, H, W)");
+        if (length < 0) {
+            throw new IllegalArgumentException(op + ": 'pixels' host array must not be null");
+        }
+        int channels = y.shape().dim(1);
+        if (!spec.fits(channels)) {
+            throw new IllegalArgumentException(op + ": 'spec' has " + spec.mean().length + " mean and "
+                    + spec.std().length + " std values but 'y' " + y.describe() + " has " + channels
+                    + " channels (expected one per channel, or one for all)");
+        }
+        if (offset < 0 || offset > length || length - offset < y.size()) {
+            throw new IllegalArgumentException(op + ": 'pixels' has " + length + " bytes; from offset " + offset
+                    + " it needs " + y.size() + " for 'y' " + y.describe());
+        }
     }
 
     public static void sumOverBatch(Backend self, Tensor x, Tensor out) {

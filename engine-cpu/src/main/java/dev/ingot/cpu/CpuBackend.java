@@ -13,6 +13,7 @@ import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
+import dev.ingot.core.spec.ImageNormalization;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
@@ -25,6 +26,7 @@ import dev.ingot.cpu.kernels.ElementwiseKernels;
 import dev.ingot.cpu.kernels.GeluKernels;
 import dev.ingot.cpu.kernels.GemmKernels;
 import dev.ingot.cpu.kernels.GlobalPoolKernels;
+import dev.ingot.cpu.kernels.ImageKernels;
 import dev.ingot.cpu.kernels.LossKernels;
 import dev.ingot.cpu.kernels.OptimizerKernels;
 import dev.ingot.cpu.kernels.PoolKernels;
@@ -51,6 +53,7 @@ public final class CpuBackend implements Backend {
     private final Parallel parallel = Parallel.shared();
     private final AtomicLong bytesInUse = new AtomicLong();
     private final Conv2dKernels conv = new Conv2dKernels(parallel);
+    private final ImageKernels images = new ImageKernels(parallel);
 
     static String vectorDescription() {
         return dev.ingot.cpu.kernels.VectorShape.PREFERRED.describe();
@@ -408,6 +411,13 @@ public final class CpuBackend implements Backend {
         KernelChecks.biasAdd(this, x, bias, out);
         Shape s = x.shape();
         ElementwiseKernels.biasAdd(parallel, f(x), f(bias), f(out), s.dim(0), s.dim(1), (int) s.sizeFrom(2));
+    }
+
+    @Override
+    public void imagesFromHost(byte[] pixels, int offset, ImageNormalization spec, Tensor y) {
+        KernelChecks.imagesFromHost(this, pixels == null ? -1 : pixels.length, offset, spec, y);
+        Shape s = y.shape();
+        images.fromHost(pixels, offset, spec, f(y), s.dim(0), s.dim(1), s.dim(2) * s.dim(3));
     }
 
     @Override

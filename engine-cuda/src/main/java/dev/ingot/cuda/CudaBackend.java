@@ -13,6 +13,7 @@ import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
+import dev.ingot.core.spec.ImageNormalization;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
@@ -879,6 +880,41 @@ public final class CudaBackend implements Backend {
         long n = x.size();
         launcher.kernel(Kernel.BIAS_ADD).i64(n).i32(x.shape().dim(1)).i64(x.shape().sizeFrom(2)).ptr(ptr(x))
                 .ptr(ptr(bias)).ptr(ptr(out)).launch(n);
+    }
+
+    /**
+     * The batch goes up as bytes into a pooled block, the 2C means and stds into another, and
+     * images_from_bytes_f32 writes y (see images.cu); the blocks return to the pool stream-ordered.
+     * Not run on a GPU yet: compiled by NvccCompileTest, the arithmetic is the CPU's.
+     */
+    private float[] imageMeanStd = new float[0];
+
+    @Override
+    public void imagesFromHost(byte[] pixels, int offset, ImageNormalization spec, Tensor y) {
+        KernelChecks.imagesFromHost(this, pixels == null ? -1 : pixels.length, offset, spec, y);
+        enter("imagesFromHost");
+        long n = y.size();
+        int channels = y.shape().dim(1);
+        if (imageMeanStd.length != 2 * channels) {
+            imageMeanStd = new float[2 * channels];   // kept: a training loop uploads one batch per step
+        }
+        float[] meanStd = imageMeanStd;   // copied into pinned memory by upload() before it returns
+        for (int c = 0; c < channels; c++) {
+            meanStd[c] = spec.meanOf(c);
+            meanStd[channels + c] = spec.stdOf(c);
+        }
+        CachingAllocator.Block bytes = allocator.allocate(n);
+        CachingAllocator.Block values = allocator.allocate(meanStd.length * 4L);
+        try {
+            upload(MemorySegment.ofArray(pixels).asSlice(offset, n), bytes.address());
+            upload(MemorySegment.ofArray(meanStd), values.address());
+            launcher.kernel(Kernel.IMAGES_FROM_BYTES).i64(n).i32(channels).i64(y.shape().sizeFrom(2))
+                    .i32(spec.layout() == ImageNormalization.Layout.NHWC ? 1 : 0).ptr(bytes.address())
+                    .ptr(values.address()).ptr(ptr(y)).launch(n);
+        } finally {
+            allocator.release(bytes);
+            allocator.release(values);
+        }
     }
 
     @Override

@@ -67,6 +67,7 @@ public final class DataLoader implements BatchSource {
     private final boolean dropLast;
     private final int prefetch;
     private final BatchTransform transform;
+    private final EpochPlan plan;
     private final int fullBatches;
     private final Slot tail;
     private final Slot[] ring;
@@ -83,10 +84,10 @@ public final class DataLoader implements BatchSource {
         this.dropLast = b.dropLast;
         this.prefetch = b.prefetch;
         this.transform = b.transform;
-        int n = dataset.size();
-        this.fullBatches = n / batchSize;
-        int rest = n % batchSize;
-        this.tail = rest == 0 || dropLast ? null : new Slot(rest, dataset.imageSize());
+        this.plan = new EpochPlan("DataLoader over '" + dataset.name() + "'", dataset.name(), dataset.size(), batchSize,
+                dropLast);
+        this.fullBatches = plan.fullBatches();
+        this.tail = plan.tailSize() == 0 ? null : new Slot(plan.tailSize(), dataset.imageSize());
         this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + 1];
         for (int i = 0; i < ring.length; i++) {
             ring[i] = new Slot(batchSize, dataset.imageSize());
@@ -148,12 +149,12 @@ public final class DataLoader implements BatchSource {
 
     /** Number of batches in each epoch. */
     public int batchesPerEpoch() {
-        return fullBatches + (tail == null ? 0 : 1);
+        return plan.batchesPerEpoch();
     }
 
     /** Number of images in each epoch ({@code dataset().size()} unless the partial last batch is dropped). */
     public int imagesPerEpoch() {
-        return fullBatches * batchSize + (tail == null ? 0 : tail.batch.size());
+        return plan.imagesPerEpoch();
     }
 
     /**
@@ -161,24 +162,7 @@ public final class DataLoader implements BatchSource {
      * driven by {@link SplitMix64} seeded from (seed, epoch), or 0..N-1 without shuffling.
      */
     public int[] order(int epoch) {
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
-        int n = dataset.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            SplitMix64 random = SplitMix64.of(seed, SHUFFLE_PURPOSE, epoch, 0);
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
-        return order;
+        return plan.shuffledOrder(shuffle, seed, epoch);
     }
 
     /** The batches of epoch {@code epoch}, from the first; closes the epoch opened before. */
@@ -191,16 +175,7 @@ public final class DataLoader implements BatchSource {
      * closes the epoch opened before, which invalidates its batches.
      */
     public synchronized Epoch epoch(int epoch, int firstBatch) {
-        if (closed) {
-            throw new IllegalStateException("DataLoader over '" + dataset.name() + "' is closed");
-        }
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
-        if (firstBatch < 0 || firstBatch > batchesPerEpoch()) {
-            throw new IllegalArgumentException("firstBatch " + firstBatch + " is outside 0.." + batchesPerEpoch()
-                    + " (batches per epoch of '" + dataset.name() + "' at batch size " + batchSize + ")");
-        }
+        plan.checkOpening(closed, epoch, firstBatch);
         if (open != null) {
             open.close();
         }
@@ -420,20 +395,7 @@ public final class DataLoader implements BatchSource {
                     return;
                 }
                 stopped = true;
-                worker.interrupt();
-                boolean interrupted = false;
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS);
-                while (worker.isAlive() && System.nanoTime() < deadline) {
-                    try {
-                        worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                if (worker.isAlive()) {
+                if (!EpochPlan.stopWorkers(java.util.List.of(worker), STOP_TIMEOUT_MILLIS)) {
                     throw new IllegalStateException("the loader thread of epoch " + epoch + " did not stop within "
                             + STOP_TIMEOUT_MILLIS + " ms (a BatchTransform that ignores interrupts?)");
                 }

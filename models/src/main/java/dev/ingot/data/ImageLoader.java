@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -55,6 +54,7 @@ public final class ImageLoader implements BatchSource {
     private final BadImagePolicy policy;
     private final double[] sampleWeights;
     private final Consumer<String> warnings;
+    private final EpochPlan plan;
     private final int fullBatches;
     private final int tailSize;
     private final Slot[] ring;
@@ -80,13 +80,14 @@ public final class ImageLoader implements BatchSource {
         this.sampleWeights = b.sampleWeights;
         this.warnings = b.warnings;
         int n = records.size();
-        this.fullBatches = n / batchSize;
-        this.tailSize = dropLast ? 0 : n % batchSize;
+        this.plan = new EpochPlan("ImageLoader over '" + records.name() + "'", records.name(), n, batchSize, dropLast);
+        this.fullBatches = plan.fullBatches();
+        this.tailSize = plan.tailSize();
         this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + workers];
         for (int i = 0; i < ring.length; i++) {
-            ring[i] = new Slot(batchSize, channels * height * width);
+            ring[i] = new Slot(batchSize, channels, channels * height * width, transforms);
         }
-        this.tailSlot = tailSize == 0 ? null : new Slot(tailSize, channels * height * width);
+        this.tailSlot = tailSize == 0 ? null : new Slot(tailSize, channels, channels * height * width, transforms);
         if (records.size() == 0) {
             throw new IllegalArgumentException("ImageLoader: '" + records.name() + "' has no images");
         }
@@ -170,12 +171,12 @@ public final class ImageLoader implements BatchSource {
     /** Number of batches in each epoch. */
     @Override
     public int batchesPerEpoch() {
-        return fullBatches + (tailSize == 0 ? 0 : 1);
+        return plan.batchesPerEpoch();
     }
 
     /** Images per epoch. */
     public int imagesPerEpoch() {
-        return fullBatches * batchSize + tailSize;
+        return plan.imagesPerEpoch();
     }
 
     /**
@@ -184,12 +185,10 @@ public final class ImageLoader implements BatchSource {
      * probability {@code w[i] / sum(w)} (PyTorch's {@code WeightedRandomSampler}).
      */
     public int[] order(int epoch) {
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
+        EpochPlan.checkEpochNumber(epoch);
         int n = records.size();
-        int[] order = new int[n];
         if (sampleWeights != null) {
+            int[] order = new int[n];
             double[] cumulative = new double[n];
             double total = 0;
             for (int i = 0; i < n; i++) {
@@ -212,19 +211,7 @@ public final class ImageLoader implements BatchSource {
             }
             return order;
         }
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            SplitMix64 random = SplitMix64.of(seed, DataLoader.SHUFFLE_PURPOSE, epoch, 0);
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
-        return order;
+        return plan.shuffledOrder(shuffle, seed, epoch);
     }
 
     /**
@@ -248,16 +235,7 @@ public final class ImageLoader implements BatchSource {
     /** The batches of epoch {@code epoch} from batch {@code firstBatch} on; closes the epoch opened before. */
     @Override
     public synchronized Epoch epoch(int epoch, int firstBatch) {
-        if (closed) {
-            throw new IllegalStateException("ImageLoader over '" + records.name() + "' is closed");
-        }
-        if (epoch < 0) {
-            throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
-        }
-        if (firstBatch < 0 || firstBatch > batchesPerEpoch()) {
-            throw new IllegalArgumentException("firstBatch " + firstBatch + " is outside 0.." + batchesPerEpoch()
-                    + " (batches per epoch of '" + records.name() + "' at batch size " + batchSize + ")");
-        }
+        plan.checkOpening(closed, epoch, firstBatch);
         if (open != null) {
             open.close();
         }
@@ -273,26 +251,29 @@ public final class ImageLoader implements BatchSource {
         }
     }
 
-    /** One reusable batch buffer. */
+    /**
+     * One reusable batch buffer: the images as the transforms leave them, HWC bytes back to back
+     * (a copy of each, no conversion); the backend normalises them ({@link Batch#upload}).
+     */
     private static final class Slot {
-        final float[] images;
+        final byte[] images;
         final int[] labels;
         final Batch batch;
 
-        Slot(int size, int imageSize) {
-            images = new float[size * imageSize];
+        Slot(int size, int channels, int imageSize, ImageTransforms transforms) {
+            images = new byte[size * imageSize];
             labels = new int[size];
-            batch = new Batch(images, labels, size);
+            batch = new Batch(null, new Batch.Pixels(images, channels, transforms.normalization()), labels, size);
         }
     }
 
     /**
      * Prepares image {@code index} as epoch {@code epoch} sees it into {@code dst} at {@code offset}:
-     * read, decode, transform with the (seed, epoch, index) generator, convert to normalised CHW
-     * floats. Under {@link BadImagePolicy#SKIP} an unreadable record is replaced by the next
+     * read, decode, transform with the (seed, epoch, index) generator, copy its HWC bytes (the
+     * backend normalises them). Under {@link BadImagePolicy#SKIP} an unreadable record is replaced by the next
      * readable one.
      */
-    void prepare(int index, int epoch, ImageDecoding decoder, float[] dst, int offset, int[] labelOut, int labelAt) {
+    void prepare(int index, int epoch, ImageDecoding decoder, byte[] dst, int offset, int[] labelOut, int labelAt) {
         int n = records.size();
         int used = index;
         UInt8Image image = null;
@@ -317,7 +298,7 @@ public final class ImageLoader implements BatchSource {
                     + "), but batches take " + height + "x" + width + ": add resize:" + Math.min(height, width)
                     + ",center-crop:" + height + " (or a random-resized-crop) to the transforms");
         }
-        transforms.toFloats(out, dst, offset);
+        System.arraycopy(out.pixels(), 0, dst, offset, out.pixels().length);
         labelOut[labelAt] = records.label(used);
     }
 
@@ -510,23 +491,7 @@ public final class ImageLoader implements BatchSource {
                     return;
                 }
                 stopped = true;
-                for (Thread t : threads) {
-                    t.interrupt();
-                }
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS);
-                boolean interrupted = false;
-                for (Thread t : threads) {
-                    while (t.isAlive() && System.nanoTime() < deadline) {
-                        try {
-                            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                        } catch (InterruptedException e) {
-                            interrupted = true;
-                        }
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                EpochPlan.stopWorkers(threads, STOP_TIMEOUT_MILLIS);
                 ready.clear();
                 current = null;
                 lastRate = pipelineImagesPerSecond();

@@ -1,5 +1,6 @@
 package dev.ingot.data;
 
+import dev.ingot.core.spec.ImageNormalization;
 import dev.ingot.data.image.UInt8Image;
 
 import java.util.ArrayList;
@@ -164,41 +165,12 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
     }
 
     /**
-     * Writes {@code image} (HWC uint8) into {@code dst} at {@code offset} as CHW floats,
-     * {@code (b / 255 - mean[c]) / std[c]}.
+     * How the backend turns this pipeline's HWC bytes into the batch's floats:
+     * {@code (b / 255 - mean[c]) / std[c]} ({@link dev.ingot.core.Backend#imagesFromHost}), so the
+     * host never holds a float copy of a batch.
      */
-    void toFloats(UInt8Image image, float[] dst, int offset) {
-        int c = image.channels();
-        int plane = image.height() * image.width();
-        byte[] src = image.pixels();
-        if (c == 3 && !(mean.length == 1 && mean[0] == 0f && std[0] == 1f)) {
-            // one pass over the interleaved bytes, writing the three planes side by side
-            float s0 = 1f / (255f * std[0]), s1 = 1f / (255f * std[std.length == 1 ? 0 : 1]);
-            float s2 = 1f / (255f * std[std.length == 1 ? 0 : 2]);
-            float m0 = mean[0] / std[0], m1 = mean[mean.length == 1 ? 0 : 1] / std[std.length == 1 ? 0 : 1];
-            float m2 = mean[mean.length == 1 ? 0 : 2] / std[std.length == 1 ? 0 : 2];
-            for (int p = 0, q = 0; p < plane; p++, q += 3) {
-                dst[offset + p] = (src[q] & 0xff) * s0 - m0;
-                dst[offset + plane + p] = (src[q + 1] & 0xff) * s1 - m1;
-                dst[offset + 2 * plane + p] = (src[q + 2] & 0xff) * s2 - m2;
-            }
-            return;
-        }
-        for (int ch = 0; ch < c; ch++) {
-            float m = mean[mean.length == 1 ? 0 : ch];
-            float scale = 1f / (255f * std[std.length == 1 ? 0 : ch]);
-            float shift = m / std[std.length == 1 ? 0 : ch];
-            int out = offset + ch * plane;
-            if (m == 0f && std[std.length == 1 ? 0 : ch] == 1f) {
-                for (int p = 0; p < plane; p++) {
-                    dst[out + p] = (src[p * c + ch] & 0xff) / 255f;   // bit-identical to the built-in readers
-                }
-            } else {
-                for (int p = 0; p < plane; p++) {
-                    dst[out + p] = (src[p * c + ch] & 0xff) * scale - shift;
-                }
-            }
-        }
+    public ImageNormalization normalization() {
+        return new ImageNormalization(ImageNormalization.Layout.NHWC, mean, std);
     }
 
     /** The spec string that {@link #parse} turns back into these transforms. */

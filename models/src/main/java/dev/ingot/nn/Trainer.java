@@ -241,7 +241,7 @@ public final class Trainer implements AutoCloseable {
             long t0 = System.nanoTime();
             try (BatchSource.Epoch batches = loader.epoch(epoch, progress.step())) {
                 for (Batch batch : batches) {
-                    trainBatch(batch.images(), batch.labels(), batch.size());
+                    trainBatch(batch);
                     hooks.stepFinished(epoch + 1, progress.step(), steps, progress.seen(),
                             progress.lossSum() / progress.seen(), (double) progress.correct() / progress.seen());
                     if (stopRequested && progress.step() < steps) {
@@ -276,15 +276,17 @@ public final class Trainer implements AutoCloseable {
      * One optimisation step on {@code n} images (NCHW, the model's input shape) and labels, as
      * part of the run: advances {@link #progress()}.
      */
-    private void trainBatch(float[] images, int[] labels, int n) {
+    private void trainBatch(Batch batch) {
+        int n = batch.size();
+        int[] labels = batch.labels();
         if (replicas.count() > 1) {
-            trainShard(images, labels, n);
+            trainShard(batch);
             return;
         }
         Backend b = model.backend();
         Tensor x = inputs.get("images", batchShape(n));
         Tensor y = inputs.get("labels", Shape.of(n), DType.INT32);
-        b.copyFromHost(images, x);
+        batch.upload(b, x);   // 8-bit batches are normalised by the backend: no float copy on the host
         b.copyFromHost(labels, y);
         long stepSeed = Seeds.mix(Seeds.mix(seed, DROPOUT_STREAM), progress.globalStep());
         Tensor logits = model.forward(x, Mode.training(stepSeed));
@@ -302,7 +304,9 @@ public final class Trainer implements AutoCloseable {
      * batch and do not depend on the number of replicas), with any stop request, so that every
      * replica stops after the same step. Dropout masks are drawn per replica.
      */
-    private void trainShard(float[] images, int[] labels, int n) {
+    private void trainShard(Batch batch) {
+        int n = batch.size();
+        int[] labels = batch.labels();
         Backend b = model.backend();
         int from = replicas.shardStart(n);
         int m = replicas.shardSize(n);
@@ -310,14 +314,18 @@ public final class Trainer implements AutoCloseable {
         stepTotals[1] = 0;
         stepTotals[2] = stopAsked ? 1 : 0;
         if (m > 0) {
-            int perImage = images.length / n;
-            float[] shardImages = shardImages(m * perImage);
+            int perImage = batch.imageSize();
             int[] shardLabels = shardLabels(m);
-            System.arraycopy(images, from * perImage, shardImages, 0, m * perImage);
             System.arraycopy(labels, from, shardLabels, 0, m);
             Tensor x = inputs.get("images", batchShape(m));
             Tensor y = inputs.get("labels", Shape.of(m), DType.INT32);
-            b.copyFromHost(shardImages, x);
+            if (batch.pixels() != null) {
+                batch.upload(b, x, from);   // the backend reads the shard's bytes in place
+            } else {
+                float[] shardImages = shardImages(m * perImage);
+                System.arraycopy(batch.images(), from * perImage, shardImages, 0, m * perImage);
+                b.copyFromHost(shardImages, x);
+            }
             b.copyFromHost(shardLabels, y);
             long stepSeed = Seeds.mix(Seeds.mix(Seeds.mix(seed, DROPOUT_STREAM), progress.globalStep()),
                     replicas.rank());
@@ -404,9 +412,10 @@ public final class Trainer implements AutoCloseable {
                 Tensor x = inputs.get("images", batchShape(n));
                 Tensor y = inputs.get("labels", Shape.of(n), DType.INT32);
                 Tensor predicted = inputs.get("predictions", Shape.of(n), DType.INT32);
-                b.copyFromHost(batch.images(), x);
+                batch.upload(b, x);
                 b.copyFromHost(batch.labels(), y);
-                Tensor logits = tta.isNone() ? model.forward(x, Mode.INFERENCE) : augmentedLogits(batch.images(), x, n);
+                // test-time augmentation renders its views on the host, from host floats
+                Tensor logits = tta.isNone() ? model.forward(x, Mode.INFERENCE) : augmentedLogits(batch.toFloats(), x, n);
                 lossSum += (double) loss.forward(logits, y, false).item() * n;
                 b.argmax(logits, predicted);
                 if (predictions.length != n) {

@@ -42,7 +42,7 @@ class ImageLoaderTest {
         List<int[]> labels = new ArrayList<>();
         try (ImageLoader.Epoch e = loader.epoch(epoch, firstBatch)) {
             for (Batch b : e) {
-                images.add(b.images().clone());
+                images.add(b.toFloats().clone());
                 labels.add(b.labels().clone());
             }
         }
@@ -67,7 +67,7 @@ class ImageLoaderTest {
                 int i = 0;
                 try (DataLoader.Epoch e = reference.epoch(epoch)) {
                     for (Batch b : e) {
-                        assertArrayEquals(b.images(), seen.images().get(i), "epoch " + epoch + " batch " + i);
+                        assertArrayEquals(b.toFloats(), seen.images().get(i), "epoch " + epoch + " batch " + i);
                         assertArrayEquals(b.labels(), seen.labels().get(i), "epoch " + epoch + " batch " + i);
                         i++;
                     }

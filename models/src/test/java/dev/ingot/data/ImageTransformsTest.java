@@ -70,6 +70,104 @@ class ImageTransformsTest {
     }
 
     @Test
+    void flipMirrorsEveryPixelAtAnyWidth() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        for (int channels : new int[] {1, 3}) {
+            for (int w : new int[] {1, 2, 3, 4, 5, 17, 224}) {
+                byte[] bytes = new byte[3 * w * channels];
+                rnd.nextBytes(bytes);
+                UInt8Image in = new UInt8Image(3, w, channels, bytes);
+                UInt8Image out = new ImageTransform.HorizontalFlip(1).apply(in, SplitMix64.of(0, 0, 0, 0));
+                for (int y = 0; y < 3; y++) {
+                    for (int x = 0; x < w; x++) {
+                        for (int c = 0; c < channels; c++) {
+                            assertEquals(in.at(y, w - 1 - x, c), out.at(y, x, c), "width " + w + " (" + y + "," + x + "," + c + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The resample against the plain form of its formula (every tap of the triangle, zero weights
+     * included, accumulated from 0 in float): trimming zero taps and unrolling two-tap upscales
+     * must not change a bit.
+     */
+    @Test
+    void resampleIsItsPlainFormulaBitForBit() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        byte[] bytes = new byte[40 * 50 * 3];
+        rnd.nextBytes(bytes);
+        UInt8Image in = new UInt8Image(40, 50, 3, bytes);
+        int[][] cases = {{3, 5, 30, 40, 64, 64}, {0, 0, 40, 50, 224, 224}, {1, 2, 37, 45, 20, 20}, {0, 0, 7, 9, 7, 30}};
+        for (int[] k : cases) {
+            UInt8Image out = ImageTransform.resample(in, k[0], k[1], k[2], k[3], k[4], k[5]);
+            byte[] expected = plainResample(in, k[0], k[1], k[2], k[3], k[4], k[5]);
+            assertArrayEquals(expected, out.pixels(), java.util.Arrays.toString(k));
+        }
+    }
+
+    /** Pillow's triangle filter, untrimmed: weights as ImageTransform.Filter computes them before trimming. */
+    private static float[][] plainWeights(int in, int out, int[] firstOut) {
+        double scale = (double) in / out;
+        double filterScale = Math.max(1, scale);
+        double support = filterScale;
+        int taps = (int) Math.ceil(support) * 2 + 1;
+        float[][] weights = new float[out][];
+        for (int i = 0; i < out; i++) {
+            double centre = (i + 0.5) * scale;
+            int lo = (int) Math.max(0, Math.floor(centre - support + 0.5));
+            int hi = (int) Math.min(in, Math.floor(centre + support + 0.5));
+            int n = Math.min(taps, hi - lo);
+            float[] raw = new float[n];   // the weight rounded to float, divided by the double total
+            double total = 0;
+            for (int k = 0; k < n; k++) {
+                double t = Math.abs((lo + k - centre + 0.5) / filterScale);
+                double wgt = t < 1 ? 1 - t : 0;
+                raw[k] = (float) wgt;
+                total += wgt;
+            }
+            weights[i] = new float[n];
+            for (int k = 0; k < n; k++) {
+                weights[i][k] = (float) (total == 0 ? 1.0 / n : raw[k] / total);
+            }
+            firstOut[i] = lo;
+        }
+        return weights;
+    }
+
+    private static byte[] plainResample(UInt8Image in, int top, int left, int h, int w, int outH, int outW) {
+        int c = in.channels();
+        int[] fx0 = new int[outW], fy0 = new int[outH];
+        float[][] fx = plainWeights(w, outW, fx0), fy = plainWeights(h, outH, fy0);
+        float[] rows = new float[h * outW * c];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < outW; x++) {
+                for (int ch = 0; ch < c; ch++) {
+                    float s = 0;
+                    for (int k = 0; k < fx[x].length; k++) {
+                        s += fx[x][k] * in.at(top + y, left + fx0[x] + k, ch);
+                    }
+                    rows[(y * outW + x) * c + ch] = s;
+                }
+            }
+        }
+        byte[] out = new byte[outH * outW * c];
+        for (int y = 0; y < outH; y++) {
+            for (int i = 0; i < outW * c; i++) {
+                float s = 0;
+                for (int k = 0; k < fy[y].length; k++) {
+                    s += fy[y][k] * rows[(fy0[y] + k) * outW * c + i];
+                }
+                float v = Math.max(0f, Math.min(255f, s));
+                out[y * outW * c + i] = (byte) (int) (v + 0.5f);
+            }
+        }
+        return out;
+    }
+
+    @Test
     void randomStepsArePureFunctionsOfTheirGenerator() {
         UInt8Image in = ramp(30, 40);
         ImageTransforms t = ImageTransforms.parse("random-resized-crop:16,hflip,rotate:30,jitter:0.5");
@@ -84,12 +182,11 @@ class ImageTransformsTest {
     void normalisationIsToTensorThenNormalize() {
         UInt8Image in = new UInt8Image(1, 2, 3, new byte[]{0, (byte) 255, 51, 102, 0, (byte) 255});
         ImageTransforms t = ImageTransforms.parse("normalize:0.5:0.5:0.5:0.25:0.5:1");
-        float[] out = new float[6];
-        t.toFloats(in, out, 0);
+        float[] out = new Batch(null, new Batch.Pixels(in.pixels(), 3, t.normalization()), new int[1], 1).toFloats();
         // CHW: R of both pixels, then G, then B; (v/255 - 0.5) / std
         assertArrayEquals(new float[]{-2f, 0.4f / 0.25f - 2f, 1f, -1f, 0.2f - 0.5f, 0.5f}, out, 1e-5f);
-        float[] plain = new float[6];
-        ImageTransforms.none().toFloats(in, plain, 0);
+        float[] plain = new Batch(null, new Batch.Pixels(in.pixels(), 3, ImageTransforms.none().normalization()),
+                new int[1], 1).toFloats();
         assertEquals(255 / 255f, plain[2]);
         assertEquals(51 / 255f, plain[4]);
     }

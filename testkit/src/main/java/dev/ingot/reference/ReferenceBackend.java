@@ -13,6 +13,7 @@ import dev.ingot.core.spec.CrossEntropySpec;
 import dev.ingot.core.spec.DropoutSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.GemmGeometry;
+import dev.ingot.core.spec.ImageNormalization;
 import dev.ingot.core.spec.Pool2dGeometry;
 import dev.ingot.core.spec.Pool2dSpec;
 import dev.ingot.core.spec.SgdSpec;
@@ -1040,6 +1041,31 @@ public final class ReferenceBackend implements Backend {
                 for (int e = 0; e < inner; e++) {
                     int idx = (n * channels + c) * inner + e;
                     ov[idx] = (float) ((double) xv[idx] + bv[c]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code y[n,c,h,w] = (p / 255f - mean[c]) / std[c]} in float32, literally as the spec defines it
+     * (the definition is float arithmetic, so the fast backends match it bit for bit), p read at its
+     * NHWC or NCHW index.
+     */
+    @Override
+    public void imagesFromHost(byte[] pixels, int offset, ImageNormalization spec, Tensor y) {
+        KernelChecks.imagesFromHost(this, pixels == null ? -1 : pixels.length, offset, spec, y);
+        int batch = y.shape().dim(0), channels = y.shape().dim(1), height = y.shape().dim(2), width = y.shape().dim(3);
+        float[] out = f(y);
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < channels; c++) {
+                for (int h = 0; h < height; h++) {
+                    for (int w = 0; w < width; w++) {
+                        int source = spec.layout() == ImageNormalization.Layout.NHWC
+                                ? ((n * height + h) * width + w) * channels + c
+                                : ((n * channels + c) * height + h) * width + w;
+                        int p = pixels[offset + source] & 0xff;
+                        out[((n * channels + c) * height + h) * width + w] = (p / 255f - spec.meanOf(c)) / spec.stdOf(c);
+                    }
                 }
             }
         }

@@ -23,6 +23,7 @@ public final class OpTable {
         all.addAll(DropoutOps.records());
         all.addAll(OptimizerOps.records());
         all.addAll(NormalizationOps.records());
+        all.addAll(ImageOps.records());
         return all;
     }
 }

@@ -48,7 +48,8 @@ public enum Kernel {
     GELU_EXACT_BACKWARD("gelu", "gelu_exact_backward_f32", LONG, POINTER, POINTER, POINTER),
     GELU_TANH_FORWARD("gelu", "gelu_tanh_forward_f32", LONG, POINTER, POINTER),
     GELU_TANH_BACKWARD("gelu", "gelu_tanh_backward_f32", LONG, POINTER, POINTER, POINTER),
-    COPY_ROWS("concat", "copy_rows_f32", LONG, LONG, LONG, LONG, POINTER, POINTER);
+    COPY_ROWS("concat", "copy_rows_f32", LONG, LONG, LONG, LONG, POINTER, POINTER),
+    IMAGES_FROM_BYTES("images", "images_from_bytes_f32", LONG, INT, LONG, INT, POINTER, POINTER, POINTER);
 
     /** How a parameter is passed: its C type's size decides the bytes {@code cuLaunchKernel} copies. */
     public enum Arg {

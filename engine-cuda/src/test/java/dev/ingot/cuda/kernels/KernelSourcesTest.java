@@ -172,6 +172,6 @@ class KernelSourcesTest {
         for (Kernel k : Kernel.values()) {
             assertTrue(KernelSources.read(k.module()).contains(k.function()));
         }
-        assertEquals(9, Stream.of(Kernel.values()).map(Kernel::module).distinct().count());
+        assertEquals(10, Stream.of(Kernel.values()).map(Kernel::module).distinct().count());
     }
 }
