@@ -224,6 +224,15 @@ if [[ -z $skip_jmh ]]; then
     stage "ResNet-20 training step at batch 128 (its recipe's batch; with the GC profiler)" \
       jmh 'TrainingStepBenchmark' -p model=cifar10-resnet20 -p batchSize=128 -prof gc -rf json \
       -rff "$results/jmh-training-resnet20.json"
+    # airbench94's whole-recipe step (whitening, label smoothing, SGD + schedule + EMA) at its batch of 1024, in
+    # one thread's CPU time beside the FMA peak; the PyTorch twin's step is timed the same way below.
+    # (in a subfolder: the report reads every .json at the top of $results as a result of its own kinds)
+    airbench_step() {
+      mkdir -p "$results/airbench94"
+      "${java_cmd[@]}" -Dingot.cpu.threads=1 -cp "$jar" dev.ingot.bench.RecipeStepProbe cifar10-airbench94 1024 \
+        "$([[ -n $quick ]] && echo 1 || echo 3)" 2> >(grep -v 'incubator modules' >&2) | tee "$results/airbench94/step-ingot.txt"
+    }
+    stage "airbench94 training step at batch 1024, one thread, CPU time (RecipeStepProbe)" airbench_step
     for b in ${backends//,/ }; do
       stage "GC share of a timed training loop on $b (TrainingGcProbe)" \
         "${java_cmd[@]}" -XX:+UseParallelGC -cp "$jar" dev.ingot.bench.TrainingGcProbe --backend "$b" \
@@ -286,6 +295,22 @@ print("OpenBLAS core type " + blas + "; ATen CPU capability " + cap, flush=True)
   stage "NumPy / torch.mm GEMM" py bench/python/gemm_reference.py $([[ $device == cuda ]] && echo --libraries torch)
   stage "PyTorch convolution layers" py bench/python/conv_reference.py
   stage "PyTorch training steps" py bench/python/train_reference.py --batch-sizes "$batches"
+  # The twin of RecipeStepProbe: airbench94's step in PyTorch, one thread, CPU time (its own flags: no timing options).
+  airbench_reference() {
+    mkdir -p "$results/airbench94"
+    "${ref_env[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$python" bench/python/airbench94_reference.py --threads 1 \
+      --step-only --seeds 0 > "$results/airbench94/step-pytorch.json" && cat "$results/airbench94/step-pytorch.json"
+  }
+  stage "PyTorch airbench94 training step at batch 1024, one thread, CPU time" airbench_reference
+fi
+
+# ---------------------------------------------------------------- airbench94 step: both sides in one line of the report
+ingot_step=$(sed -nE 's/^train cifar10-airbench94 batch 1024: ([0-9.]+) s CPU per step.*= ([0-9.]+) % of FMA peak.*/\1 s CPU per step (\2 % of the FMA peak)/p' \
+  "$results/airbench94/step-ingot.txt" 2>/dev/null | tail -1)
+torch_step=$(sed -nE 's/.*"cpu_seconds_per_step": ([0-9.]+).*/\1/p' "$results/airbench94/step-pytorch.json" 2>/dev/null | head -1)
+[[ -n $torch_step ]] && torch_step="$(printf '%.3f' "$torch_step") s CPU per step"
+if [[ -n $ingot_step || -n $torch_step ]]; then
+  notes+=(--note "airbench94 training step, batch 1024, one thread, CPU time (RecipeStepProbe vs airbench94_reference.py --step-only): Ingot ${ingot_step:-not measured}; PyTorch ${torch_step:-not measured}.")
 fi
 
 # ---------------------------------------------------------------- image pipeline

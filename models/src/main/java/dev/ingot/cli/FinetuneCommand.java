@@ -216,6 +216,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 meta.put(NetworkOptions.KEY_CLASSES, Integer.toString(classes));
                 meta.put("ingot.dataset", dataset);
                 meta.put("ingot.init_weights", weights.toString());
+                // both stages (the checkpoint's own progress is the last stage's trainer)
+                meta.put(NetworkOptions.KEY_EPOCHS_TRAINED, Integer.toString(headEpochs + epochs));
                 if (pipelines != null) {   // what predict and evaluate need to prepare images the same way
                     meta.put("ingot.image_size", Integer.toString(pipelines.train().height()));
                     meta.put("ingot.transforms", pipelines.train().transforms().spec());
@@ -250,7 +252,7 @@ final class FinetuneCommand implements Callable<Integer> {
      * is a path: an existing file or folder is always a path, so a folder called {@code cifar10}
      * in the working directory is read as images.
      */
-    private static String builtInName(Path dataset) {
+    static String builtInName(Path dataset) {
         if (dataset == null) {
             return "cifar10";
         }

@@ -36,7 +36,8 @@ final class ImageDatasetOptions {
     @Option(names = "--augment", paramLabel = "SPEC",
             description = "training transforms (after the resize with --dataset; on a built-in dataset too), e.g. pad-crop:4,hflip or"
                     + " random-resized-crop:224,hflip,jitter:0.4,normalize:imagenet (resize, center-crop,"
-                    + " random-resized-crop, hflip, rotate, jitter, pad-crop, translate (reflect padding), normalize)")
+                    + " random-resized-crop, hflip, alternating-flip (airbench's: one coin per image, reversed on odd"
+                    + " epochs), rotate, jitter, pad-crop, translate (reflect padding), normalize)")
     String augment;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
@@ -118,10 +119,9 @@ final class ImageDatasetOptions {
                     + " beside train/, or hold some out with --validation-split 0.1");
         }
         ImageTransforms evaluation = ImageTransforms.evaluation(size);
-        // Without --augment the recipe's own augmentation applies (cifar10-resnet20: pad 4, crop, flip), as in-memory.
-        String spec = augment != null ? augment : (recipeAugmentation.randomCrop() ? "pad-crop:"
-                + recipeAugmentation.cropPadding() + (recipeAugmentation.horizontalFlip() ? ",hflip" : "")
-                : recipeAugmentation.horizontalFlip() ? "hflip" : "");
+        // Without --augment the recipe's own augmentation applies (cifar10-resnet20: pad 4, crop, flip; airbench94:
+        // reflect translate 2, alternating flip), as in-memory.
+        String spec = augment != null ? augment : specOf(recipeAugmentation);
         ImageTransforms training = evaluation.then(ImageTransforms.parse(spec));
         ImageTransforms validationTransforms = evaluation.withNormalization(training.mean(), training.std());
         ImageLoader trainLoader = ImageLoader.builder(train, channels, size, size).batchSize(batchSize).seed(seed)
@@ -141,6 +141,18 @@ final class ImageDatasetOptions {
                 c.close();
             }
         });
+    }
+
+    /** A recipe's in-memory augmentation as pipeline transforms. */
+    static String specOf(dev.ingot.data.Augmentation a) {
+        List<String> steps = new ArrayList<>();
+        if (a.randomCrop()) {
+            steps.add((a.reflectPadding() ? "translate:" : "pad-crop:") + a.cropPadding());
+        }
+        if (a.horizontalFlip()) {
+            steps.add(a.alternatingFlip() ? "alternating-flip" : "hflip");
+        }
+        return String.join(",", steps);
     }
 
     /** Unused-option check: most image options need --dataset; --augment also works on the built-in sets. */

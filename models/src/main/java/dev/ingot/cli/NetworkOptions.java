@@ -26,6 +26,8 @@ final class NetworkOptions {
     /** Checkpoint metadata naming an {@link Architectures} network (written by {@code ingot finetune}). */
     static final String KEY_ARCH = "ingot.arch";
     static final String KEY_CLASSES = "ingot.classes";
+    /** Epochs of both finetune stages together (each stage has its own trainer and progress). */
+    static final String KEY_EPOCHS_TRAINED = "ingot.epochs_trained";
 
     @Option(names = "--checkpoint", paramLabel = "FILE", description = "a checkpoint written by ingot train or finetune")
     Path checkpoint;

@@ -291,7 +291,7 @@ public final class ImageLoader implements BatchSource {
             }
         }
         SplitMix64 random = SplitMix64.of(seed, TRANSFORM_PURPOSE, epoch, index);
-        UInt8Image out = transforms.apply(image, random);
+        UInt8Image out = transforms.apply(image, random, seed, epoch, index);
         if (out.height() != height || out.width() != width || out.channels() != channels) {
             throw new IllegalArgumentException("image " + records.source(used) + " is " + out.height() + "x" + out.width()
                     + " after the transforms [" + transforms.spec() + "] (decoded " + image.height() + "x" + image.width()

@@ -13,6 +13,15 @@ import dev.ingot.data.image.UInt8Image;
 public sealed interface ImageTransform {
     UInt8Image apply(UInt8Image in, SplitMix64 random);
 
+    /**
+     * This step on image {@code index} of epoch {@code epoch} of a run seeded {@code seed};
+     * {@code random} is the (seed, epoch, index) generator. Only steps whose draws depend on the
+     * epoch itself (not only through the generator) need more than {@link #apply(UInt8Image, SplitMix64)}.
+     */
+    default UInt8Image apply(UInt8Image in, SplitMix64 random, long seed, int epoch, int index) {
+        return apply(in, random);
+    }
+
     /** The spec-string form ({@link ImageTransforms#parse}). */
     String spec();
 
@@ -125,9 +134,11 @@ public sealed interface ImageTransform {
 
         @Override
         public UInt8Image apply(UInt8Image in, SplitMix64 random) {
-            if (!(uniform(random, 0, 1) < p)) {
-                return in;
-            }
+            return uniform(random, 0, 1) < p ? mirror(in) : in;
+        }
+
+        /** {@code in} mirrored left-right. */
+        static UInt8Image mirror(UInt8Image in) {
             int h = in.height(), w = in.width(), c = in.channels();
             byte[] src = in.pixels();
             byte[] out = new byte[src.length];
@@ -160,6 +171,31 @@ public sealed interface ImageTransform {
         @Override
         public String spec() {
             return "hflip:" + p;
+        }
+    }
+
+    /**
+     * airbench's alternating flip (Jordan 2024, section 3.6; {@link Augmentation#airbench}): each
+     * image gets one coin for the whole run (drawn from (seed, index) only, the same coin as
+     * {@link Augmentation#draw}'s), and odd epochs mirror it the other way, so every two epochs show
+     * each image both ways. Depends on the epoch, so it runs in the {@link ImageLoader} only.
+     */
+    record AlternatingFlip() implements ImageTransform {
+        @Override
+        public UInt8Image apply(UInt8Image in, SplitMix64 random) {
+            throw new IllegalArgumentException("alternating-flip depends on the epoch: it is a training transform of"
+                    + " ingot train/finetune --augment, not one for packing or prediction");
+        }
+
+        @Override
+        public UInt8Image apply(UInt8Image in, SplitMix64 random, long seed, int epoch, int index) {
+            boolean flip = SplitMix64.of(seed, Augmentation.FLIP_PURPOSE, 0, index).nextBoolean() ^ (epoch & 1) == 1;
+            return flip ? HorizontalFlip.mirror(in) : in;
+        }
+
+        @Override
+        public String spec() {
+            return "alternating-flip";
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.Locale;
  * center-crop:N                central N x N
  * random-resized-crop:N[:MIN[:MAX]]  area fraction MIN..MAX (default 0.08..1), then N x N
  * hflip[:P]                    mirror with probability P (default 0.5)
+ * alternating-flip             airbench's: one coin per image for the run, mirrored the other way on odd epochs
  * rotate:DEG                   uniform angle in [-DEG, DEG]
  * jitter:B[:C[:S]]             brightness, contrast, saturation (C, S default to B)
  * pad-crop:P                   pad P zeros, random crop back (translate by up to P)
@@ -94,6 +95,12 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
                     case "random-resized-crop" -> steps.add(new ImageTransform.RandomResizedCrop(integer(p, 1),
                             p.length > 2 ? Double.parseDouble(p[2]) : 0.08, p.length > 3 ? Double.parseDouble(p[3]) : 1.0));
                     case "hflip" -> steps.add(new ImageTransform.HorizontalFlip(p.length > 1 ? Double.parseDouble(p[1]) : 0.5));
+                    case "alternating-flip" -> {
+                        if (p.length > 1) {
+                            throw new IllegalArgumentException("alternating-flip takes no argument");
+                        }
+                        steps.add(new ImageTransform.AlternatingFlip());
+                    }
                     case "rotate" -> steps.add(new ImageTransform.Rotation(Double.parseDouble(arg(p, 1))));
                     case "jitter" -> {
                         double b = Double.parseDouble(arg(p, 1));
@@ -123,7 +130,8 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown transform '" + op + "'; known: resize,"
-                            + " center-crop, random-resized-crop, hflip, rotate, jitter, pad-crop, translate, normalize");
+                            + " center-crop, random-resized-crop, hflip, alternating-flip, rotate, jitter, pad-crop,"
+                            + " translate, normalize");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--augment '" + spec + "': '" + item.trim() + "' has a number that is not one: "
@@ -160,6 +168,15 @@ public record ImageTransforms(List<ImageTransform> steps, float[] mean, float[] 
         UInt8Image out = image;
         for (ImageTransform t : steps) {
             out = t.apply(out, random);
+        }
+        return out;
+    }
+
+    /** Applies the steps to image {@code index} of epoch {@code epoch} with its (seed, epoch, index) generator. */
+    UInt8Image apply(UInt8Image image, SplitMix64 random, long seed, int epoch, int index) {
+        UInt8Image out = image;
+        for (ImageTransform t : steps) {
+            out = t.apply(out, random, seed, epoch, index);
         }
         return out;
     }

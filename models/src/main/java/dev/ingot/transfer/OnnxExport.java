@@ -20,6 +20,7 @@ import dev.ingot.nn.MaxPool2d;
 import dev.ingot.nn.Model;
 import dev.ingot.nn.Parameter;
 import dev.ingot.nn.ReLU;
+import dev.ingot.nn.Scale;
 import dev.ingot.nn.Sequential;
 import dev.ingot.nn.Softmax;
 import java.io.ByteArrayOutputStream;
@@ -43,6 +44,7 @@ import java.util.List;
  *   Flatten         Flatten (axis 1)
  *   Linear          Gemm (Ingot's kernel is (in, out): B as is, transB = 0)
  *   Softmax         Softmax (axis 1);  Dropout: nothing (inference)
+ *   Scale           Mul by a scalar constant (airbench's 1/9 after the head)
  *   add / concat    Sum / Concat (axis 1)
  * </pre>
  * The batch dimension is symbolic ("N"); the sample shape is the one the model was built for.
@@ -200,6 +202,7 @@ public final class OnnxExport {
             }
             case Softmax s -> node("Softmax", name, List.of(x), attrInt("axis", 1));
             case Dropout d -> x;
+            case Scale sc -> node("Mul", name, List.of(x, scalar(name + ".factor", sc.factor())));
             default -> throw new IllegalArgumentException("ONNX export has no mapping for layer '" + name + "' of kind "
                     + layer.kind() + " (" + layer.getClass().getSimpleName() + ")");
         };

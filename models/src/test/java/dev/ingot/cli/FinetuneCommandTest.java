@@ -57,6 +57,13 @@ class FinetuneCommandTest {
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"epochs_done\" : 2"), metrics);
 
+        // evaluate finds the built-in dataset the checkpoint recorded (cifar10) and scores its test set
+        Result ev = run("evaluate", "--checkpoint", out.resolve("checkpoint.safetensors").toString(), "--data-dir",
+                data.toString(), "--no-download", "--backend", TestBackend.name());
+        assertEquals(0, ev.code(), ev.out() + ev.err());
+        assertTrue(ev.out().startsWith("cifar-resnet8 (") && ev.out().contains("2 epochs trained") && ev.out().contains(
+                "10000 images: loss") && ev.out().contains("confusion matrix"), ev.out());
+
         Result p = run("predict", "--checkpoint", out.resolve("checkpoint.safetensors").toString(), "--top", "3",
                 "--json", "--backend", TestBackend.name(), fixtures.resolve("image0.png").toString());
         assertEquals(0, p.code(), p.err());

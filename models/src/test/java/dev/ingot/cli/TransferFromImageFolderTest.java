@@ -154,6 +154,19 @@ class TransferFromImageFolderTest {
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"epochs_done\" : 2") && metrics.contains("\"train_images\" : 48"), metrics);
 
+        // evaluate takes the finetune checkpoint: the recorded folder, size and normalisation, the same report as finetune's
+        String finetuneReport = r.out().substring(r.out().indexOf("test set: ") + "test set: ".length(),
+                r.out().indexOf("\nwrote "));
+        Result scored = run("evaluate", "--checkpoint", out.resolve("checkpoint.safetensors").toString(), "--batch-size",
+                "16", "--workers", "1", "--backend", TestBackend.name());
+        assertEquals(0, scored.code(), scored.show());
+        assertTrue(scored.out().startsWith("cifar-resnet8 (") && scored.out().contains("2 epochs trained"), scored.show());
+        assertTrue(scored.out().contains(finetuneReport), "finetune printed:\n" + finetuneReport + "\n" + scored.show());
+        Result explicitFolder = run("evaluate", "--checkpoint", out.resolve("checkpoint.safetensors").toString(),
+                "--dataset", tree.toString(), "--batch-size", "16", "--workers", "2", "--backend", TestBackend.name());
+        assertEquals(0, explicitFolder.code(), explicitFolder.show());
+        assertTrue(explicitFolder.out().contains(finetuneReport), explicitFolder.show());
+
         // predict decodes the JPEG as training did and takes the checkpoint's size and normalisation by default
         Path jpeg;
         try (var files = Files.list(tree.resolve("test").resolve("bird"))) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -102,6 +103,65 @@ class ImageLoaderTest {
                 assertSame(new Seen(one.images().subList(2, 4), one.labels().subList(2, 4)), resumed);
             }
         }
+    }
+
+    /**
+     * {@code --augment alternating-flip}: image i of epoch e is mirrored exactly when airbench's
+     * in-memory {@link Augmentation#draw} mirrors it (one coin per image, reversed on odd epochs), so
+     * epochs 0 and 1 show every image both ways; batches do not depend on the workers, and a resumed
+     * epoch matches.
+     */
+    @Test
+    void theAlternatingFlipShowsEachImageBothWaysIndependentOfWorkersAndResume() {
+        Dataset d = byteDataset(37);
+        ImageTransforms flip = ImageTransforms.parse("alternating-flip");
+        assertEquals("alternating-flip", flip.spec().split(",")[0].strip());
+        Augmentation airbench = Augmentation.airbench(2);
+        int size = 3 * 8 * 8;
+        Seen[] seen = new Seen[3];
+        int[][] orders = new int[3][];
+        try (ImageLoader loader = ImageLoader.builder(InMemoryImages.of(d), 3, 8, 8).batchSize(8).seed(5)
+                .transforms(flip).workers(1).build()) {
+            for (int epoch = 0; epoch < 3; epoch++) {
+                seen[epoch] = collect(loader, epoch, 0);
+                orders[epoch] = loader.order(epoch);
+            }
+        }
+        int[] mirrored = new int[37];
+        for (int epoch = 0; epoch < 3; epoch++) {
+            for (int k = 0; k < 37; k++) {
+                int index = orders[epoch][k];
+                boolean flipped = airbench.draw(5, epoch, index).flip();
+                float[] got = Arrays.copyOfRange(seen[epoch].images().get(k / 8), (k % 8) * size, (k % 8 + 1) * size);
+                float[] want = new float[size];
+                for (int c = 0; c < 3; c++) {
+                    for (int y = 0; y < 8; y++) {
+                        for (int x = 0; x < 8; x++) {
+                            want[(c * 8 + y) * 8 + x] = d.images()[index * size + (c * 8 + y) * 8 + (flipped ? 7 - x : x)];
+                        }
+                    }
+                }
+                assertArrayEquals(want, got, "epoch " + epoch + " image " + index);
+                if (epoch < 2 && flipped) {
+                    mirrored[index]++;
+                }
+            }
+        }
+        for (int i = 0; i < 37; i++) {
+            assertEquals(1, mirrored[i], "image " + i + " is mirrored in exactly one of epochs 0 and 1");
+        }
+        for (int workers : new int[]{2, 5}) {
+            try (ImageLoader loader = ImageLoader.builder(InMemoryImages.of(d), 3, 8, 8).batchSize(8).seed(5)
+                    .transforms(flip).workers(workers).prefetch(1).build()) {
+                assertSame(seen[1], collect(loader, 1, 0));
+                assertSame(new Seen(seen[1].images().subList(2, 5), seen[1].labels().subList(2, 5)), collect(loader, 1, 2));
+            }
+        }
+        // without an epoch (packing, prediction) it refuses, naming itself
+        var image = new dev.ingot.data.image.UInt8Image(2, 2, 3, new byte[12]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> flip.apply(image, SplitMix64.of(1, 2, 3, 4)));
+        assertTrue(e.getMessage().contains("alternating-flip depends on the epoch"), e.getMessage());
     }
 
     @Test

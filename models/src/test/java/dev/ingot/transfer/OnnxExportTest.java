@@ -13,6 +13,7 @@ import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.Conv2dSpec;
 import dev.ingot.core.spec.GeluApproximation;
 import dev.ingot.core.spec.Pool2dSpec;
+import dev.ingot.models.Airbench;
 import dev.ingot.models.ReferenceModels;
 import dev.ingot.models.ResNets;
 import dev.ingot.nn.AvgPool2d;
@@ -92,6 +93,14 @@ class OnnxExportTest {
         }
         try (Model m = ReferenceModels.mnistMlp()) {
             assertOrtMatches(m, Shape.of(1, 28, 28), 2, "mnist-mlp");
+        }
+    }
+
+    /** airbench's network: its input BatchNorm, bias-free convolutions and head, and the Scale(1/9) after it (a Mul). */
+    @Test
+    void airbench94RunsInOnnxRuntime() throws Exception {
+        try (Model m = Airbench.airbench94()) {
+            assertOrtMatches(m, Shape.of(3, 32, 32), 2, "cifar10-airbench94");
         }
     }
 
