@@ -38,7 +38,7 @@ final class AllocationProbe {
             }
             least = Math.min(least, (double) (THREADS.getThreadAllocatedBytes(id) - before) / calls);
         }
-        // in the test output, so a one-JVM run (-DengineCpu.reuseForks=true) shows every kernel's figure
+        // in the test output: the one-JVM test run then shows every kernel's figure after the others ran
         String caller = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()
                 .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
                 .orElse("?"));
