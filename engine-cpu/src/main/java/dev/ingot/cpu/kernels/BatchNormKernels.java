@@ -1,8 +1,8 @@
 package dev.ingot.cpu.kernels;
 
 import dev.ingot.cpu.parallel.Parallel;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -34,7 +34,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Threads and determinism.</b> Channels are split over threads, and a channel is always summed
  * by one thread in the same order, so results do not depend on the thread count. Inference splits
- * (n, c) planes. Plane sums use masked last steps, so any H*W (down to 1x1) takes the same path.
+ * (n, c) planes.
+ *
+ * <p><b>Partial vectors.</b> A plane's last partial vector (H*W not a multiple of the lane count) is
+ * copied into a per-thread buffer of whole vectors ({@link #TAIL}), its dead lanes set so they add
+ * exactly 0, and run through the same lane operations; so any H*W (down to 1x1) takes the same path.
+ * Not a masked step: a masked access reaching past the end of the array (the last plane's tail) runs
+ * the JDK's lane bounds check, whose mask C2 was seen to box, up to 5 KiB per call for good, once
+ * other kernels had run in the JVM (docs/benchmarks.md, "Masked accesses past an array's end").
  */
 public final class BatchNormKernels {
     private BatchNormKernels() {
@@ -45,6 +52,9 @@ public final class BatchNormKernels {
 
     /** Elements per thread below which a split costs more than it saves (see ElementwiseKernels.GRAIN). */
     static final int GRAIN = ElementwiseKernels.GRAIN;
+
+    /** Per thread: up to three operands of a plane's last partial vector, {@code LANES} floats each. */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[3 * LANES]);
 
     /** Rotations by L/2, L/4, ..., 1 lanes: the fixed tree lane sums add along (as in RowPrimitives). */
     @SuppressWarnings("unchecked")
@@ -189,10 +199,17 @@ public final class BatchNormKernels {
                 t1 = t1.add(e);
                 t2 = e.fma(e, t2);
             }
-            for (; i < len; i += LANES) {
-                VectorMask<Float> live = SPECIES.indexInRange(i, len);
-                // dead lanes load 0 and must stay 0 after the shift
-                FloatVector d = FloatVector.fromArray(SPECIES, x, base + i, live).sub(shifts, live);
+            for (int bound = len - LANES; i <= bound; i += LANES) {
+                FloatVector d = FloatVector.fromArray(SPECIES, x, base + i).sub(shifts);
+                s1 = s1.add(d);
+                s2 = d.fma(d, s2);
+            }
+            if (i < len) {
+                float[] tail = TAIL.get();
+                System.arraycopy(x, base + i, tail, 0, len - i);
+                // dead lanes hold the shift, so they add x - shift = +0
+                Arrays.fill(tail, len - i, LANES, shift);
+                FloatVector d = FloatVector.fromArray(SPECIES, tail, 0).sub(shifts);
                 s1 = s1.add(d);
                 s2 = d.fma(d, s2);
             }
@@ -216,8 +233,10 @@ public final class BatchNormKernels {
             FloatVector.fromArray(SPECIES, x, off + i).sub(mean).fma(scales, shifts).intoArray(y, off + i);
         }
         if (i < len) {
-            VectorMask<Float> live = SPECIES.indexInRange(i, len);
-            FloatVector.fromArray(SPECIES, x, off + i, live).sub(mean).fma(scales, shifts).intoArray(y, off + i, live);
+            float[] tail = TAIL.get();
+            System.arraycopy(x, off + i, tail, 0, len - i);
+            FloatVector.fromArray(SPECIES, tail, 0).sub(mean).fma(scales, shifts).intoArray(tail, LANES);
+            System.arraycopy(tail, LANES, y, off + i, len - i);
         }
     }
 
@@ -239,12 +258,21 @@ public final class BatchNormKernels {
                 t1 = t1.add(h);
                 t2 = FloatVector.fromArray(SPECIES, x, base + i + LANES).sub(mean).fma(h, t2);
             }
-            for (; i < len; i += LANES) {
-                VectorMask<Float> live = SPECIES.indexInRange(i, len);
-                // dead lanes load dy = 0, so their (0 - mean) * 0 adds 0
-                FloatVector g = FloatVector.fromArray(SPECIES, dy, base + i, live);
+            for (int bound = len - LANES; i <= bound; i += LANES) {
+                FloatVector g = FloatVector.fromArray(SPECIES, dy, base + i);
                 s1 = s1.add(g);
-                s2 = FloatVector.fromArray(SPECIES, x, base + i, live).sub(mean).fma(g, s2);
+                s2 = FloatVector.fromArray(SPECIES, x, base + i).sub(mean).fma(g, s2);
+            }
+            if (i < len) {
+                float[] tail = TAIL.get();
+                System.arraycopy(dy, base + i, tail, 0, len - i);
+                System.arraycopy(x, base + i, tail, LANES, len - i);
+                // dead lanes hold dy = 0 and x = 0, so their (0 - mean) * 0 adds 0
+                Arrays.fill(tail, len - i, LANES, 0f);
+                Arrays.fill(tail, LANES + len - i, 2 * LANES, 0f);
+                FloatVector g = FloatVector.fromArray(SPECIES, tail, 0);
+                s1 = s1.add(g);
+                s2 = FloatVector.fromArray(SPECIES, tail, LANES).sub(mean).fma(g, s2);
             }
         }
         s1 = s1.add(t1);
@@ -269,9 +297,12 @@ public final class BatchNormKernels {
             FloatVector.fromArray(SPECIES, x, off + i).sub(mean).fma(cxs, base).intoArray(dx, off + i);
         }
         if (i < len) {
-            VectorMask<Float> live = SPECIES.indexInRange(i, len);
-            FloatVector base = FloatVector.fromArray(SPECIES, dy, off + i, live).fma(ks, c0s);
-            FloatVector.fromArray(SPECIES, x, off + i, live).sub(mean).fma(cxs, base).intoArray(dx, off + i, live);
+            float[] tail = TAIL.get();
+            System.arraycopy(dy, off + i, tail, 0, len - i);
+            System.arraycopy(x, off + i, tail, LANES, len - i);
+            FloatVector base = FloatVector.fromArray(SPECIES, tail, 0).fma(ks, c0s);
+            FloatVector.fromArray(SPECIES, tail, LANES).sub(mean).fma(cxs, base).intoArray(tail, 2 * LANES);
+            System.arraycopy(tail, 2 * LANES, dx, off + i, len - i);
         }
     }
 }

@@ -762,7 +762,10 @@ public final class Conv2dKernels implements AutoCloseable {
     /**
      * col[row + t] = x[xOff + shift + t] where inside[t], else 0, for t in [t0, t1); 0 on the rest of
      * [0, pq). Reads stay within the image's [xOff, xOff + imageSize): a vector that would cross
-     * either end (the first tap's first lane, the last tap's last) is loaded masked.
+     * either end (the first tap's first lane, the last tap's last) is copied lane by lane. Not a masked
+     * load: its mask (indexInRange with a negative offset, or a load past the array's end) runs the
+     * JDK's lane bounds check, whose mask C2 was seen to box, 1.3 KiB per call for good, once other
+     * kernels had run in the JVM (docs/benchmarks.md, "Masked accesses past an array's end").
      */
     private static void shiftedPlane(float[] x, int xOff, int imageSize, int shift, boolean[] inside, float[] col,
                                      int row, int t0, int t1, int pq) {
@@ -771,9 +774,15 @@ public final class Conv2dKernels implements AutoCloseable {
         int t = t0;
         for (; t <= t1 - S.length(); t += S.length()) {
             int at = shift + t;
-            FloatVector v = at >= 0 && at + S.length() <= imageSize ? FloatVector.fromArray(S, x, xOff + at)
-                    : FloatVector.fromArray(S, x, xOff + at, S.indexInRange(at, imageSize));
-            zeros.blend(v, VectorMask.fromArray(S, inside, t)).intoArray(col, row + t);
+            if (at >= 0 && at + S.length() <= imageSize) {
+                zeros.blend(FloatVector.fromArray(S, x, xOff + at), VectorMask.fromArray(S, inside, t))
+                        .intoArray(col, row + t);
+            } else {
+                for (int j = t; j < t + S.length(); j++) {
+                    int a = shift + j;
+                    col[row + j] = inside[j] && a >= 0 && a < imageSize ? x[xOff + a] : 0f;
+                }
+            }
         }
         for (; t < t1; t++) {
             col[row + t] = inside[t] ? x[xOff + shift + t] : 0f;
@@ -819,9 +828,13 @@ public final class Conv2dKernels implements AutoCloseable {
                 FloatVector.fromArray(S, dx, dxOff + at).add(FloatVector.fromArray(S, col, row + t), lanes)
                         .intoArray(dx, dxOff + at);
             } else {
-                VectorMask<Float> inImage = S.indexInRange(at, imageSize);
-                FloatVector.fromArray(S, dx, dxOff + at, inImage).add(FloatVector.fromArray(S, col, row + t), lanes)
-                        .intoArray(dx, dxOff + at, inImage);
+                // lane by lane, not masked: see shiftedPlane
+                for (int j = t; j < t + S.length(); j++) {
+                    int a = shift + j;
+                    if (inside[j] && a >= 0 && a < imageSize) {
+                        dx[dxOff + a] += col[row + j];
+                    }
+                }
             }
         }
         for (; t < t1; t++) {

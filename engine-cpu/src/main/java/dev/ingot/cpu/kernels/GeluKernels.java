@@ -2,7 +2,6 @@ package dev.ingot.cpu.kernels;
 
 import dev.ingot.cpu.parallel.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -29,10 +28,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Built from add, mul, fma, div, min, max, compare, blend and shifts only, so interpreted and
  * compiled code agree bit for bit. A NaN input gives a NaN output (min/max propagate NaN).
  *
- * <p><b>Loop.</b> One pass, each step a vector of {@code SPECIES_PREFERRED} lanes whose last step is
- * masked, so every element, wherever it falls, is computed by the same lane operations; split over
- * threads in ranges of at least {@link #GRAIN} elements. Compute-bound (about 25-40 vector
- * operations per element vector), so the grain is a quarter of the streaming kernels'.
+ * <p><b>Loop.</b> One pass of full {@code SPECIES_PREFERRED} vectors, split over threads in ranges of
+ * at least {@link #GRAIN} elements. Compute-bound (about 25-40 vector operations per element
+ * vector), so the grain is a quarter of the streaming kernels'. A range's last partial vector is
+ * copied into a per-thread buffer of whole vectors and run through the same step, so every element,
+ * wherever it falls, is computed by the same lane operations. Not a masked step: a masked load or
+ * store that reaches past the end of the array (as the last step of every call does) runs the JDK's
+ * lane bounds check, whose mask C2 was seen to box, 0.3-0.4 KiB per call for good, once other
+ * kernels had run in the JVM (docs/benchmarks.md, "Masked accesses past an array's end").
  */
 public final class GeluKernels {
     private GeluKernels() {
@@ -42,6 +45,9 @@ public final class GeluKernels {
     private static final int LANES = SPECIES.length();
 
     static final int GRAIN = ElementwiseKernels.GRAIN / 4;
+
+    /** Per thread: x, dy and the result of a range's last partial vector, {@code LANES} floats each. */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[3 * LANES]);
 
     // erf(x) ~ x * P(x^2) / Q(x^2) on [-4, 4] (Eigen's generic_fast_erf_float, also XLA's ErfImpl32)
     private static final float ERF_CLAMP = 4f;
@@ -70,42 +76,64 @@ public final class GeluKernels {
 
     /** {@code y = gelu(x)}, exact or tanh; y may be x. */
     public static void forward(Parallel parallel, float[] x, float[] y, int n, boolean exact) {
-        if (exact) {
-            parallel.forRange(n, GRAIN, (start, end) -> {
-                for (int i = start; i < end; i += LANES) {
-                    exactForwardStep(x, y, i, end);
-                }
-            });
-        } else {
-            parallel.forRange(n, GRAIN, (start, end) -> {
-                for (int i = start; i < end; i += LANES) {
-                    tanhForwardStep(x, y, i, end);
-                }
-            });
-        }
+        parallel.forRange(n, GRAIN, (start, end) -> forwardRange(x, y, start, end, exact));
     }
 
     /** {@code dx = dy * gelu'(x)}, exact or tanh; dx may be dy or x. */
     public static void backward(Parallel parallel, float[] x, float[] dy, float[] dx, int n, boolean exact) {
+        parallel.forRange(n, GRAIN, (start, end) -> backwardRange(x, dy, dx, start, end, exact));
+    }
+
+    /**
+     * Full vectors in place; the last partial vector through the thread's {@link #TAIL} buffer (see the
+     * class comment), so no masked access ever reaches past the end of an array.
+     */
+    private static void forwardRange(float[] x, float[] y, int start, int end, boolean exact) {
+        int i = start;
+        for (int bound = end - LANES; i <= bound; i += LANES) {
+            forwardStep(x, i, y, i, exact);
+        }
+        if (i < end) {
+            float[] tail = TAIL.get();
+            System.arraycopy(x, i, tail, 0, end - i);
+            forwardStep(tail, 0, tail, LANES, exact);
+            System.arraycopy(tail, LANES, y, i, end - i);
+        }
+    }
+
+    private static void backwardRange(float[] x, float[] dy, float[] dx, int start, int end, boolean exact) {
+        int i = start;
+        for (int bound = end - LANES; i <= bound; i += LANES) {
+            backwardStep(x, i, dy, i, dx, i, exact);
+        }
+        if (i < end) {
+            float[] tail = TAIL.get();
+            System.arraycopy(x, i, tail, 0, end - i);
+            System.arraycopy(dy, i, tail, LANES, end - i);
+            backwardStep(tail, 0, tail, LANES, tail, 2 * LANES, exact);
+            System.arraycopy(tail, 2 * LANES, dx, i, end - i);
+        }
+    }
+
+    private static void forwardStep(float[] x, int xi, float[] y, int yi, boolean exact) {
         if (exact) {
-            parallel.forRange(n, GRAIN, (start, end) -> {
-                for (int i = start; i < end; i += LANES) {
-                    exactBackwardStep(x, dy, dx, i, end);
-                }
-            });
+            exactForwardStep(x, xi, y, yi);
         } else {
-            parallel.forRange(n, GRAIN, (start, end) -> {
-                for (int i = start; i < end; i += LANES) {
-                    tanhBackwardStep(x, dy, dx, i, end);
-                }
-            });
+            tanhForwardStep(x, xi, y, yi);
+        }
+    }
+
+    private static void backwardStep(float[] x, int xi, float[] dy, int dyi, float[] dx, int dxi, boolean exact) {
+        if (exact) {
+            exactBackwardStep(x, xi, dy, dyi, dx, dxi);
+        } else {
+            tanhBackwardStep(x, xi, dy, dyi, dx, dxi);
         }
     }
 
     /** {@code y = x * (0.5 + 0.5 * erf(x / sqrt 2))} for the lanes of {@code [i, min(i + L, end))}. */
-    private static void exactForwardStep(float[] x, float[] y, int i, int end) {
-        VectorMask<Float> live = SPECIES.indexInRange(i, end);
-        FloatVector xv = FloatVector.fromArray(SPECIES, x, i, live);
+    private static void exactForwardStep(float[] x, int xi, float[] y, int yi) {
+        FloatVector xv = FloatVector.fromArray(SPECIES, x, xi);
         FloatVector z = xv.mul(INV_SQRT2).max(-ERF_CLAMP).min(ERF_CLAMP);
         FloatVector z2 = z.mul(z);
         FloatVector p = z2.fma(A13, A11);
@@ -119,13 +147,12 @@ public final class GeluKernels {
         q = q.fma(z2, FloatVector.broadcast(SPECIES, B2));
         q = q.fma(z2, FloatVector.broadcast(SPECIES, B0));
         FloatVector cdf = p.div(q).fma(0.5f, 0.5f);
-        xv.mul(cdf).intoArray(y, i, live);
+        xv.mul(cdf).intoArray(y, yi);
     }
 
     /** {@code y = x / (1 + exp(-2u))}, {@code -2u = -2 sqrt(2/pi) x (1 + 0.044715 x^2)}, clamped (see the class comment). */
-    private static void tanhForwardStep(float[] x, float[] y, int i, int end) {
-        VectorMask<Float> live = SPECIES.indexInRange(i, end);
-        FloatVector xv = FloatVector.fromArray(SPECIES, x, i, live);
+    private static void tanhForwardStep(float[] x, int xi, float[] y, int yi) {
+        FloatVector xv = FloatVector.fromArray(SPECIES, x, xi);
         FloatVector arg = xv.mul(xv).fma(CUBIC, 1f).mul(xv).mul(-2 * K).max(TANH_EXP_MIN).min(TANH_EXP_MAX);
         // exp(arg), Cephes (see RowPrimitives); no underflow/overflow blend: arg is clamped
         FloatVector t = arg.fma(LOG2E, ROUND_AND_BIAS);
@@ -141,13 +168,12 @@ public final class GeluKernels {
         FloatVector halfScale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector e = p.mul(halfScale).mul(2f);
         // past the clamp (x below about -9.9) the true y is under 4e-37 in magnitude: 0, also for huge |x|
-        xv.div(e.add(1f)).blend(0f, arg.compare(VectorOperators.GE, TANH_EXP_MAX)).intoArray(y, i, live);
+        xv.div(e.add(1f)).blend(0f, arg.compare(VectorOperators.GE, TANH_EXP_MAX)).intoArray(y, yi);
     }
 
     /** {@code dx = dy * fma(x, phi(x), Phi(x))}, {@code phi(x) = exp(-x^2/2) / sqrt(2 pi)}. */
-    private static void exactBackwardStep(float[] x, float[] dy, float[] dx, int i, int end) {
-        VectorMask<Float> live = SPECIES.indexInRange(i, end);
-        FloatVector xv = FloatVector.fromArray(SPECIES, x, i, live);
+    private static void exactBackwardStep(float[] x, int xi, float[] dy, int dyi, float[] dx, int dxi) {
+        FloatVector xv = FloatVector.fromArray(SPECIES, x, xi);
         FloatVector z = xv.mul(INV_SQRT2).max(-ERF_CLAMP).min(ERF_CLAMP);
         FloatVector z2 = z.mul(z);
         FloatVector p = z2.fma(A13, A11);
@@ -175,16 +201,15 @@ public final class GeluKernels {
         e = e.fma(r.mul(r), r).add(1f);
         FloatVector halfScale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector pdf = e.mul(halfScale).mul(2 * INV_SQRT_2PI).blend(0f, arg.compare(VectorOperators.LT, EXP_UNDERFLOW));
-        FloatVector.fromArray(SPECIES, dy, i, live).mul(xv.fma(pdf, cdf)).intoArray(dx, i, live);
+        FloatVector.fromArray(SPECIES, dy, dyi).mul(xv.fma(pdf, cdf)).intoArray(dx, dxi);
     }
 
     /**
      * {@code dx = dy * (s + x * e s^2 * 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2))} with {@code e = exp(-2u)},
      * {@code s = 1/(1 + e)}: the derivative of {@code x * sigmoid(2u)}, where {@code e s^2 = s(1 - s)}.
      */
-    private static void tanhBackwardStep(float[] x, float[] dy, float[] dx, int i, int end) {
-        VectorMask<Float> live = SPECIES.indexInRange(i, end);
-        FloatVector xv = FloatVector.fromArray(SPECIES, x, i, live);
+    private static void tanhBackwardStep(float[] x, int xi, float[] dy, int dyi, float[] dx, int dxi) {
+        FloatVector xv = FloatVector.fromArray(SPECIES, x, xi);
         FloatVector x2 = xv.mul(xv);
         FloatVector arg = x2.fma(CUBIC, 1f).mul(xv).mul(-2 * K).max(TANH_EXP_MIN).min(TANH_EXP_MAX);
         // exp(arg), Cephes (see RowPrimitives); arg is clamped
@@ -206,6 +231,6 @@ public final class GeluKernels {
         FloatVector derivative = xv.mul(e.mul(s).mul(s)).fma(slope, s)
                 .blend(0f, arg.compare(VectorOperators.GE, TANH_EXP_MAX))
                 .blend(1f, arg.compare(VectorOperators.LE, TANH_EXP_MIN));
-        FloatVector.fromArray(SPECIES, dy, i, live).mul(derivative).intoArray(dx, i, live);
+        FloatVector.fromArray(SPECIES, dy, dyi).mul(derivative).intoArray(dx, dxi);
     }
 }

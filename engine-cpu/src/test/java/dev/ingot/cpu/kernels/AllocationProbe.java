@@ -25,7 +25,8 @@ final class AllocationProbe {
         long id = Thread.currentThread().threadId();
         double least = Double.POSITIVE_INFINITY;
         long deadline = System.nanoTime() + 60_000_000_000L;
-        for (int round = 0; least >= enough && (round < 3 || System.nanoTime() < deadline); round++) {
+        int round = 0;
+        for (; least >= enough && (round < 3 || System.nanoTime() < deadline); round++) {
             if (round > 0) {
                 for (int i = 0; i < warmup / 4; i++) {
                     kernel.run();
@@ -37,6 +38,12 @@ final class AllocationProbe {
             }
             least = Math.min(least, (double) (THREADS.getThreadAllocatedBytes(id) - before) / calls);
         }
+        // in the test output: the one-JVM test run then shows every kernel's figure after the others ran
+        String caller = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()
+                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
+                .orElse("?"));
+        System.out.printf("AllocationProbe %s: %.1f bytes per call (least of %d rounds of %d calls)%n",
+                caller, least, round, calls);
         return least;
     }
 }
