@@ -697,10 +697,6 @@ public final class Conv2dKernels implements AutoCloseable {
             col2imPlaneShift(g, plan, col, colOff, ldCol, dx, dxOff);
             return;
         }
-        if (plan.strideTwoColumns) {
-            col2imStrideTwo(g, col, colOff, ldCol, dx, dxOff);
-            return;
-        }
         col2imRows(g, col, colOff, ldCol, dx, dxOff);
     }
 
@@ -891,58 +887,6 @@ public final class Conv2dKernels implements AutoCloseable {
                             } else {
                                 v.intoArray(col, dst + j, S.indexInRange(j, q));
                             }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Lane k takes lane k/2: a vector's first half spread over the even lanes. */
-    private static final VectorShuffle<Float> SPREAD_LOW = VectorShuffle.fromOp(S, k -> k / 2);
-    /** Lane k takes lane (k + lanes)/2: the second half spread over the even lanes. */
-    private static final VectorShuffle<Float> SPREAD_HIGH = VectorShuffle.fromOp(S, k -> (k + S.length()) / 2);
-    private static final VectorMask<Float> EVEN = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
-
-    /**
-     * {@link #col2imRows} for column stride 2: output columns [j, j + lanes) of a column row are
-     * spread over the even lanes of two vectors (SPREAD_LOW, SPREAD_HIGH) and added to dx at input
-     * column 2j + shift with a masked add and a masked store: only the even lanes of in-image taps
-     * [q0, q1) are read, added or written (another worker may be writing the neighbouring image),
-     * and every pixel gets the row loop's additions in its order: the same bits.
-     */
-    static void col2imStrideTwo(Conv2dGeometry g, float[] col, int colOff, int ldCol, float[] dx, int dxOff) {
-        int h = g.h(), w = g.w(), p = g.p(), q = g.q(), lanes = S.length();
-        int sh = g.spec().strideH();
-        int ph = g.spec().padH(), pw = g.spec().padW();
-        int dh = g.spec().dilationH(), dw = g.spec().dilationW();
-        Arrays.fill(dx, dxOff, dxOff + g.c() * h * w, 0f);
-        int row = colOff;
-        for (int c = 0; c < g.c(); c++) {
-            for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++, row += ldCol) {
-                    int shift = s * dw - pw;
-                    int q0 = firstInside(shift, 2, w, q);
-                    int q1 = endInside(shift, 2, w, q);
-                    int src = row;
-                    for (int op = 0; op < p; op++, src += q) {
-                        int ih = op * sh - ph + r * dh;
-                        if (ih < 0 || ih >= h || q0 >= q1) {
-                            continue; // no tap of this row lies inside the image
-                        }
-                        int dst = dxOff + (c * h + ih) * w + shift;
-                        for (int j = 0; j < q1; j += lanes) {
-                            FloatVector v = FloatVector.fromArray(S, col, src + j, S.indexInRange(j, q1));
-                            // lane k of the pair is tap j + k/2: in [q0, q1) and even (offsets kept >= 0)
-                            VectorMask<Float> low = S.indexInRange(2 * j, 2 * q1)
-                                    .andNot(S.indexInRange(2 * j, 2 * q0)).and(EVEN);
-                            VectorMask<Float> high = S.indexInRange(2 * j + lanes, 2 * q1)
-                                    .andNot(S.indexInRange(2 * j + lanes, 2 * q0)).and(EVEN);
-                            int at = dst + 2 * j;
-                            FloatVector.fromArray(S, dx, at, low).add(v.rearrange(SPREAD_LOW), low)
-                                    .intoArray(dx, at, low);
-                            FloatVector.fromArray(S, dx, at + lanes, high).add(v.rearrange(SPREAD_HIGH), high)
-                                    .intoArray(dx, at + lanes, high);
                         }
                     }
                 }
