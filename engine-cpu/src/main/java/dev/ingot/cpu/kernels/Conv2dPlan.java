@@ -83,6 +83,14 @@ final class Conv2dPlan {
     final boolean[][] insideColumns;
 
     /**
+     * Column stride 2, any other geometry as the row loop takes it (ResNet's stride-2 3x3 and 1x1
+     * layers): an output row's taps are every other float of an input row, which im2col reads as
+     * two contiguous vectors and compresses to their even lanes with one two-vector rearrange
+     * instead of one float at a time (see {@link Conv2dKernels#im2colStrideTwo}).
+     */
+    final boolean strideTwoColumns;
+
+    /**
      * Where backward data runs as a forward convolution (see {@link Conv2dKernels#backwardData}):
      * stride 1, {@link #planeShift}, and padding at most the dilated kernel's reach minus one,
      * this is the batch-1 geometry of dx = conv(dy, W flipped), from K channels of P x Q to C of
@@ -139,6 +147,7 @@ final class Conv2dPlan {
                 new Conv2dSpec(1, 1, reachH - spec.padH(), reachW - spec.padW(), spec.dilationH(), spec.dilationW()))
                 : null;
         this.flippedWeights = asForward ? new float[g.k() * crs] : null;
+        this.strideTwoColumns = !smallPlane && !planeShift && spec.strideW() == 2;
         this.insideColumns = new boolean[planeShift ? g.s() : 0][];
         for (int s = 0; s < insideColumns.length; s++) {
             insideColumns[s] = new boolean[pq + lanes];

@@ -81,6 +81,11 @@ class Conv2dKernelsTest {
                 new Case("resnet-20 stage 2, batch 9, split by images", 9, 32, 16, 16, 32, 3, 3, Conv2dSpec.of(1, 1)),
                 new Case("resnet-20 stem, 3 -> 16", 3, 3, 32, 32, 16, 3, 3, Conv2dSpec.of(1, 1)),
                 new Case("resnet-20 stride 2, 16 -> 32", 2, 16, 32, 32, 32, 3, 3, Conv2dSpec.of(2, 1)),
+                // Column stride 2 (Conv2dPlan.strideTwoColumns): rows of one vector, two vectors and a part of one.
+                new Case("resnet-20 stride 2, 32 -> 64 on 16x16", 2, 32, 16, 16, 64, 3, 3, Conv2dSpec.of(2, 1)),
+                new Case("resnet-20 projection, 1x1 stride 2, 16 -> 32", 2, 16, 32, 32, 32, 1, 1, Conv2dSpec.of(2, 0)),
+                new Case("stride 2 on 70x66 (rows of 33 outputs), padding 1", 2, 3, 70, 66, 5, 3, 3, Conv2dSpec.of(2, 1)),
+                new Case("stride 1x3, padding 2x0, 2x3 kernel", 2, 3, 9, 40, 4, 2, 3, new Conv2dSpec(1, 3, 2, 0, 1, 1)),
                 new Case("'same' with dilation 2, odd sizes", 2, 3, 11, 9, 4, 3, 3, Conv2dSpec.of(1, 2, 2)),
                 new Case("padding 0x1 (rows shrink, columns stay), 3x3", 2, 3, 7, 13, 5, 3, 3,
                         new Conv2dSpec(1, 1, 0, 1, 1, 1)),
@@ -277,7 +282,7 @@ class Conv2dKernelsTest {
     }
 
     /**
-     * The plane-shift im2col and col2im against the row-by-row reference, bit for bit, with
+     * The plane-shift and stride-2 im2col and col2im against the row-by-row reference, bit for bit, with
      * infinities and NaNs on every border pixel: a blanked lane must neither read them (im2col) nor
      * add to them (col2im), and an image's columns must not touch its neighbours in the batch.
      */
@@ -289,7 +294,7 @@ class Conv2dKernelsTest {
         }
         Conv2dGeometry g = cs.geometry();
         Conv2dPlan plan = new Conv2dPlan(g, 1, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length());
-        if (!plan.planeShift) {
+        if (!plan.planeShift && !plan.strideTwoColumns) {
             return;
         }
         SplittableRandom rnd = new SplittableRandom(4);
@@ -362,7 +367,20 @@ class Conv2dKernelsTest {
     /** ResNet-20's 'same' shape, every pass, after warm-up: no garbage per call (the plan holds every buffer). */
     @Test
     void sameConvolutionPassesAllocateNothingOnceWarm() {
-        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(2, 16, 16, 16), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1));
+        passesAllocateNothingOnceWarm(
+                Conv2dGeometry.of("test", Shape.of(2, 16, 16, 16), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1)));
+    }
+
+    /** ResNet-20's stride-2 shapes, every pass, after warm-up: no garbage per call. */
+    @Test
+    void strideTwoPassesAllocateNothingOnceWarm() {
+        passesAllocateNothingOnceWarm(
+                Conv2dGeometry.of("test", Shape.of(2, 16, 16, 16), Shape.of(32, 16, 3, 3), Conv2dSpec.of(2, 1)));
+        passesAllocateNothingOnceWarm(
+                Conv2dGeometry.of("test", Shape.of(2, 16, 16, 16), Shape.of(32, 16, 1, 1), Conv2dSpec.of(2, 0)));
+    }
+
+    private static void passesAllocateNothingOnceWarm(Conv2dGeometry g) {
         SplittableRandom rnd = new SplittableRandom(6);
         float[] x = random(rnd, g.inputShape().size()), w = random(rnd, g.weightShape().size());
         float[] dy = random(rnd, g.outputShape().size());
