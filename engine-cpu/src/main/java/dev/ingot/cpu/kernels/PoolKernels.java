@@ -209,9 +209,13 @@ public final class PoolKernels {
         for (int row = 0; row < p; row++) {
             int top = xPlane + 2 * row * w;
             int grad = yPlane + row * q;
-            for (int col = 0; col < q; col += windowsPerStep) {
-                int count = Math.min(windowsPerStep, q - col);
-                maxBackward2x2Step(x, dy, dx, top + 2 * col, w, grad + col, count);
+            int col = 0;
+            // Full steps unmasked while a whole dy vector fits the array (its upper half is read, never used).
+            for (; col + windowsPerStep <= q && grad + col + LANES <= dy.length; col += windowsPerStep) {
+                maxBackward2x2FullStep(x, dy, dx, top + 2 * col, w, grad + col);
+            }
+            for (; col < q; col += windowsPerStep) {
+                maxBackward2x2Step(x, dy, dx, top + 2 * col, w, grad + col, Math.min(windowsPerStep, q - col));
             }
         }
     }
@@ -248,6 +252,36 @@ public final class PoolKernels {
         FloatVector zero = FloatVector.zero(SPECIES);
         zero.blend(g, topWins).intoArray(dx, at, pixels);
         zero.blend(g, bottomWins).intoArray(dx, at + w, pixels);
+    }
+
+    /**
+     * {@link #maxBackward2x2Step} for L/2 whole windows, with plain loads and stores: the same
+     * lane operations, so the same results. Why a second method: at 256 and 128 bits HotSpot has no
+     * cheap masked load or store (AVX2's {@code vmaskmovps}, and the masks built from
+     * {@code indexInRange}, cost far more than the plain instructions), and these planes' rows
+     * (13, 15, 5, 6 windows) are mostly whole steps at 4 and 2 windows a step.
+     */
+    private static void maxBackward2x2FullStep(float[] x, float[] dy, float[] dx, int at, int w, int grad) {
+        FloatVector top = FloatVector.fromArray(SPECIES, x, at);
+        FloatVector bottom = FloatVector.fromArray(SPECIES, x, at + w);
+        FloatVector topPartner = top.rearrange(SWAP_PAIRS);
+        FloatVector bottomPartner = bottom.rearrange(SWAP_PAIRS);
+        FloatVector max = top.lanewise(VectorOperators.MAX, topPartner)
+                .lanewise(VectorOperators.MAX, bottom.lanewise(VectorOperators.MAX, bottomPartner));
+        VectorMask<Float> topHolds = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top));
+        VectorMask<Float> topPartnerHolds = topPartner.compare(VectorOperators.EQ, max)
+                .or(topPartner.compare(VectorOperators.NE, topPartner));
+        VectorMask<Float> bottomHolds = bottom.compare(VectorOperators.EQ, max)
+                .or(bottom.compare(VectorOperators.NE, bottom));
+        VectorMask<Float> bottomPartnerHolds = bottomPartner.compare(VectorOperators.EQ, max)
+                .or(bottomPartner.compare(VectorOperators.NE, bottomPartner));
+        VectorMask<Float> topWins = topHolds.andNot(topPartnerHolds.andNot(LEFT_LANES));
+        VectorMask<Float> bottomWins = bottomHolds.andNot(topHolds.or(topPartnerHolds))
+                .andNot(bottomPartnerHolds.andNot(LEFT_LANES));
+        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad).rearrange(EACH_TWICE);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        zero.blend(g, topWins).intoArray(dx, at);
+        zero.blend(g, bottomWins).intoArray(dx, at + w);
     }
 
     /** One plane, any window: zero dx, then per output pixel scan the clipped window for its winner. */
