@@ -209,10 +209,15 @@ public final class PoolKernels {
         for (int row = 0; row < p; row++) {
             int top = xPlane + 2 * row * w;
             int grad = yPlane + row * q;
+            // Whole steps, the last one moved back to end at the row's last window: it redoes a few
+            // windows, writing the same values again, instead of a masked step. A whole dy vector
+            // is loaded (its upper half unused), so a step needs that vector inside the array.
+            int last = q - windowsPerStep;
             int col = 0;
-            // Full steps unmasked while a whole dy vector fits the array (its upper half is read, never used).
-            for (; col + windowsPerStep <= q && grad + col + LANES <= dy.length; col += windowsPerStep) {
-                maxBackward2x2FullStep(x, dy, dx, top + 2 * col, w, grad + col);
+            while (col < q && last >= 0 && grad + Math.min(col, last) + LANES <= dy.length) {
+                int start = Math.min(col, last);
+                maxBackward2x2FullStep(x, dy, dx, top + 2 * start, w, grad + start);
+                col = start + windowsPerStep;
             }
             for (; col < q; col += windowsPerStep) {
                 maxBackward2x2Step(x, dy, dx, top + 2 * col, w, grad + col, Math.min(windowsPerStep, q - col));
