@@ -21,8 +21,9 @@ import java.util.Arrays;
  *       both reference CNNs) is vectorised across a row: forward, a vector pair covers 2L input
  *       columns, the window's two rows are combined lane-wise and even and odd columns separated
  *       with two-vector permutes ({@code selectFrom}); backward works in the input's own lane
- *       order (see {@link #maxBackward2x2}). A row's last partial vector uses lane masks, so the
- *       13- and 15-wide outputs of the reference models are one masked step per row;</li>
+ *       order (see {@link #maxBackward2x2}). In the forward pass a row's last partial vector uses
+ *       lane masks; the backward pass moves a row's last whole step back to end at the row's end
+ *       (redoing a few windows), so only rows narrower than one step use masks;</li>
  *   <li>every other geometry runs a tight scalar loop over each window's real pixels (the window
  *       clipped to the input, so padding is never read and never wins).</li>
  * </ul>
@@ -209,9 +210,18 @@ public final class PoolKernels {
         for (int row = 0; row < p; row++) {
             int top = xPlane + 2 * row * w;
             int grad = yPlane + row * q;
-            for (int col = 0; col < q; col += windowsPerStep) {
-                int count = Math.min(windowsPerStep, q - col);
-                maxBackward2x2Step(x, dy, dx, top + 2 * col, w, grad + col, count);
+            // Whole steps, the last one moved back to end at the row's last window: it redoes a few
+            // windows, writing the same values again, instead of a masked step. A whole dy vector
+            // is loaded (its upper half unused), so a step needs that vector inside the array.
+            int last = q - windowsPerStep;
+            int col = 0;
+            while (col < q && last >= 0 && grad + Math.min(col, last) + LANES <= dy.length) {
+                int start = Math.min(col, last);
+                maxBackward2x2FullStep(x, dy, dx, top + 2 * start, w, grad + start);
+                col = start + windowsPerStep;
+            }
+            for (; col < q; col += windowsPerStep) {
+                maxBackward2x2Step(x, dy, dx, top + 2 * col, w, grad + col, Math.min(windowsPerStep, q - col));
             }
         }
     }
@@ -248,6 +258,40 @@ public final class PoolKernels {
         FloatVector zero = FloatVector.zero(SPECIES);
         zero.blend(g, topWins).intoArray(dx, at, pixels);
         zero.blend(g, bottomWins).intoArray(dx, at + w, pixels);
+    }
+
+    /**
+     * {@link #maxBackward2x2Step} for L/2 whole windows, with plain loads and stores: the same
+     * lane operations, so the same results. Why a second method: at 256 and 128 bits HotSpot has no
+     * cheap masked load or store (AVX2's {@code vmaskmovps}, and the masks built from
+     * {@code indexInRange}, cost far more than the plain instructions), and these planes' rows
+     * (13, 15, 5, 6 windows) are mostly whole steps at 4 and 2 windows a step. Measured (batch 64,
+     * one thread, ms of CPU per call, Zen 4 under load, {@code CpuTimeProbe --layers 0.3}), every
+     * step masked before, whole steps plus an overlapping last step after: mnist pool1 at
+     * -XX:UseAVX=2 2.1 -> 0.8, cifar pool1 3.1 -> 0.9, pool2 0.8 -> 0.4 and 1.1 -> 0.5; at 128 bits
+     * 2.8 -> 1.1 and 3.8 -> 1.5; at 512 bits 1.3-1.5 -> 0.9-1.1 (see docs/benchmarks.md).
+     */
+    private static void maxBackward2x2FullStep(float[] x, float[] dy, float[] dx, int at, int w, int grad) {
+        FloatVector top = FloatVector.fromArray(SPECIES, x, at);
+        FloatVector bottom = FloatVector.fromArray(SPECIES, x, at + w);
+        FloatVector topPartner = top.rearrange(SWAP_PAIRS);
+        FloatVector bottomPartner = bottom.rearrange(SWAP_PAIRS);
+        FloatVector max = top.lanewise(VectorOperators.MAX, topPartner)
+                .lanewise(VectorOperators.MAX, bottom.lanewise(VectorOperators.MAX, bottomPartner));
+        VectorMask<Float> topHolds = top.compare(VectorOperators.EQ, max).or(top.compare(VectorOperators.NE, top));
+        VectorMask<Float> topPartnerHolds = topPartner.compare(VectorOperators.EQ, max)
+                .or(topPartner.compare(VectorOperators.NE, topPartner));
+        VectorMask<Float> bottomHolds = bottom.compare(VectorOperators.EQ, max)
+                .or(bottom.compare(VectorOperators.NE, bottom));
+        VectorMask<Float> bottomPartnerHolds = bottomPartner.compare(VectorOperators.EQ, max)
+                .or(bottomPartner.compare(VectorOperators.NE, bottomPartner));
+        VectorMask<Float> topWins = topHolds.andNot(topPartnerHolds.andNot(LEFT_LANES));
+        VectorMask<Float> bottomWins = bottomHolds.andNot(topHolds.or(topPartnerHolds))
+                .andNot(bottomPartnerHolds.andNot(LEFT_LANES));
+        FloatVector g = FloatVector.fromArray(SPECIES, dy, grad).rearrange(EACH_TWICE);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        zero.blend(g, topWins).intoArray(dx, at);
+        zero.blend(g, bottomWins).intoArray(dx, at + w);
     }
 
     /** One plane, any window: zero dx, then per output pixel scan the clipped window for its winner. */

@@ -220,4 +220,29 @@ class PoolKernelsTest {
         PoolKernels.avgBackward(ONE_THREAD, g, dy, dx);
         assertBitsEqual("corner spreads over its 4 real pixels", dx, new float[] {3, 3, 0, 3, 3, 0, 0, 0, 0});
     }
+
+    /**
+     * Once C2 has compiled them, the 2x2 kernels allocate nothing per plane or step (a boxed vector
+     * would), and the compiled code gives the interpreter's bits. Rows of 13 and 5 windows: whole
+     * steps, the overlapping last step and the masked step at every width.
+     */
+    @Test
+    void twoByTwoAllocatesNothingOnceCompiled() {
+        for (int[] c : new int[][] {{1, 8, 26, 26, 2, 2, 2, 2, 0, 0}, {1, 8, 11, 11, 2, 2, 2, 2, 0, 0}}) {
+            Pool2dGeometry g = geometry(c);
+            float[] x = uniform(Arrays.hashCode(c), (int) g.inputShape().size());
+            float[] dy = uniform(7, (int) g.outputShape().size());
+            float[] y0 = new float[dy.length], dx0 = new float[x.length];
+            PoolKernels.maxForward(ONE_THREAD, g, x, y0);
+            PoolKernels.maxBackward(ONE_THREAD, g, x, y0, dy, dx0);
+            float[] y = new float[dy.length], dx = new float[x.length];
+            double bytes = AllocationProbe.bytesPerCall(() -> {
+                PoolKernels.maxForward(ONE_THREAD, g, x, y);
+                PoolKernels.maxBackward(ONE_THREAD, g, x, y, dy, dx);
+            }, 20_000, 1000, 256);
+            assertBitsEqual("maxForward after JIT compilation " + g.spec(), y, y0);
+            assertBitsEqual("maxBackward after JIT compilation " + g.spec(), dx, dx0);
+            assertTrue(bytes < 256, "2x2 max pooling of " + g.inputShape() + " allocates " + bytes + " bytes per call");
+        }
+    }
 }
