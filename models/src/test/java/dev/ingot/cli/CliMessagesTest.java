@@ -1,13 +1,12 @@
 package dev.ingot.cli;
 
+import dev.ingot.cli.CliRun.Result;
+import static dev.ingot.cli.CliRun.run;
 import dev.ingot.data.SharedData;
 import dev.ingot.nn.TestBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,30 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * created; a --data-dir that is a file; running out of memory.
  */
 class CliMessagesTest {
-    private record Result(int code, String out, String err) {
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-
-        String show() {
-            return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
-        }
-    }
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = IngotCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void argumentMistakesGetOneLineAndAPointerToHelp() {
         for (String[] args : List.of(new String[] {"train", "--bogus"}, new String[] {"train", "--model"},

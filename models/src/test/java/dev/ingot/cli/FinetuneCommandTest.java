@@ -1,14 +1,13 @@
 package dev.ingot.cli;
 
+import dev.ingot.cli.CliRun.Result;
+import static dev.ingot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ingot.data.SharedData;
 import dev.ingot.nn.TestBackend;
 import dev.ingot.nn.checkpoint.TorchFixtures;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -20,23 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * CIFAR-10, then {@code predict} and {@code export} from the checkpoint it writes.
  */
 class FinetuneCommandTest {
-
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = IngotCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void finetuneThenPredictAndExportTheCheckpoint(@TempDir Path tmp) throws Exception {

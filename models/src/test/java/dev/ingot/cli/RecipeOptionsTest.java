@@ -1,5 +1,7 @@
 package dev.ingot.cli;
 
+import dev.ingot.cli.CliRun.Result;
+import static dev.ingot.cli.CliRun.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ingot.data.SharedData;
@@ -7,10 +9,7 @@ import dev.ingot.nn.TestBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,26 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every option, then resumed as a longer run (another schedule: refused); their {@code --help} text; and their bad values.
  */
 class RecipeOptionsTest {
-
-    private record Result(int code, String out, String err) {
-        String show() {
-            return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
-        }
-    }
-
-    private static Result run(List<String> args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = IngotCli.run(args.toArray(String[]::new));
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     private static List<String> train(Path output, Path data, String... more) {
         List<String> args = new ArrayList<>(List.of("train", "--model", "mnist-mlp", "--batch-size", "64",

@@ -1,5 +1,7 @@
 package dev.ingot.cli;
 
+import dev.ingot.cli.CliRun.Result;
+import static dev.ingot.cli.CliRun.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ingot.data.SharedData;
@@ -10,10 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,24 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * can make.
  */
 class TrainCommandTest {
-
-    private record Result(int code, String out, String err) {
-    }
-
-    /** Runs the CLI, capturing what it prints. */
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = IngotCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     private static Supplier<String> show(Result r) {
         return () -> "exit " + r.code() + "\nstdout:\n" + r.out() + "\nstderr:\n" + r.err();

@@ -1,5 +1,7 @@
 package dev.ingot.cli;
 
+import dev.ingot.cli.CliRun.Result;
+import static dev.ingot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,10 +24,7 @@ import dev.ingot.nn.checkpoint.StoredTensor;
 import dev.ingot.nn.checkpoint.TorchFixtures;
 import dev.ingot.transfer.Architectures;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,26 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TransferFromImageFolderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] CLASSES = {"airplane", "automobile", "bird"};
-
-    private record Result(int code, String out, String err) {
-        String show() {
-            return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
-        }
-    }
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = IngotCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /**
      * ROOT/train/&lt;class&gt;/*.jpg and ROOT/test/&lt;class&gt;/*.jpg for CIFAR-10 classes 0-2: the first
