@@ -51,8 +51,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The property-based fuzzer over the public API above {@link dev.ingot.core.Backend} (which
  * {@link BackendFuzzTest} covers): {@link Shape}, {@link Tensor}, model construction, build,
- * forward and backward through {@link Sequential} with every kind of layer, and an optimizer
- * step. Each try draws, from Instancio's seeded random ({@link FuzzRandom}), a few Shape and Tensor
+ * forward and backward through {@link Sequential} with every kind of layer, an optimizer
+ * step, a {@link Graph} wired through its builder, {@link CrossEntropyLoss} with and without a
+ * {@link CrossEntropySpec}, and (one try in six) a {@link Trainer} fitting and evaluating tiny
+ * in-memory {@link Dataset}s. Each try draws, from Instancio's seeded random ({@link FuzzRandom}), a few Shape and Tensor
  * calls and one small model whose arguments are right most of the time and otherwise wrong (sizes
  * of 0, -1 or 2^31-1, null, an input of the wrong shape or backend, a closed tensor, a backward
  * without a training forward, a learning rate that is NaN, infinite or negative);
@@ -66,7 +68,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>anything else (another exception, an Error, backends that disagree on the class, tensor
  *       memory left behind after the model and tensors are closed) fails the run.</li>
  * </ul>
- * Calls are counted per family (shape, tensor, model, optimizer). CI runs 1,500 tries;
+ * Calls are counted per family (shape, tensor, model, optimizer, graph, loss, trainer). CI runs 1,500 tries;
  * {@code -Dingot.fuzz.apiTries=N} for longer runs, {@code -Dingot.fuzz.apiSeed=S} replays one try.
  */
 class ApiFuzzTest {
@@ -77,7 +79,7 @@ class ApiFuzzTest {
 
     enum Kind { ACCEPTED, REJECTED }
 
-    /** One call's outcome: the family ("shape", "tensor", "model"), the call, its class. */
+    /** One call's outcome: the family ("shape", "tensor", "model", "graph", ...), the call, its class. */
     record Outcome(String family, String call, Kind kind, String message) {
     }
 
