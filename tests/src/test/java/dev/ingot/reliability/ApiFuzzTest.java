@@ -13,7 +13,13 @@ import dev.ingot.nn.AvgPool2d;
 import dev.ingot.nn.BatchNorm2d;
 import dev.ingot.nn.Conv2d;
 import dev.ingot.nn.Dropout;
+import dev.ingot.core.spec.CrossEntropySpec;
+import dev.ingot.data.Dataset;
+import dev.ingot.nn.CrossEntropyLoss;
 import dev.ingot.nn.Flatten;
+import dev.ingot.nn.Graph;
+import dev.ingot.nn.Trainer;
+import dev.ingot.nn.TrainingListener;
 import dev.ingot.nn.GlobalAvgPool2d;
 import dev.ingot.nn.Layer;
 import dev.ingot.nn.Linear;
@@ -45,8 +51,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The property-based fuzzer over the public API above {@link dev.ingot.core.Backend} (which
  * {@link BackendFuzzTest} covers): {@link Shape}, {@link Tensor}, model construction, build,
- * forward and backward through {@link Sequential} with every kind of layer, and an optimizer
- * step. Each try draws, from Instancio's seeded random ({@link FuzzRandom}), a few Shape and Tensor
+ * forward and backward through {@link Sequential} with every kind of layer, an optimizer
+ * step, a {@link Graph} wired through its builder, {@link CrossEntropyLoss} with and without a
+ * {@link CrossEntropySpec}, and (one try in six) a {@link Trainer} fitting and evaluating tiny
+ * in-memory {@link Dataset}s. Each try draws, from Instancio's seeded random ({@link FuzzRandom}), a few Shape and Tensor
  * calls and one small model whose arguments are right most of the time and otherwise wrong (sizes
  * of 0, -1 or 2^31-1, null, an input of the wrong shape or backend, a closed tensor, a backward
  * without a training forward, a learning rate that is NaN, infinite or negative);
@@ -60,7 +68,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>anything else (another exception, an Error, backends that disagree on the class, tensor
  *       memory left behind after the model and tensors are closed) fails the run.</li>
  * </ul>
- * Calls are counted per family (shape, tensor, model, optimizer). CI runs 1,500 tries;
+ * Calls are counted per family (shape, tensor, model, optimizer, graph, loss, trainer). CI runs 1,500 tries;
  * {@code -Dingot.fuzz.apiTries=N} for longer runs, {@code -Dingot.fuzz.apiSeed=S} replays one try.
  */
 class ApiFuzzTest {
@@ -71,7 +79,7 @@ class ApiFuzzTest {
 
     enum Kind { ACCEPTED, REJECTED }
 
-    /** One call's outcome: the family ("shape", "tensor", "model"), the call, its class. */
+    /** One call's outcome: the family ("shape", "tensor", "model", "graph", ...), the call, its class. */
     record Outcome(String family, String call, Kind kind, String message) {
     }
 
@@ -156,6 +164,11 @@ class ApiFuzzTest {
                     tensorCall();
                 }
                 modelCalls();
+                graphCalls();
+                lossCalls();
+                if (below(r, 6) == 0) {
+                    trainerCalls();
+                }
             } finally {
                 made.forEach(Tensor::close);
             }
@@ -444,6 +457,232 @@ class ApiFuzzTest {
             } finally {
                 // Layers a Sequential refused to take are not its to close.
                 layers.stream().filter(l -> l != null).distinct().forEach(Layer::close);
+            }
+        }
+        // ------------------------------------------------------------ graph
+
+        private static final List<String> GRAPH_NAMES = List.of("graph", "model", "layer", "input", "build", "forward",
+                "backward", "conv2d", "relu", "pool2d", "maxpool", "add", "concat", "shape");
+
+        /** A name: usually fresh, sometimes a repeat, empty or null. */
+        private String nodeName(int index) {
+            return switch (below(r, 12)) {
+                case 0 -> null;
+                case 1 -> "";
+                case 2, 3 -> "n" + below(r, Math.max(1, index)); // maybe a duplicate
+                default -> "n" + index + "x";
+            };
+        }
+
+        private Layer graphLayer() {
+            return switch (below(r, 4)) {
+                case 0 -> new Conv2d(1 + below(r, 3), 3, 3, Conv2dSpec.of(1, below(r, 2))); // padding 0 shrinks
+                case 1 -> new MaxPool2d(2);
+                default -> new ReLU();
+            };
+        }
+
+        /**
+         * A {@link Graph} wired through its builder, sometimes wrongly (duplicate or empty names,
+         * null or foreign inputs, adds of mismatched shapes, concats of mismatched spatial sizes, a
+         * second input, unused nodes), then built, run forward at a batch of 0 to 3 and backward.
+         */
+        private void graphCalls() {
+            Graph.Builder g = Graph.builder();
+            Graph.Builder other = Graph.builder();
+            Graph.Node stranger = other.input();
+            List<Layer> layers = new ArrayList<>();
+            List<Graph.Node> nodes = new ArrayList<>();
+            Graph.Node in = call("graph", "Graph.input", GRAPH_NAMES, g::input);
+            if (in == null) {
+                return;
+            }
+            nodes.add(in);
+            if (below(r, 20) == 0) {
+                call("graph", "Graph.input", GRAPH_NAMES, g::input); // a second input
+            }
+            Graph graph = null;
+            try {
+                int count = 1 + below(r, 5);
+                for (int i = 1; i <= count; i++) {
+                    String name = nodeName(i);
+                    Graph.Node from = below(r, 25) == 0 ? null : below(r, 25) == 0 ? stranger
+                            : below(r, 3) == 0 ? nodes.get(below(r, nodes.size())) : nodes.getLast();
+                    Graph.Node node = switch (below(r, 5)) {
+                        case 0 -> {
+                            Graph.Node second = nodes.get(below(r, nodes.size()));
+                            yield call("graph", "Graph.add", GRAPH_NAMES, () -> g.add(name, from, second));
+                        }
+                        case 1 -> {
+                            Graph.Node second = nodes.get(below(r, nodes.size()));
+                            yield call("graph", "Graph.concat", GRAPH_NAMES, () -> g.concat(name, from, second));
+                        }
+                        default -> {
+                            Layer l = below(r, 30) == 0 && !layers.isEmpty() ? layers.getFirst() : graphLayer();
+                            if (!layers.contains(l)) {
+                                layers.add(l);
+                            }
+                            yield below(r, 3) == 0 ? call("graph", "Graph.apply", GRAPH_NAMES, () -> g.apply(l, from))
+                                    : call("graph", "Graph.apply", GRAPH_NAMES, () -> g.apply(name, l, from));
+                        }
+                    };
+                    if (node != null) {
+                        nodes.add(node);
+                    }
+                }
+                Graph.Node output = below(r, 8) == 0 ? nodes.get(below(r, nodes.size())) : nodes.getLast();
+                graph = call("graph", "Graph.Builder.build", GRAPH_NAMES, () -> g.build(output));
+                if (graph == null) {
+                    return;
+                }
+                Graph model = graph;
+                int c = 1 + below(r, 2), h = 3 + below(r, 4), w = 3 + below(r, 4);
+                if (call("graph", "Graph.build", GRAPH_NAMES, () -> model.build(b, Shape.of(c, h, w), 7)) == null) {
+                    return;
+                }
+                int batch = below(r, 6) - 1, channels = below(r, 8) == 0 ? c + 1 : c;
+                Shape xs = call("graph", "Shape.of", List.of("shape"), () -> Shape.of(batch, channels, h, w));
+                if (xs == null) {
+                    return; // a batch of 0 or fewer images has no shape
+                }
+                Tensor x = floats(xs);
+                Tensor y = call("graph", "Graph.forward", GRAPH_NAMES, () -> model.forward(x, Mode.training(3)));
+                Tensor dy = floats(y != null && below(r, 6) != 0 ? y.shape() : Shape.of(dims(1 + below(r, 3))));
+                call("graph", "Graph.backward", GRAPH_NAMES, () -> {
+                    model.backward(dy);
+                    return dy;
+                });
+            } finally {
+                if (graph != null) {
+                    graph.close();
+                }
+                layers.forEach(Layer::close);
+            }
+        }
+
+        // ------------------------------------------------------------ loss
+
+        private static final List<String> LOSS_NAMES = List.of("cross-entropy", "crossentropy", "softmaxCrossEntropy",
+                "label", "logits");
+
+        /**
+         * {@link CrossEntropyLoss}, plain or with a {@link CrossEntropySpec} whose smoothing and class
+         * weights are sometimes out of range or of the wrong length, on logits and labels whose shapes
+         * and values sometimes disagree.
+         */
+        private void lossCalls() {
+            int n = 1 + below(r, 4), classes = 1 + below(r, 5);
+            CrossEntropySpec spec = CrossEntropySpec.PLAIN;
+            if (r.trueOrFalse()) {
+                float smoothing = switch (below(r, 8)) {
+                    case 0 -> -0.1f;
+                    case 1 -> 1f;
+                    case 2 -> 1.5f;
+                    case 3 -> Float.NaN;
+                    case 4 -> 0f;
+                    default -> r.floatRange(0, 0.5f);
+                };
+                float[] weights = null;
+                if (r.trueOrFalse()) {
+                    weights = new float[Math.max(0, classes + (below(r, 4) == 0 ? below(r, 3) - 1 : 0))];
+                    boolean zero = below(r, 6) == 0;
+                    for (int i = 0; i < weights.length; i++) {
+                        weights[i] = zero ? 0 : below(r, 12) == 0 ? value() * 2 - 1 : r.floatRange(0, 3);
+                    }
+                }
+                float[] classWeights = weights;
+                spec = call("loss", "new CrossEntropySpec", LOSS_NAMES, () -> new CrossEntropySpec(smoothing, classWeights));
+                if (spec == null) {
+                    return;
+                }
+            }
+            CrossEntropySpec chosen = spec;
+            CrossEntropyLoss loss = call("loss", "new CrossEntropyLoss", LOSS_NAMES, () -> new CrossEntropyLoss(chosen));
+            if (loss == null) {
+                return;
+            }
+            try (loss) {
+                Tensor logits = floats(below(r, 10) == 0 ? Shape.of(n, classes, 1) : Shape.of(n, classes));
+                int rows = below(r, 8) == 0 ? n + 1 : n;
+                int[] labels = new int[rows];
+                for (int i = 0; i < rows; i++) {
+                    labels[i] = below(r, 15) == 0 ? (r.trueOrFalse() ? -1 : classes) : below(r, classes);
+                }
+                Tensor labelTensor = below(r, 12) == 0 ? floats(Shape.of(rows)) : made(b.fromHost(Shape.of(rows), labels));
+                boolean withGradient = r.trueOrFalse();
+                Tensor value = call("loss", "CrossEntropyLoss.forward", LOSS_NAMES,
+                        () -> loss.forward(logits, labelTensor, withGradient));
+                if (value != null) {
+                    call("loss", "CrossEntropyLoss.value", LOSS_NAMES, value::item);
+                    call("loss", "CrossEntropyLoss.gradient", LOSS_NAMES, loss::gradient);
+                }
+            }
+        }
+
+        // ------------------------------------------------------------ trainer
+
+        private static final List<String> TRAINER_NAMES = List.of("dataset", "trainer", "fit", "evaluate", "model",
+                "epochs", "batchSize", "set", "label");
+
+        /** A tiny in-memory data set of 1x2x2 images (or of the wrong shape), sometimes invalid. */
+        private Dataset dataset(int classes) {
+            int n = below(r, 4);
+            boolean wrongShape = below(r, 8) == 0;
+            int c = 1, h = wrongShape ? 3 : 2, w = 2;
+            int channels = below(r, 20) == 0 ? 0 : c;
+            float[] images = new float[Math.max(0, n * c * h * w + (below(r, 12) == 0 ? 1 : 0))];
+            for (int i = 0; i < images.length; i++) {
+                images[i] = below(r, 60) == 0 ? Float.NaN : r.floatRange(0, 1);
+            }
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = below(r, 15) == 0 ? classes : below(r, classes);
+            }
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < classes; i++) {
+                names.add("c" + i);
+            }
+            return call("trainer", "new Dataset", TRAINER_NAMES, () -> new Dataset("fuzz", channels, h, w, images, labels, names));
+        }
+
+        /** A batch size or epoch count: usually 1 or 2, sometimes 0, negative or huge. */
+        private int count() {
+            return switch (below(r, 10)) {
+                case 0 -> 0;
+                case 1 -> -1;
+                case 2 -> Integer.MAX_VALUE;
+                default -> 1 + below(r, 2);
+            };
+        }
+
+        /**
+         * A {@link Trainer} over a tiny Flatten-Linear model: {@code fit} on a tiny data set, stopped
+         * after its first step whatever the epoch count, then {@code evaluate}.
+         */
+        private void trainerCalls() {
+            int classes = 2 + below(r, 2);
+            try (Sequential model = new Sequential(List.of(new Flatten(), new Linear(classes)))) {
+                model.build(b, Shape.of(1, 2, 2), 11);
+                Trainer trainer = call("trainer", "new Trainer", TRAINER_NAMES,
+                        () -> new Trainer(model, new CrossEntropyLoss(), new SGD(new SgdSpec(0.01f, 0, false)), 5));
+                if (trainer == null) {
+                    return;
+                }
+                try (trainer) {
+                    Dataset train = dataset(classes);
+                    int epochs = count(), batchSize = count();
+                    TrainingListener stopAfterOneStep = new TrainingListener() {
+                        @Override
+                        public void stepFinished(int epoch, int step, int steps, long images, double loss, double accuracy) {
+                            trainer.requestStop();
+                        }
+                    };
+                    call("trainer", "Trainer.fit", TRAINER_NAMES,
+                            () -> trainer.fit(train, epochs, batchSize, null, stopAfterOneStep));
+                    Dataset test = dataset(classes);
+                    int evalBatch = count();
+                    call("trainer", "Trainer.evaluate", TRAINER_NAMES, () -> trainer.evaluate(test, evalBatch));
+                }
             }
         }
     }
