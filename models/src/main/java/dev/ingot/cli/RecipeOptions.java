@@ -17,7 +17,6 @@ import dev.ingot.nn.TestTimeAugmentation;
 import dev.ingot.nn.WeightDecay;
 import picocli.CommandLine.Option;
 
-
 /**
  * The training-recipe options of {@code ingot train} (a picocli mixin): optimizer, schedule, weight
  * decay, label smoothing, class weights, EMA, gradient clipping and test-time augmentation. Left out, the model's own recipe
