@@ -138,6 +138,25 @@ public final class KernelChecks {
 
     // ---------------------------------------------------------------- memory
 
+    /**
+     * The checks of every allocation ({@code zeros}, and {@code fromHost} where a backend allocates
+     * for it itself): the backend is open, shape and dtype are non-null, and the tensor fits the
+     * backend's own limit of {@code maxElements} per tensor, for the reason {@code why} that the
+     * message gives. Returns the element count (an int, as the limit is).
+     */
+    public static int allocation(Backend self, String op, Shape shape, DType dtype, int maxElements, String why) {
+        open(self, op);
+        if (shape == null || dtype == null) {
+            throw new IllegalArgumentException(op + ": shape and dtype must not be null, got " + shape + ", " + dtype);
+        }
+        if (shape.size() > maxElements) {
+            throw new IllegalArgumentException(op + ": shape " + shape + " has " + shape.size()
+                    + " elements; a tensor of backend '" + self.name() + "' holds at most " + maxElements
+                    + " (" + why + ")");
+        }
+        return (int) shape.size();
+    }
+
     public static void copyFromHost(Backend self, int length, DType dtype, Tensor dst) {
         String op = "copyFromHost";
         tensor(self, op, "dst", dst);

@@ -77,10 +77,8 @@ final class ArrayBackend {
     }
 
     public Tensor zeros(Shape shape, DType dtype) {
-        if (shape == null || dtype == null) {
-            throw new IllegalArgumentException("zeros: shape and dtype must not be null");
-        }
-        return Tensor.create(backend, shape, dtype, new ArrayStorage(dtype, Math.toIntExact(shape.size())));
+        int size = KernelChecks.allocation(backend, "zeros", shape, dtype, Integer.MAX_VALUE - 8, "the largest Java array");
+        return Tensor.create(backend, shape, dtype, new ArrayStorage(dtype, size));
     }
 
     public void copyFromHost(float[] src, Tensor dst) {

@@ -6,6 +6,8 @@ import dev.ingot.core.spec.GemmGeometry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,5 +77,34 @@ class KernelChecksTest {
                 () -> KernelChecks.fill(backend, foreign));
         assertTrue(e.getMessage().contains("fill: 'dst' [2] float32 on other belongs to backend 'other'")
                 && e.getMessage().contains("not to this 'array' backend"), e.getMessage());
+    }
+
+    @Test
+    void allocationReturnsTheElementCountAndNamesWhatIsWrong() {
+        assertEquals(6, KernelChecks.allocation(backend, "zeros", Shape.of(2, 3), DType.INT32, 6, "the test's limit"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KernelChecks.allocation(backend, "zeros", null, DType.FLOAT32, 6, "the test's limit"));
+        assertEquals("zeros: shape and dtype must not be null, got null, float32", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> KernelChecks.allocation(backend, "zeros", Shape.of(2), null, 6, "the test's limit"));
+        assertEquals("zeros: shape and dtype must not be null, got [2], null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> KernelChecks.allocation(backend, "fromHost", Shape.of(7), DType.FLOAT32, 6, "the test's limit"));
+        assertEquals("fromHost: shape [7] has 7 elements; a tensor of backend 'array' holds at most 6"
+                + " (the test's limit)", e.getMessage());
+    }
+
+    @Test
+    void allocationOnAClosedBackendIsRefusedFirst() {
+        // A backend that is closed and answers nothing else: the check must ask nothing more of it.
+        Backend closed = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "isClosed" -> true;
+                    case "name" -> "shut";
+                    default -> throw new AssertionError("the check called " + method.getName());
+                });
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> KernelChecks.allocation(closed, "zeros", null, null, 6, "the test's limit"));
+        assertTrue(e.getMessage().startsWith("zeros: backend 'shut' is closed"), e.getMessage());
     }
 }

@@ -85,15 +85,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor zeros(Shape shape, DType dtype) {
-        KernelChecks.open(this, "zeros");
-        if (shape == null || dtype == null) {
-            throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
-        }
-        if (shape.size() > MAX_ELEMENTS) {
-            throw new IllegalArgumentException("zeros: shape " + shape + " has " + shape.size()
-                    + " elements; a CPU tensor holds at most " + MAX_ELEMENTS);
-        }
-        int size = (int) shape.size();
+        int size = KernelChecks.allocation(this, "zeros", shape, dtype, MAX_ELEMENTS, "the largest Java array");
         CpuStorage storage = dtype == DType.FLOAT32
                 ? CpuStorage.ofFloats(size, bytesInUse)
                 : CpuStorage.ofInts(size, bytesInUse);

@@ -274,10 +274,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor zeros(Shape shape, DType dtype) {
-        if (shape == null || dtype == null) {
-            throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
-        }
-        CudaStorage s = allocateTensor("zeros", shape);
+        CudaStorage s = allocateTensor("zeros", shape, dtype);
         try {
             CudaDriver.check(CudaDriver.cuMemsetD32Async(s.address(), 0, shape.size(), stream.handle()),
                     "cuMemsetD32Async", "zeros " + shape);
@@ -291,11 +288,8 @@ public final class CudaBackend implements Backend {
         return Tensor.create(this, shape, dtype, s);
     }
 
-    private CudaStorage allocateTensor(String op, Shape shape) {
-        if (shape.size() > MAX_ELEMENTS) {
-            throw new IllegalArgumentException(op + ": shape " + shape + " has " + shape.size()
-                    + " elements; a CUDA tensor holds at most " + MAX_ELEMENTS + " (cuDNN's 32-bit sizes)");
-        }
+    private CudaStorage allocateTensor(String op, Shape shape, DType dtype) {
+        KernelChecks.allocation(this, op, shape, dtype, MAX_ELEMENTS, "cuDNN's 32-bit sizes");
         enter(op);
         return new CudaStorage(allocator, allocator.allocate(shape.size() * 4L), tensorBytes);
     }
@@ -316,7 +310,7 @@ public final class CudaBackend implements Backend {
 
     /** A new tensor holding {@code values} (a heap segment over the caller's array). */
     private Tensor uploadedTensor(Shape shape, DType dtype, MemorySegment values) {
-        CudaStorage s = allocateTensor("fromHost", shape);
+        CudaStorage s = allocateTensor("fromHost", shape, dtype);
         Tensor t = Tensor.create(this, shape, dtype, s);
         try {
             upload(values, s.address());

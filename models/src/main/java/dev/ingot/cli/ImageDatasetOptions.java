@@ -23,6 +23,9 @@ import java.util.Locale;
  * {@code --balance-classes}. Used as a picocli mixin so the train command stays small.
  */
 final class ImageDatasetOptions {
+    /** {@code --bad-images}, which {@code ingot pack} takes too. */
+    static final Choices<BadImagePolicy> BAD_IMAGES = Choices.of("--bad-images", BadImagePolicy.class);
+
     @Option(names = "--dataset", paramLabel = "PATH",
             description = "train on an image folder (PATH/<class>/<image>, or PATH/train + PATH/val|test) or a file"
                     + " written by `ingot pack`, instead of the model's built-in dataset")
@@ -89,11 +92,7 @@ final class ImageDatasetOptions {
         if (size <= 0) {
             throw new IllegalArgumentException("--image-size must be positive, got " + size);
         }
-        BadImagePolicy policy = switch (badImages.toLowerCase(Locale.ROOT)) {
-            case "fail" -> BadImagePolicy.FAIL;
-            case "skip" -> BadImagePolicy.SKIP;
-            default -> throw new IllegalArgumentException("--bad-images takes fail or skip, got " + badImages);
-        };
+        BadImagePolicy policy = BAD_IMAGES.parse(badImages);
         ImageRecords train;
         ImageRecords validation;
         List<AutoCloseable> owned = new ArrayList<>();

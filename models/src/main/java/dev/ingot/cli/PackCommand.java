@@ -44,7 +44,7 @@ final class PackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
-        BadImagePolicy policy = "skip".equals(badImages) ? BadImagePolicy.SKIP : BadImagePolicy.FAIL;
+        BadImagePolicy policy = ImageDatasetOptions.BAD_IMAGES.parse(badImages);
         ImageFolder.Splits splits = ImageFolder.open(folder, 0, 0, policy, m -> System.err.println("warning: " + m));
         Map<String, ImageRecords> parts = new LinkedHashMap<>();
         boolean split = folder.resolve("train").toFile().isDirectory();

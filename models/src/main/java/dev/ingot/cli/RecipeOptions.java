@@ -17,8 +17,6 @@ import dev.ingot.nn.TestTimeAugmentation;
 import dev.ingot.nn.WeightDecay;
 import picocli.CommandLine.Option;
 
-import java.util.Locale;
-
 /**
  * The training-recipe options of {@code ingot train} (a picocli mixin): optimizer, schedule, weight
  * decay, label smoothing, class weights, EMA, gradient clipping and test-time augmentation. Left out, the model's own recipe
@@ -26,6 +24,12 @@ import java.util.Locale;
  * configuration must match).
  */
 final class RecipeOptions {
+    private static final Choices<String> OPTIMIZERS = Choices.names("--optimizer", "sgd", "nesterov", "adam",
+            "adam-pytorch", "adamw");
+    private static final Choices<String> SCHEDULES = Choices.names("--lr-schedule", "constant", "cosine", "step",
+            "triangular", "one-cycle");
+    private static final Choices<String> CLASS_WEIGHTS = Choices.names("--class-weights", "none", "balanced");
+    private static final Choices<String> TTA = Choices.names("--tta", "none", "mirror", "mirror-translate");
 
     @Option(names = "--optimizer", paramLabel = "NAME",
             description = "sgd, nesterov, adam (Keras' form), adam-pytorch or adamw (default: the model's own)")
@@ -93,14 +97,7 @@ final class RecipeOptions {
 
     /** The test-time augmentation {@code --tta} names (none without it). */
     TestTimeAugmentation testTimeAugmentation() {
-        if (tta == null) {
-            return TestTimeAugmentation.none();
-        }
-        try {
-            return TestTimeAugmentation.named(tta.toLowerCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--tta must be none, mirror or mirror-translate, got '" + tta + "'");
-        }
+        return tta == null ? TestTimeAugmentation.none() : TestTimeAugmentation.named(TTA.parse(tta));
     }
 
     /** Whether any option changes the model's own optimizer. */
@@ -132,16 +129,8 @@ final class RecipeOptions {
     }
 
     private Optimizer fromOptions(long totalSteps) {
-        String name = optimizer == null ? "sgd" : optimizer.toLowerCase(Locale.ROOT);
+        String name = optimizer == null ? "sgd" : OPTIMIZERS.parse(optimizer);
         boolean adam = name.startsWith("adam");
-        if (!adam && !name.equals("sgd") && !name.equals("nesterov")) {
-            throw new IllegalArgumentException("--optimizer must be sgd, nesterov, adam, adam-pytorch or adamw, got '"
-                    + optimizer + "'");
-        }
-        if (adam && !name.equals("adam") && !name.equals("adam-pytorch") && !name.equals("adamw")) {
-            throw new IllegalArgumentException("--optimizer must be sgd, nesterov, adam, adam-pytorch or adamw, got '"
-                    + optimizer + "'");
-        }
         float lr = learningRate != null ? learningRate : adam ? 1e-3f : 0.1f;
         if (!(lr > 0) || !Float.isFinite(lr)) {
             throw new IllegalArgumentException("--learning-rate must be positive, got " + lr);
@@ -154,14 +143,12 @@ final class RecipeOptions {
                     + " (the run has " + totalSteps + " steps), got " + warmupSteps);
         }
         long afterWarmup = totalSteps - warmupSteps;
-        LearningRateSchedule s = switch (schedule.toLowerCase(Locale.ROOT)) {
+        LearningRateSchedule s = switch (SCHEDULES.parse(schedule)) {
             case "constant" -> LearningRateSchedule.constant(lr);
             case "cosine" -> LearningRateSchedule.cosine(lr, afterWarmup, 0f);
             case "step" -> LearningRateSchedule.stepDecay(lr, Math.max(1, (afterWarmup + 2) / 3), 0.1f);
             case "triangular" -> LearningRateSchedule.triangular(lr, Math.max(2, afterWarmup), 0.23, 0.2f, 0f);
-            case "one-cycle" -> LearningRateSchedule.oneCycle(lr, Math.max(2, afterWarmup), 0.3);
-            default -> throw new IllegalArgumentException("--lr-schedule must be constant, cosine, step, triangular or"
-                    + " one-cycle, got '" + schedule + "'");
+            default -> LearningRateSchedule.oneCycle(lr, Math.max(2, afterWarmup), 0.3); // "one-cycle"
         };
         if (warmupSteps > 0) {
             s = s.withWarmup(warmupSteps);
@@ -192,18 +179,14 @@ final class RecipeOptions {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
         }
-        float[] weights = switch (classWeights.toLowerCase(Locale.ROOT)) {
-            case "none" -> null;
-            case "balanced" -> {
-                if (train == null) {
-                    throw new IllegalArgumentException("--class-weights balanced counts the labels of a built-in"
-                            + " dataset; with --dataset give none");
-                }
-                yield CrossEntropyLoss.balancedClassWeights(train.labels(), train.classes().size());
+        float[] weights = null;
+        if (CLASS_WEIGHTS.parse(classWeights).equals("balanced")) {
+            if (train == null) {
+                throw new IllegalArgumentException("--class-weights balanced counts the labels of a built-in"
+                        + " dataset; with --dataset give none");
             }
-            default -> throw new IllegalArgumentException("--class-weights must be none or balanced, got '"
-                    + classWeights + "'");
-        };
+            weights = CrossEntropyLoss.balancedClassWeights(train.labels(), train.classes().size());
+        }
         return new CrossEntropyLoss(new CrossEntropySpec(labelSmoothing, weights));
     }
 }

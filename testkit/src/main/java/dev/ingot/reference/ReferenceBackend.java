@@ -65,15 +65,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor zeros(Shape shape, DType dtype) {
-        KernelChecks.open(this, "zeros");
-        if (shape == null || dtype == null) {
-            throw new IllegalArgumentException("zeros: shape and dtype must not be null, got " + shape + ", " + dtype);
-        }
-        if (shape.size() > MAX_ELEMENTS) {
-            throw new IllegalArgumentException("zeros: shape " + shape + " has " + shape.size()
-                    + " elements; a reference tensor holds at most " + MAX_ELEMENTS);
-        }
-        int size = (int) shape.size();
+        int size = KernelChecks.allocation(this, "zeros", shape, dtype, MAX_ELEMENTS, "the largest Java array");
         ReferenceStorage storage = dtype == DType.FLOAT32
                 ? ReferenceStorage.ofFloats(size, bytesInUse)
                 : ReferenceStorage.ofInts(size, bytesInUse);
