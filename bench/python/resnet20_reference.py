@@ -2,7 +2,12 @@
 """The PyTorch twin of `./ingot train --model cifar10-resnet20`: the same network, initialisation,
 data, augmentation and recipe, so that the two test accuracies can be compared.
 
-  /usr/bin/python3 bench/python/resnet20_reference.py --epochs 50 --threads 2 --out runs/resnet20-torch.json
+  /usr/bin/python3 bench/python/resnet20_reference.py --epochs 50 --threads 2 --out runs/resnet20-torch.json \
+      --checkpoint runs/resnet20-torch.pt [--resume]
+
+A 50-epoch run takes longer than some sessions last: with --checkpoint the state (weights, optimizer,
+both random streams, history, elapsed time) is written atomically after every epoch, and --resume
+continues from it, so a resumed run draws the same batches and crops as an uninterrupted one.
 
 Network (Ingot's ResNets.resnet20(), He et al. 2016 section 4.2): 3x3 conv to 16 channels, BN, ReLU;
 three stages of three basic blocks at 16/32/64 channels (the first block of stages 2 and 3 has
@@ -146,6 +151,8 @@ def main():
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: all logical CPUs)")
     p.add_argument("--data-dir", default=None, help="holds cifar-10/ (default: INGOT_DATA_DIR, ~/.ingot/datasets)")
     p.add_argument("--out", default=None, help="write the per-epoch history and final accuracy as JSON here")
+    p.add_argument("--checkpoint", default=None, help="write the training state here after every epoch")
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint when it exists")
     args = p.parse_args()
     threads = args.threads or common.os.cpu_count()
     torch.set_num_threads(threads)
@@ -161,8 +168,21 @@ def main():
           f" {train_x.shape[0]:,} training images, batch {args.batch_size}")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     steps_per_epoch = math.ceil(train_x.shape[0] / args.batch_size)
-    history, step, start = [], 0, time.time()
-    for epoch in range(args.epochs):
+    history, step, start, first_epoch, elapsed_before = [], 0, time.time(), 0, 0.0
+    if args.resume and args.checkpoint and Path(args.checkpoint).exists():
+        state = torch.load(args.checkpoint)
+        if (state["epochs"], state["batch_size"], state["seed"], state["train_images"]) != (
+                args.epochs, args.batch_size, args.seed, int(train_x.shape[0])):
+            raise SystemExit(f"{args.checkpoint}: written for epochs/batch/seed/images "
+                             f"{(state['epochs'], state['batch_size'], state['seed'], state['train_images'])}, "
+                             f"not {(args.epochs, args.batch_size, args.seed, int(train_x.shape[0]))}")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        history, step, first_epoch, elapsed_before = state["history"], state["step"], state["epoch"], state["elapsed"]
+        print(f"resuming {args.checkpoint} at epoch {first_epoch + 1}, step {step}", flush=True)
+    for epoch in range(first_epoch, args.epochs):
         t0 = time.time()
         order = torch.randperm(train_x.shape[0], generator=generator)
         seen, loss_sum, correct = 0, 0.0, 0
@@ -188,10 +208,21 @@ def main():
         print(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / seen:.4f}, accuracy {correct / seen:.4f},"
               f" val_loss {val_loss:.4f}, val_accuracy {val_acc:.4f}, {seen / train_seconds:.0f} images/s,"
               f" {time.time() - t0:.1f} s", flush=True)
+        if args.checkpoint:
+            Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
+            partial = Path(str(args.checkpoint) + ".partial")
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
+                        "history": history, "step": step, "epoch": epoch + 1,
+                        "elapsed": elapsed_before + time.time() - start, "epochs": args.epochs,
+                        "batch_size": args.batch_size, "seed": args.seed,
+                        "train_images": int(train_x.shape[0])}, partial)
+            partial.replace(args.checkpoint)
     result = {"model": "cifar10-resnet20", "framework": "pytorch " + torch.__version__, "threads": threads,
               "epochs": args.epochs, "batch_size": args.batch_size, "train_images": int(train_x.shape[0]),
               "history": history, "test_accuracy": history[-1]["validation_accuracy"] if history else None,
-              "wall_seconds": time.time() - start}
+              "wall_seconds": elapsed_before + time.time() - start,
+              "resumed": first_epoch > 0}
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
