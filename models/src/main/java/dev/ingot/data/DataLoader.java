@@ -1,5 +1,7 @@
 package dev.ingot.data;
 
+import dev.ingot.core.spec.ImageNormalization;
+
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -18,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *     for (int e = 0; e < epochs; e++) {
  *         try (DataLoader.Epoch epoch = loader.epoch(e)) {
  *             for (Batch batch : epoch) {
- *                 backend.copyFromHost(batch.images(), x);   // use it before the next batch
+ *                 batch.upload(backend, x);   // use it before the next batch
  *             }
  *         }
  *     }
@@ -72,6 +74,8 @@ public final class DataLoader implements BatchSource {
     private final Slot tail;
     private final Slot[] ring;
     private final BlockingQueue<Slot> free;
+    /** The loader thread's scratch for {@link Augmentation#applyDrawn}. */
+    private final int[] map;
     private Epoch open;
     private volatile boolean closed;
 
@@ -87,11 +91,12 @@ public final class DataLoader implements BatchSource {
         this.plan = new EpochPlan("DataLoader over '" + dataset.name() + "'", dataset.name(), dataset.size(), batchSize,
                 dropLast);
         this.fullBatches = plan.fullBatches();
-        this.tail = plan.tailSize() == 0 ? null : new Slot(plan.tailSize(), dataset.imageSize());
+        this.tail = plan.tailSize() == 0 ? null : new Slot(plan.tailSize(), dataset);
         this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + 1];
         for (int i = 0; i < ring.length; i++) {
-            ring[i] = new Slot(batchSize, dataset.imageSize());
+            ring[i] = new Slot(batchSize, dataset);
         }
+        this.map = new int[dataset.imageSize()];
         this.free = new ArrayBlockingQueue<>(Math.max(1, ring.length));
     }
 
@@ -192,19 +197,29 @@ public final class DataLoader implements BatchSource {
         }
     }
 
-    /** One reusable batch buffer. */
+    /**
+     * One reusable batch buffer, held as the dataset is: floats, or uint8 pixels (NCHW) that the
+     * backend scales by 1/255 on the way in ({@link Batch.Pixels}), exactly the {@code p / 255f}
+     * a float copy would hold.
+     */
     private static final class Slot {
-        static final Slot END = new Slot(0, 0);
-        static final Slot FAILED = new Slot(0, 0);
+        static final Slot END = new Slot(0, null);
+        static final Slot FAILED = new Slot(0, null);
+        private static final ImageNormalization UNIT = ImageNormalization.unit(ImageNormalization.Layout.NCHW);
 
         final float[] images;
+        final byte[] pixels;
         final int[] labels;
         final Batch batch;
 
-        Slot(int size, int imageSize) {
-            images = new float[size * imageSize];
+        Slot(int size, Dataset dataset) {
+            int values = dataset == null ? 0 : size * dataset.imageSize();
+            boolean bytes = dataset != null && dataset.holdsPixels();
+            images = bytes ? null : new float[values];
+            pixels = bytes ? new byte[values] : null;
             labels = new int[size];
-            batch = new Batch(images, labels, size);
+            batch = bytes ? new Batch(null, new Batch.Pixels(pixels, dataset.channels(), UNIT), labels, size)
+                    : new Batch(images, labels, size);
         }
     }
 
@@ -285,14 +300,19 @@ public final class DataLoader implements BatchSource {
         private void fill(Slot slot, int[] order, int b) {
             int size = slot.batch.size();
             int imageSize = dataset.imageSize();
-            float[] images = dataset.images();
             int[] labels = dataset.labels();
             int start = b * batchSize;
+            int c = dataset.channels(), h = dataset.height(), w = dataset.width();
             for (int i = 0; i < size; i++) {
                 int index = order[start + i];
                 slot.labels[i] = labels[index];
-                augmentation.applyDrawn(images, index * imageSize, slot.images, i * imageSize,
-                        dataset.channels(), dataset.height(), dataset.width(), seed, epoch, index);
+                if (slot.pixels != null) {
+                    augmentation.applyDrawn(dataset.pixels(), index * imageSize, slot.pixels, i * imageSize, c, h, w,
+                            seed, epoch, index, map);
+                } else {
+                    augmentation.applyDrawn(dataset.images(), index * imageSize, slot.images, i * imageSize, c, h, w,
+                            seed, epoch, index, map);
+                }
             }
         }
 
