@@ -102,6 +102,19 @@ class PixelDatasetTrainingTest {
     }
 
     @Test
+    void testTimeAugmentationScoresUint8BatchesAsTheirFloats() {
+        Trainer t = trainer(Augmentation.none());
+        try (Model model = t.model(); t) {
+            t.fit(PIXELS, 1, BATCH, null, null);
+            t.testTimeAugmentation(TestTimeAugmentation.mirrorTranslate());
+            EvaluationReport fromBytes = t.evaluate(PIXELS, 24);
+            EvaluationReport fromFloats = t.evaluate(TWIN, 24);
+            assertEquals(fromFloats.loss(), fromBytes.loss());
+            assertEquals(fromFloats.accuracy(), fromBytes.accuracy());
+        }
+    }
+
+    @Test
     void aUint8RunInterruptedMidEpochResumesBitForBit(@TempDir Path dir) throws IOException {
         Augmentation a = Augmentation.airbench(2);
         List<float[]> expected = train(PIXELS, a, 3, new ArrayList<>());
