@@ -1,7 +1,5 @@
 package dev.ingot.data;
 
-import java.util.Arrays;
-
 /**
  * Random image changes applied while batching, so a model sees a slightly different image each
  * epoch: a random crop (shift) with zero or reflect padding, and a random horizontal flip. The
@@ -107,16 +105,44 @@ public record Augmentation(boolean randomCrop, int cropPadding, boolean horizont
     /** Writes image {@code index} of epoch {@code epoch} to {@code dst}, augmented with its {@link #draw}s. */
     void applyDrawn(float[] src, int srcOffset, float[] dst, int dstOffset, int channels, int height, int width,
                     long seed, int epoch, int index) {
-        if (isIdentity()) {
-            System.arraycopy(src, srcOffset, dst, dstOffset, channels * height * width);
-            return;
-        }
-        Draw d = draw(seed, epoch, index);
-        if (reflectPadding) {
-            applyReflect(src, srcOffset, dst, dstOffset, channels, height, width, d);
+        applyDrawn(src, srcOffset, dst, dstOffset, channels, height, width, seed, epoch, index,
+                new int[channels * height * width]);
+    }
+
+    /**
+     * Writes image {@code index} of epoch {@code epoch} to {@code dst}, augmented with its
+     * {@link #draw}s; {@code map} is scratch space of {@code channels * height * width} ints.
+     */
+    void applyDrawn(float[] src, int srcOffset, float[] dst, int dstOffset, int channels, int height, int width,
+                    long seed, int epoch, int index, int[] map) {
+        if (mapDrawn(channels, height, width, seed, epoch, index, map)) {
+            gather(src, srcOffset, dst, dstOffset, map);
         } else {
-            apply(src, srcOffset, dst, dstOffset, channels, height, width, d);
+            System.arraycopy(src, srcOffset, dst, dstOffset, map.length);
         }
+    }
+
+    /** {@link #applyDrawn(float[], int, float[], int, int, int, int, long, int, int, int[])} on uint8 pixels. */
+    void applyDrawn(byte[] src, int srcOffset, byte[] dst, int dstOffset, int channels, int height, int width,
+                    long seed, int epoch, int index, int[] map) {
+        if (mapDrawn(channels, height, width, seed, epoch, index, map)) {
+            gather(src, srcOffset, dst, dstOffset, map);
+        } else {
+            System.arraycopy(src, srcOffset, dst, dstOffset, map.length);
+        }
+    }
+
+    /** Fills {@code map} with the image's {@link #sourceMap}; false (map untouched) when nothing changes. */
+    private boolean mapDrawn(int channels, int height, int width, long seed, int epoch, int index, int[] map) {
+        if (map.length != channels * height * width) {
+            throw new IllegalArgumentException("Augmentation: scratch map of " + map.length + " ints for images of "
+                    + channels + "x" + height + "x" + width);
+        }
+        if (isIdentity()) {
+            return false;
+        }
+        sourceMap(draw(seed, epoch, index), reflectPadding, channels, height, width, map);
+        return true;
     }
 
     /**
@@ -127,71 +153,67 @@ public record Augmentation(boolean randomCrop, int cropPadding, boolean horizont
      */
     public static void applyReflect(float[] src, int srcOffset, float[] dst, int dstOffset,
                                     int channels, int height, int width, Draw draw) {
-        if (Math.abs(draw.shiftY()) >= height || Math.abs(draw.shiftX()) >= width) {
-            throw new IllegalArgumentException("Augmentation: a reflect-padded shift of " + draw.shiftY() + ", "
-                    + draw.shiftX() + " needs an image larger than the shift, got " + height + "x" + width);
-        }
-        for (int c = 0; c < channels; c++) {
-            for (int y = 0; y < height; y++) {
-                int in = srcOffset + (c * height + reflect(y + draw.shiftY(), height)) * width;
-                int out = dstOffset + (c * height + y) * width;
-                for (int x = 0; x < width; x++) {
-                    int sx = (draw.flip() ? width - 1 - x : x) + draw.shiftX();
-                    dst[out + x] = src[in + reflect(sx, width)];
-                }
-            }
-        }
-    }
-
-    /** {@code i} reflected into {@code [0, n)} about the first and last index (n > |shift|). */
-    private static int reflect(int i, int n) {
-        return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+        int[] map = new int[channels * height * width];
+        sourceMap(draw, true, channels, height, width, map);
+        gather(src, srcOffset, dst, dstOffset, map);
     }
 
     /**
      * Writes one augmented (C, H, W) image: {@code dst[c][y][x] = src[c][y + dy][x' + dx]} with
      * {@code x' = flip ? W-1-x : x}, and 0 where the source index falls outside the image.
-     *
-     * <p>Row by row: a row whose source row is outside is zero-filled; otherwise the valid columns
-     * are one contiguous source span, copied with {@code System.arraycopy} (an intrinsic memmove)
-     * when not flipped, or read backwards when flipped, and the uncovered columns are zeroed.
      */
     public static void apply(float[] src, int srcOffset, float[] dst, int dstOffset,
                              int channels, int height, int width, Draw draw) {
-        shiftAndFlip(src, srcOffset, dst, dstOffset, channels, height, width, draw.shiftY(), draw.shiftX(), draw.flip());
+        int[] map = new int[channels * height * width];
+        sourceMap(draw, false, channels, height, width, map);
+        gather(src, srcOffset, dst, dstOffset, map);
     }
 
-    private static void shiftAndFlip(float[] src, int srcOffset, float[] dst, int dstOffset,
-                                     int channels, int height, int width, int dy, int dx, boolean flip) {
-        for (int c = 0; c < channels; c++) {
-            for (int y = 0; y < height; y++) {
-                int out = dstOffset + (c * height + y) * width;
-                int sy = y + dy;
-                if (sy < 0 || sy >= height) {
-                    Arrays.fill(dst, out, out + width, 0f);
-                    continue;
-                }
-                int in = srcOffset + (c * height + sy) * width;
-                if (!flip) {
-                    // x + dx in [0, W)  <=>  x in [max(0, -dx), min(W, W - dx))
-                    int x0 = Math.min(width, Math.max(0, -dx));
-                    int x1 = Math.max(x0, Math.min(width, width - dx));
-                    Arrays.fill(dst, out, out + x0, 0f);
-                    if (x1 > x0) {
-                        System.arraycopy(src, in + x0 + dx, dst, out + x0, x1 - x0);
-                    }
-                    Arrays.fill(dst, out + x1, out + width, 0f);
-                } else {
-                    // W-1-x + dx in [0, W)  <=>  x in [max(0, dx), min(W, W + dx))
-                    int x0 = Math.min(width, Math.max(0, dx));
-                    int x1 = Math.max(x0, Math.min(width, width + dx));
-                    Arrays.fill(dst, out, out + x0, 0f);
-                    for (int x = x0, sx = in + width - 1 - x0 + dx; x < x1; x++, sx--) {
-                        dst[out + x] = src[sx];
-                    }
-                    Arrays.fill(dst, out + x1, out + width, 0f);
-                }
+    /**
+     * Where each output value of a drawn (C, H, W) image comes from: {@code map[(c*H + y)*W + x] =
+     * (c*H + sy)*W + sx} with {@code sy = y + dy}, {@code sx = (flip ? W-1-x : x) + dx}, reflected at
+     * the edges with {@code reflect}, else -1 (a zero) where outside. One geometry for float and
+     * uint8 pixels, which then only gather ({@link #gather}): a pure permutation with zeros, so both
+     * give the same image (0 is 0 in either).
+     */
+    static void sourceMap(Draw draw, boolean reflect, int channels, int height, int width, int[] map) {
+        if (reflect && (Math.abs(draw.shiftY()) >= height || Math.abs(draw.shiftX()) >= width)) {
+            throw new IllegalArgumentException("Augmentation: a reflect-padded shift of " + draw.shiftY() + ", "
+                    + draw.shiftX() + " needs an image larger than the shift, got " + height + "x" + width);
+        }
+        for (int y = 0; y < height; y++) {
+            int sy = source(y + draw.shiftY(), height, reflect);
+            for (int x = 0; x < width; x++) {
+                int sx = source((draw.flip() ? width - 1 - x : x) + draw.shiftX(), width, reflect);
+                map[y * width + x] = sy < 0 || sx < 0 ? -1 : sy * width + sx;
             }
+        }
+        int plane = height * width;
+        for (int c = 1; c < channels; c++) {
+            for (int q = 0; q < plane; q++) {
+                int s = map[q];
+                map[c * plane + q] = s < 0 ? -1 : c * plane + s;
+            }
+        }
+    }
+
+    /** Index {@code i} of a row or column of {@code n}: reflected about the first and last index, or -1 outside. */
+    private static int source(int i, int n, boolean reflect) {
+        if (reflect) {
+            return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+        }
+        return i < 0 || i >= n ? -1 : i;
+    }
+
+    private static void gather(float[] src, int srcOffset, float[] dst, int dstOffset, int[] map) {
+        for (int o = 0; o < map.length; o++) {
+            dst[dstOffset + o] = map[o] < 0 ? 0f : src[srcOffset + map[o]];
+        }
+    }
+
+    private static void gather(byte[] src, int srcOffset, byte[] dst, int dstOffset, int[] map) {
+        for (int o = 0; o < map.length; o++) {
+            dst[dstOffset + o] = map[o] < 0 ? 0 : src[srcOffset + map[o]];
         }
     }
 }

@@ -5,9 +5,10 @@ import dev.ingot.core.Tensor;
 import dev.ingot.core.spec.ImageNormalization;
 
 /**
- * One batch of images and their labels, as a {@link BatchSource} hands it out: either float images
- * (NCHW, already normalised: the in-memory {@link DataLoader}) or 8-bit {@link Pixels} that the
- * backend normalises on the way in ({@link ImageLoader}: the host never holds a float copy). Put it
+ * One batch of images and their labels, as a {@link BatchSource} hands it out: 8-bit
+ * {@link Pixels} that the backend normalises on the way in (the built-in datasets through
+ * {@link DataLoader}, NCHW; image folders and packs through {@link ImageLoader}, NHWC: the host
+ * never holds a float copy), or float images (NCHW, a float {@link Dataset} built in code). Put it
  * on a backend with {@link #upload}; read it on the host with {@link #toFloats()}.
  *
  * <p>{@code labels} holds exactly {@code size} labels, and the images exactly {@code size} images.

@@ -36,6 +36,12 @@ public interface BatchSource extends AutoCloseable {
 
     /** One epoch's batches, iterable once; close it to stop its threads when leaving early. */
     interface Epoch extends Iterable<Batch>, AutoCloseable {
+        /** The epoch number. */
+        int number();
+
+        /** Index within the epoch of the batch the next {@code next()} returns (the resume position). */
+        int nextBatchIndex();
+
         @Override
         void close();
     }

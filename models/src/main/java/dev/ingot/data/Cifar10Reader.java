@@ -60,7 +60,7 @@ final class Cifar10Reader {
     /** Reads a split from batch files in {@code folder} (see {@link #holdsBatches}). */
     static Dataset readFolder(Path folder, Split split) {
         List<String> names = filesOf(split);
-        float[] images = new float[names.size() * RECORDS_PER_FILE * PIXEL_BYTES];
+        byte[] images = new byte[names.size() * RECORDS_PER_FILE * PIXEL_BYTES];
         int[] labels = new int[names.size() * RECORDS_PER_FILE];
         for (int f = 0; f < names.size(); f++) {
             Path file = DatasetInput.find(folder, names.get(f));
@@ -78,13 +78,13 @@ final class Cifar10Reader {
                 classes = readClassNames(in);
             }
         }
-        return new Dataset("cifar10-" + split.label(), CHANNELS, SIDE, SIDE, images, labels, classes);
+        return Dataset.ofPixels("cifar10-" + split.label(), CHANNELS, SIDE, SIDE, images, labels, classes);
     }
 
     /** Reads a split from the distributed tarball, streaming it once. */
     static Dataset readTarball(Path tarball, Split split) {
         List<String> names = filesOf(split);
-        float[] images = new float[names.size() * RECORDS_PER_FILE * PIXEL_BYTES];
+        byte[] images = new byte[names.size() * RECORDS_PER_FILE * PIXEL_BYTES];
         int[] labels = new int[names.size() * RECORDS_PER_FILE];
         boolean[] found = new boolean[names.size()];
         List<String> classes = CLASSES;
@@ -139,14 +139,14 @@ final class Cifar10Reader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + archive + ": " + e, e);
         }
-        return new Dataset("cifar10-" + split.label(), CHANNELS, SIDE, SIDE, images, labels, classes);
+        return Dataset.ofPixels("cifar10-" + split.label(), CHANNELS, SIDE, SIDE, images, labels, classes);
     }
 
     /**
      * Reads {@code records} records into {@code images}/{@code labels} from record index
      * {@code first} on, and checks that the data ends exactly after them.
      */
-    static void readBatch(DatasetInput in, int records, float[] images, int[] labels, int first) {
+    static void readBatch(DatasetInput in, int records, byte[] images, int[] labels, int first) {
         long expectedBytes = (long) records * RECORD_BYTES;
         in.expect(expectedBytes + " bytes in all (" + records + " records of " + RECORD_BYTES + " bytes)",
                 at -> " (in record " + at / RECORD_BYTES + " of " + records + ")");
@@ -173,7 +173,7 @@ final class Cifar10Reader {
                             + ", expected 0.." + (CLASS_COUNT - 1));
                 }
                 labels[first + record] = label;
-                DatasetInput.toUnitRange(chunk, i * RECORD_BYTES + 1, images, (first + record) * PIXEL_BYTES, PIXEL_BYTES);
+                System.arraycopy(chunk, i * RECORD_BYTES + 1, images, (first + record) * PIXEL_BYTES, PIXEL_BYTES);
             }
         }
         in.expectEnd("expected exactly " + expectedBytes + " bytes (" + records + " records of " + RECORD_BYTES + " bytes)");

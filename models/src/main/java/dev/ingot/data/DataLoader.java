@@ -1,16 +1,17 @@
 package dev.ingot.data;
 
+import dev.ingot.core.spec.ImageNormalization;
+
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Cuts a {@link Dataset} into batches, one epoch at a time, while a background thread prepares
- * the next batches (copying, augmenting) so the training step does not wait for them.
+ * the next batches (copying, augmenting) so the training step does not wait for them. A uint8
+ * dataset (the built-in readers', {@link Dataset#ofPixels}) gives uint8 batches ({@link Batch#pixels()},
+ * NCHW) that {@link Batch#upload} has the backend scale by 1/255, the same values, bit for bit, as
+ * a float copy of the dataset would give; the augmentation moves bytes. A float dataset gives
+ * float batches.
  *
  * <pre>{@code
  * try (DataLoader loader = DataLoader.builder(train).batchSize(64).seed(42)
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  *     for (int e = 0; e < epochs; e++) {
  *         try (DataLoader.Epoch epoch = loader.epoch(e)) {
  *             for (Batch batch : epoch) {
- *                 backend.copyFromHost(batch.images(), x);   // use it before the next batch
+ *                 batch.upload(backend, x);   // use it before the next batch
  *             }
  *         }
  *     }
@@ -38,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * its epoch, or until the epoch is closed; copy what must live longer.
  *
  * <h2>Threads</h2>
- * One daemon thread per epoch fills the ring. Only one epoch is open at a time: opening the next
+ * One daemon thread per epoch fills the ring ({@link EpochRun}, the epoch machinery shared with
+ * {@link ImageLoader}, there with N threads). Only one epoch is open at a time: opening the next
  * one, closing the epoch, or closing the loader stops the thread and waits for it (it stops
  * within one batch). An exception on that thread reaches the consumer from {@code hasNext()} /
  * {@code next()} as an {@link IllegalStateException} with the original as its cause. The loader
@@ -47,8 +49,7 @@ import java.util.concurrent.TimeUnit;
 public final class DataLoader implements BatchSource {
     /** Stream id for shuffles, distinct from {@link Augmentation#PURPOSE}. */
     static final long SHUFFLE_PURPOSE = 0x5f_73_68_75_66_66_6cL;
-    private static final long STOP_TIMEOUT_MILLIS = 10_000;
-    private static final long POLL_MILLIS = 100;
+    private static final ImageNormalization UNIT = ImageNormalization.unit(ImageNormalization.Layout.NCHW);
 
     /**
      * Runs on the loader thread after a batch is filled, before the consumer sees it (for example a
@@ -60,39 +61,31 @@ public final class DataLoader implements BatchSource {
     }
 
     private final Dataset dataset;
-    private final int batchSize;
-    private final boolean shuffle;
-    private final long seed;
+    private final BatchOptions options;
     private final Augmentation augmentation;
-    private final boolean dropLast;
-    private final int prefetch;
     private final BatchTransform transform;
     private final EpochPlan plan;
-    private final int fullBatches;
-    private final Slot tail;
-    private final Slot[] ring;
-    private final BlockingQueue<Slot> free;
-    private Epoch open;
-    private volatile boolean closed;
+    private final BatchRing batches;
 
     private DataLoader(Builder b) {
         this.dataset = b.dataset;
-        this.batchSize = b.batchSize;
-        this.shuffle = b.shuffle;
-        this.seed = b.seed;
+        this.options = b.options;
         this.augmentation = b.augmentation;
-        this.dropLast = b.dropLast;
-        this.prefetch = b.prefetch;
         this.transform = b.transform;
-        this.plan = new EpochPlan("DataLoader over '" + dataset.name() + "'", dataset.name(), dataset.size(), batchSize,
-                dropLast);
-        this.fullBatches = plan.fullBatches();
-        this.tail = plan.tailSize() == 0 ? null : new Slot(plan.tailSize(), dataset.imageSize());
-        this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + 1];
-        for (int i = 0; i < ring.length; i++) {
-            ring[i] = new Slot(batchSize, dataset.imageSize());
-        }
-        this.free = new ArrayBlockingQueue<>(Math.max(1, ring.length));
+        this.plan = options.plan(dataset.name(), dataset.size());
+        this.batches = new BatchRing(plan, options.prefetch() + 1, this::buffer);
+    }
+
+    /**
+     * A reusable batch buffer of {@code size} images, held as the dataset is: floats, or uint8
+     * pixels (NCHW) that the backend scales by 1/255 on the way in ({@link Batch.Pixels}), exactly
+     * the {@code p / 255f} a float copy would hold.
+     */
+    private Batch buffer(int size) {
+        int values = size * dataset.imageSize();
+        return dataset.holdsPixels()
+                ? new Batch(null, new Batch.Pixels(new byte[values], dataset.channels(), UNIT), new int[size], size)
+                : new Batch(new float[values], new int[size], size);
     }
 
     /** A builder with Keras' {@code fit} defaults: batch size 32, shuffled, seed 0, no augmentation, partial last batch kept. */
@@ -110,7 +103,7 @@ public final class DataLoader implements BatchSource {
     }
 
     public int batchSize() {
-        return batchSize;
+        return options.batchSize();
     }
 
     @Override
@@ -144,7 +137,7 @@ public final class DataLoader implements BatchSource {
     }
 
     public long seed() {
-        return seed;
+        return options.seed();
     }
 
     /** Number of batches in each epoch. */
@@ -162,7 +155,7 @@ public final class DataLoader implements BatchSource {
      * driven by {@link SplitMix64} seeded from (seed, epoch), or 0..N-1 without shuffling.
      */
     public int[] order(int epoch) {
-        return plan.shuffledOrder(shuffle, seed, epoch);
+        return plan.shuffledOrder(options.shuffle(), options.seed(), epoch);
     }
 
     /** The batches of epoch {@code epoch}, from the first; closes the epoch opened before. */
@@ -174,237 +167,57 @@ public final class DataLoader implements BatchSource {
      * The batches of epoch {@code epoch} from batch {@code firstBatch} on (to resume mid-epoch);
      * closes the epoch opened before, which invalidates its batches.
      */
-    public synchronized Epoch epoch(int epoch, int firstBatch) {
-        plan.checkOpening(closed, epoch, firstBatch);
-        if (open != null) {
-            open.close();
-        }
-        open = new Epoch(epoch, firstBatch);
-        return open;
+    public Epoch epoch(int epoch, int firstBatch) {
+        return batches.open(epoch, firstBatch, w -> "ingot-data-" + dataset.name() + "-epoch-" + epoch,
+                () -> List.of(new BatchCopier(epoch)), run -> { });
     }
 
     /** Stops the loader thread, if one runs, and waits for it. Idempotent. */
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (open != null) {
-            open.close();
-        }
-    }
-
-    /** One reusable batch buffer. */
-    private static final class Slot {
-        static final Slot END = new Slot(0, 0);
-        static final Slot FAILED = new Slot(0, 0);
-
-        final float[] images;
-        final int[] labels;
-        final Batch batch;
-
-        Slot(int size, int imageSize) {
-            images = new float[size * imageSize];
-            labels = new int[size];
-            batch = new Batch(images, labels, size);
-        }
+    public void close() {
+        batches.close();
     }
 
     /**
      * The batches of one epoch, in order; an {@link Iterator} that is also {@link Iterable} once,
      * for for-each loops. Close it (try-with-resources) to stop its thread when leaving early.
      */
-    public final class Epoch implements BatchSource.Epoch, Iterator<Batch> {
+    public sealed interface Epoch extends BatchSource.Epoch, Iterator<Batch> permits EpochRun {
+        /** The loader thread (one per epoch), e.g. to check that it stopped. */
+        Thread worker();
+    }
+
+    /** The loader thread's work: copy (augmenting) the images of a batch, then the {@link BatchTransform}. */
+    private final class BatchCopier implements EpochRun.Worker {
         private final int epoch;
-        private final int firstBatch;
-        private final BlockingQueue<Slot> ready = new LinkedBlockingQueue<>();
-        private final Thread worker;
-        private volatile boolean stopped;
-        private volatile Throwable failure;
-        private volatile int failedBatch = -1;
-        private Slot current;
-        private Slot pending;
-        private int nextBatch;
-        private boolean ended;
-        private boolean iterated;
+        private final int[] order;
+        /** Scratch for {@link Augmentation#applyDrawn}. */
+        private final int[] map = new int[dataset.imageSize()];
 
-        private Epoch(int epoch, int firstBatch) {
+        BatchCopier(int epoch) {
             this.epoch = epoch;
-            this.firstBatch = firstBatch;
-            this.nextBatch = firstBatch;
-            // Every buffer is free again: the previous epoch is closed and its batches invalid.
-            free.clear();
-            free.addAll(List.of(ring));
-            this.worker = Thread.ofPlatform().daemon().name("ingot-data-" + dataset.name() + "-epoch-" + epoch)
-                    .start(this::produce);
+            this.order = order(epoch);
         }
 
-        /** The epoch number. */
-        public int number() {
-            return epoch;
-        }
-
-        /** Index within the epoch of the batch the next {@link #next()} returns (the resume position). */
-        public int nextBatchIndex() {
-            return nextBatch;
-        }
-
-        /** The loader thread, for tests that check it stops. */
-        Thread worker() {
-            return worker;
-        }
-
-        /** Loader thread: fills batches firstBatch.. in order, then END (or FAILED). */
-        private void produce() {
-            int b = firstBatch;
-            try {
-                int[] order = order(epoch);
-                int total = batchesPerEpoch();
-                for (; b < total; b++) {
-                    if (stopped) {
-                        return;
-                    }
-                    Slot slot = b < fullBatches ? free.take() : tail;
-                    fill(slot, order, b);
-                    if (transform != null) {
-                        transform.apply(slot.batch, epoch, b);
-                    }
-                    ready.add(slot);
-                }
-                ready.add(Slot.END);
-            } catch (InterruptedException stop) {
-                // close() asked us to stop; nobody waits for more batches.
-            } catch (Throwable t) {
-                if (stopped) {
-                    return;   // a consequence of close() interrupting us, not a failure to report
-                }
-                failure = t;
-                failedBatch = b;
-                ready.add(Slot.FAILED);
-            }
-        }
-
-        private void fill(Slot slot, int[] order, int b) {
-            int size = slot.batch.size();
+        @Override
+        public void fill(int b, Batch target) {
+            int size = target.size();
             int imageSize = dataset.imageSize();
-            float[] images = dataset.images();
-            int[] labels = dataset.labels();
-            int start = b * batchSize;
+            int c = dataset.channels(), h = dataset.height(), w = dataset.width();
+            int start = b * options.batchSize();
             for (int i = 0; i < size; i++) {
                 int index = order[start + i];
-                slot.labels[i] = labels[index];
-                augmentation.applyDrawn(images, index * imageSize, slot.images, i * imageSize,
-                        dataset.channels(), dataset.height(), dataset.width(), seed, epoch, index);
-            }
-        }
-
-        @Override
-        public Iterator<Batch> iterator() {
-            if (iterated) {
-                throw new IllegalStateException("epoch " + epoch + " can be iterated only once; call loader.epoch("
-                        + epoch + ") again to repeat it");
-            }
-            iterated = true;
-            return this;
-        }
-
-        @Override
-        public boolean hasNext() {
-            requireOpen();
-            if (pending != null) {
-                return true;
-            }
-            if (ended) {
-                if (failure != null) {
-                    throw failed();
+                target.labels()[i] = dataset.labels()[index];
+                if (target.pixels() != null) {
+                    augmentation.applyDrawn(dataset.pixels(), index * imageSize, target.pixels().bytes(), i * imageSize,
+                            c, h, w, options.seed(), epoch, index, map);
+                } else {
+                    augmentation.applyDrawn(dataset.images(), index * imageSize, target.images(), i * imageSize,
+                            c, h, w, options.seed(), epoch, index, map);
                 }
-                return false;
             }
-            release(current);
-            current = null;
-            Slot slot = await();
-            if (slot == Slot.END) {
-                ended = true;
-                return false;
-            }
-            if (slot == Slot.FAILED) {
-                ended = true;
-                throw failed();
-            }
-            pending = slot;
-            return true;
-        }
-
-        @Override
-        public Batch next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException("epoch " + epoch + " has no more batches (it has " + batchesPerEpoch() + ")");
-            }
-            current = pending;
-            pending = null;
-            nextBatch++;
-            return current.batch;
-        }
-
-        private IllegalStateException failed() {
-            Throwable t = failure;
-            return new IllegalStateException("DataLoader over '" + dataset.name() + "' failed preparing batch "
-                    + failedBatch + " of epoch " + epoch + ": " + t, t);
-        }
-
-        private void release(Slot slot) {
-            if (slot != null && slot != tail && !stopped) {
-                free.offer(slot);
-            }
-        }
-
-        private Slot await() {
-            try {
-                while (true) {
-                    Slot slot = ready.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-                    requireOpen();
-                    if (slot != null) {
-                        return slot;
-                    }
-                    if (!worker.isAlive()) {
-                        slot = ready.poll();
-                        if (slot != null) {
-                            return slot;
-                        }
-                        throw new IllegalStateException("the loader thread of epoch " + epoch + " ended without delivering batch "
-                                + nextBatch);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                close();
-                throw new IllegalStateException("interrupted while waiting for batch " + nextBatch + " of epoch " + epoch, e);
-            }
-        }
-
-        private void requireOpen() {
-            if (stopped) {
-                throw new IllegalStateException("epoch " + epoch + " of the DataLoader over '" + dataset.name()
-                        + "' is closed (closed explicitly, by starting another epoch, or by closing the loader)");
-            }
-        }
-
-        /** Stops the loader thread and waits for it; the epoch's batches become invalid. Idempotent. */
-        @Override
-        public void close() {
-            synchronized (DataLoader.this) {
-                if (stopped) {
-                    return;
-                }
-                stopped = true;
-                if (!EpochPlan.stopWorkers(java.util.List.of(worker), STOP_TIMEOUT_MILLIS)) {
-                    throw new IllegalStateException("the loader thread of epoch " + epoch + " did not stop within "
-                            + STOP_TIMEOUT_MILLIS + " ms (a BatchTransform that ignores interrupts?)");
-                }
-                current = null;
-                pending = null;
-                ready.clear();
-                if (open == this) {
-                    open = null;
-                }
+            if (transform != null) {
+                transform.apply(target, epoch, b);
             }
         }
     }
@@ -412,12 +225,8 @@ public final class DataLoader implements BatchSource {
     /** Options of a {@link DataLoader}; see {@link DataLoader#builder}. */
     public static final class Builder {
         private final Dataset dataset;
-        private int batchSize = 32;
-        private boolean shuffle = true;
-        private long seed;
+        private BatchOptions options = BatchOptions.defaults("DataLoader");
         private Augmentation augmentation = Augmentation.none();
-        private boolean dropLast;
-        private int prefetch = 2;
         private BatchTransform transform;
 
         private Builder(Dataset dataset) {
@@ -429,22 +238,19 @@ public final class DataLoader implements BatchSource {
 
         /** Images per batch (the last batch may be smaller); at least 1. */
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("DataLoader: batchSize must be >= 1, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            options = options.withBatchSize(batchSize);
             return this;
         }
 
         /** Whether each epoch visits the images in a new seeded random order (default true). */
         public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+            options = options.withShuffle(shuffle);
             return this;
         }
 
         /** The seed of shuffles and augmentation draws (default 0). */
         public Builder seed(long seed) {
-            this.seed = seed;
+            options = options.withSeed(seed);
             return this;
         }
 
@@ -459,16 +265,13 @@ public final class DataLoader implements BatchSource {
 
         /** Drop the last batch when it is smaller than the batch size (default false: keep it, as Keras does). */
         public Builder dropLast(boolean dropLast) {
-            this.dropLast = dropLast;
+            options = options.withDropLast(dropLast);
             return this;
         }
 
         /** How many batches the loader thread prepares ahead of the one in use, 1..16 (default 2). */
         public Builder prefetch(int prefetch) {
-            if (prefetch < 1 || prefetch > 16) {
-                throw new IllegalArgumentException("DataLoader: prefetch must be within 1..16, got " + prefetch);
-            }
-            this.prefetch = prefetch;
+            options = options.withPrefetch(prefetch);
             return this;
         }
 

@@ -116,10 +116,15 @@ final class DatasetInput implements AutoCloseable {
      * @return the number of bytes read; less than {@code length} means the data ended
      */
     int read(byte[] buffer, int length) {
+        return read(buffer, 0, length);
+    }
+
+    /** {@link #read(byte[], int)} into {@code buffer[from, from + length)}. */
+    int read(byte[] buffer, int from, int length) {
         int total = 0;
         try {
             while (total < length) {
-                int n = in.read(buffer, total, length - total);
+                int n = in.read(buffer, from + total, length - total);
                 if (n < 0) {
                     break;
                 }

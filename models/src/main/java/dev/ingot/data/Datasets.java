@@ -80,7 +80,7 @@ public final class Datasets {
         Path imagesFile = findIdx(folder, fileNamed(source, prefix + "images-idx3-ubyte.gz"));
         Path labelsFile = findIdx(folder, fileNamed(source, prefix + "labels-idx1-ubyte.gz"));
         int count = split == Split.TRAIN ? 60_000 : 10_000;
-        float[] images;
+        byte[] images;
         int[] labels;
         try (DatasetInput in = DatasetInput.open(imagesFile)) {
             images = IdxReader.readImages(in, count, MNIST_SIDE, MNIST_SIDE);
@@ -89,7 +89,7 @@ public final class Datasets {
             labels = IdxReader.readLabels(in, count, 10);
         }
         List<String> classes = source == DatasetSource.MNIST ? MNIST_CLASSES : FASHION_CLASSES;
-        return new Dataset(source.dataset() + "-" + split.label(), 1, MNIST_SIDE, MNIST_SIDE, images, labels, classes);
+        return Dataset.ofPixels(source.dataset() + "-" + split.label(), 1, MNIST_SIDE, MNIST_SIDE, images, labels, classes);
     }
 
     /** The file as published ({@code .gz}), else its decompressed twin, else {@code null}. */

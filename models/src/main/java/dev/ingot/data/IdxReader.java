@@ -18,18 +18,18 @@ final class IdxReader {
     static final int LABELS_MAGIC = 0x00000801;
     private static final int HEADER_IMAGES = 16;
     private static final int HEADER_LABELS = 8;
-    /** Images converted per read: big enough to amortise the stream calls, small enough to stay in L2. */
+    /** Images read per stream call, so a short file is reported with the image it ends in. */
     private static final int CHUNK_IMAGES = 256;
 
     private IdxReader() {
     }
 
     /**
-     * Reads an IDX3 image file into (count, 1, rows, cols) floats in [0, 1].
+     * Reads an IDX3 image file into (count, 1, rows, cols) bytes, as stored (0..255 unsigned).
      *
      * @param expectedCount the number of images the file must hold, or -1 for any positive number
      */
-    static float[] readImages(DatasetInput in, int expectedCount, int rows, int cols) {
+    static byte[] readImages(DatasetInput in, int expectedCount, int rows, int cols) {
         checkMagic(in, IMAGES_MAGIC, "an IDX image file (unsigned bytes, 3 dimensions)");
         int count = readCount(in, "image count", expectedCount);
         long rowsAt = in.offset();
@@ -47,18 +47,16 @@ final class IdxReader {
         in.expect(totalBytes + " bytes in all (" + HEADER_IMAGES + "-byte header + " + count + " images of "
                 + rows + "x" + cols + " bytes)",
                 at -> " (in image " + (at - HEADER_IMAGES) / imageBytes + " of " + count + ")");
-        float[] images = new float[count * imageBytes];
-        byte[] chunk = new byte[CHUNK_IMAGES * imageBytes];
+        byte[] images = new byte[count * imageBytes];
         for (int first = 0; first < count; first += CHUNK_IMAGES) {
             int n = Math.min(CHUNK_IMAGES, count - first);
-            int got = in.read(chunk, n * imageBytes);
+            int got = in.read(images, first * imageBytes, n * imageBytes);
             if (got < n * imageBytes) {
                 int incomplete = first + got / imageBytes;
                 throw in.corrupt(in.offset(), "the data ends early: image " + incomplete + " of " + count
                         + " is incomplete; expected " + totalBytes + " bytes in all (" + HEADER_IMAGES
                         + "-byte header + " + count + " images of " + rows + "x" + cols + " bytes)");
             }
-            DatasetInput.toUnitRange(chunk, 0, images, first * imageBytes, n * imageBytes);
         }
         in.expectEnd("expected exactly " + totalBytes + " bytes (" + count + " images of " + rows + "x" + cols + ")");
         return images;

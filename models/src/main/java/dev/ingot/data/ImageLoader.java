@@ -5,14 +5,8 @@ import dev.ingot.data.image.UInt8Image;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -38,30 +32,20 @@ public final class ImageLoader implements BatchSource {
     static final long TRANSFORM_PURPOSE = 0x69_6d_67_74_66_6dL;
     /** Stream id of the weighted sampler. */
     static final long SAMPLER_PURPOSE = 0x77_73_61_6d_70L;
-    private static final long STOP_TIMEOUT_MILLIS = 10_000;
 
     private final ImageRecords records;
     private final int channels;
     private final int height;
     private final int width;
-    private final int batchSize;
-    private final boolean shuffle;
-    private final long seed;
+    private final BatchOptions options;
     private final ImageTransforms transforms;
     private final int workers;
-    private final int prefetch;
-    private final boolean dropLast;
     private final BadImagePolicy policy;
     private final double[] sampleWeights;
     private final Consumer<String> warnings;
     private final EpochPlan plan;
-    private final int fullBatches;
-    private final int tailSize;
-    private final Slot[] ring;
-    private final Slot tailSlot;
+    private final BatchRing batches;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
-    private volatile Epoch open;
-    private volatile boolean closed;
     private volatile double lastRate;
 
     private ImageLoader(Builder b) {
@@ -69,25 +53,15 @@ public final class ImageLoader implements BatchSource {
         this.channels = b.channels;
         this.height = b.height;
         this.width = b.width;
-        this.batchSize = b.batchSize;
-        this.shuffle = b.shuffle;
-        this.seed = b.seed;
+        this.options = b.options;
         this.transforms = b.transforms;
         this.workers = b.workers;
-        this.prefetch = b.prefetch;
-        this.dropLast = b.dropLast;
         this.policy = b.policy;
         this.sampleWeights = b.sampleWeights;
         this.warnings = b.warnings;
         int n = records.size();
-        this.plan = new EpochPlan("ImageLoader over '" + records.name() + "'", records.name(), n, batchSize, dropLast);
-        this.fullBatches = plan.fullBatches();
-        this.tailSize = plan.tailSize();
-        this.ring = new Slot[fullBatches == 0 ? 0 : prefetch + workers];
-        for (int i = 0; i < ring.length; i++) {
-            ring[i] = new Slot(batchSize, channels, channels * height * width, transforms);
-        }
-        this.tailSlot = tailSize == 0 ? null : new Slot(tailSize, channels, channels * height * width, transforms);
+        this.plan = options.plan(records.name(), n);
+        this.batches = new BatchRing(plan, options.prefetch() + workers, this::buffer);
         if (records.size() == 0) {
             throw new IllegalArgumentException("ImageLoader: '" + records.name() + "' has no images");
         }
@@ -108,7 +82,7 @@ public final class ImageLoader implements BatchSource {
 
     @Override
     public int batchSize() {
-        return batchSize;
+        return options.batchSize();
     }
 
     @Override
@@ -136,7 +110,7 @@ public final class ImageLoader implements BatchSource {
 
     /** The open epoch's pipeline rate so far, else {@link #lastPipelineImagesPerSecond()}. */
     public double currentPipelineImagesPerSecond() {
-        Epoch e = open;
+        EpochRun e = batches.open();
         return e != null ? e.pipelineImagesPerSecond() : lastRate;
     }
 
@@ -195,7 +169,7 @@ public final class ImageLoader implements BatchSource {
                 total += sampleWeights[i];
                 cumulative[i] = total;
             }
-            SplitMix64 random = SplitMix64.of(seed, SAMPLER_PURPOSE, epoch, 0);
+            SplitMix64 random = SplitMix64.of(options.seed(), SAMPLER_PURPOSE, epoch, 0);
             for (int k = 0; k < n; k++) {
                 double u = ImageTransform.uniform(random, 0, total);
                 int lo = 0, hi = n - 1;
@@ -211,7 +185,7 @@ public final class ImageLoader implements BatchSource {
             }
             return order;
         }
-        return plan.shuffledOrder(shuffle, seed, epoch);
+        return plan.shuffledOrder(options.shuffle(), options.seed(), epoch);
     }
 
     /**
@@ -234,37 +208,29 @@ public final class ImageLoader implements BatchSource {
 
     /** The batches of epoch {@code epoch} from batch {@code firstBatch} on; closes the epoch opened before. */
     @Override
-    public synchronized Epoch epoch(int epoch, int firstBatch) {
-        plan.checkOpening(closed, epoch, firstBatch);
-        if (open != null) {
-            open.close();
-        }
-        open = new Epoch(epoch, firstBatch);
-        return open;
+    public Epoch epoch(int epoch, int firstBatch) {
+        return batches.open(epoch, firstBatch, w -> "ingot-images-" + records.name() + "-e" + epoch + "-w" + w, () -> {
+            int[] order = order(epoch);
+            List<Preparer> preparers = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                preparers.add(new Preparer(epoch, order));
+            }
+            return preparers;
+        }, run -> lastRate = run.pipelineImagesPerSecond());
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (open != null) {
-            open.close();
-        }
+    public void close() {
+        batches.close();
     }
 
     /**
-     * One reusable batch buffer: the images as the transforms leave them, HWC bytes back to back
-     * (a copy of each, no conversion); the backend normalises them ({@link Batch#upload}).
+     * A reusable batch buffer: the images as the transforms leave them, HWC bytes back to back (a
+     * copy of each, no conversion); the backend normalises them ({@link Batch#upload}).
      */
-    private static final class Slot {
-        final byte[] images;
-        final int[] labels;
-        final Batch batch;
-
-        Slot(int size, int channels, int imageSize, ImageTransforms transforms) {
-            images = new byte[size * imageSize];
-            labels = new int[size];
-            batch = new Batch(null, new Batch.Pixels(images, channels, transforms.normalization()), labels, size);
-        }
+    private Batch buffer(int size) {
+        return new Batch(null, new Batch.Pixels(new byte[size * imageSize()], channels, transforms.normalization()),
+                new int[size], size);
     }
 
     /**
@@ -290,8 +256,8 @@ public final class ImageLoader implements BatchSource {
                 used = (used + 1) % n;
             }
         }
-        SplitMix64 random = SplitMix64.of(seed, TRANSFORM_PURPOSE, epoch, index);
-        UInt8Image out = transforms.apply(image, random, seed, epoch, index);
+        SplitMix64 random = SplitMix64.of(options.seed(), TRANSFORM_PURPOSE, epoch, index);
+        UInt8Image out = transforms.apply(image, random, options.seed(), epoch, index);
         if (out.height() != height || out.width() != width || out.channels() != channels) {
             throw new IllegalArgumentException("image " + records.source(used) + " is " + out.height() + "x" + out.width()
                     + " after the transforms [" + transforms.spec() + "] (decoded " + image.height() + "x" + image.width()
@@ -306,198 +272,46 @@ public final class ImageLoader implements BatchSource {
      * The batches of one epoch, in order; iterable once. Close it to stop its workers when leaving
      * early. Also reports the pipeline's own throughput ({@link #pipelineImagesPerSecond()}).
      */
-    public final class Epoch implements BatchSource.Epoch, java.util.Iterator<Batch> {
-        private final int epoch;
-        private final int[] order;
-        private final int total;
-        private final AtomicInteger claim;
-        private final BlockingQueue<Slot> free;
-        private final Slot tail;
-        private final Map<Integer, Slot> ready = new ConcurrentHashMap<>();
-        private final Object signal = new Object();
-        private final List<Thread> threads = new ArrayList<>();
-        private final AtomicLong busyNanos = new AtomicLong();
-        private final AtomicLong prepared = new AtomicLong();
-        private volatile boolean stopped;
-        private volatile Throwable failure;
-        private volatile int failedBatch = -1;
-        private Slot current;
-        private int nextBatch;
-        private boolean iterated;
-
-        private Epoch(int epoch, int firstBatch) {
-            this.epoch = epoch;
-            this.order = order(epoch);
-            this.total = batchesPerEpoch();
-            this.claim = new AtomicInteger(firstBatch);
-            this.nextBatch = firstBatch;
-            // The loader's buffers serve every epoch; the previous epoch's workers have stopped.
-            this.free = new ArrayBlockingQueue<>(Math.max(1, ring.length));
-            free.addAll(java.util.Arrays.asList(ring));
-            this.tail = tailSlot;
-            for (int w = 0; w < workers; w++) {
-                threads.add(Thread.ofPlatform().daemon().name("ingot-images-" + records.name() + "-e" + epoch + "-w" + w)
-                        .start(this::work));
-            }
-        }
-
-        public int number() {
-            return epoch;
-        }
-
-        /** Index within the epoch of the batch the next {@link #next()} returns. */
-        public int nextBatchIndex() {
-            return nextBatch;
-        }
-
+    public sealed interface Epoch extends BatchSource.Epoch, java.util.Iterator<Batch> permits EpochRun {
         /**
          * Images the workers prepared per second of their own working time, times the number of
          * workers: what the pipeline can deliver, whether or not the consumer keeps up.
          */
-        public double pipelineImagesPerSecond() {
-            long busy = busyNanos.get();
-            return busy == 0 ? 0 : prepared.get() * 1e9 * workers / busy;
-        }
+        double pipelineImagesPerSecond();
+    }
 
-        private void work() {
-            try (ImageDecoding decoder = ImageDecoding.open()) {
-                while (!stopped) {
-                    Slot slot = fullBatches > 0 ? free.take() : null;
-                    int b = claim.getAndIncrement();
-                    if (b >= total) {
-                        if (slot != null) {
-                            free.offer(slot);
-                        }
-                        return;
-                    }
-                    Slot target = b < fullBatches ? slot : tail;
-                    if (target != slot && slot != null) {
-                        free.offer(slot);
-                    }
-                    long t0 = System.nanoTime();
-                    try {
-                        int size = target.batch.size();
-                        int start = b * batchSize;
-                        for (int i = 0; i < size; i++) {
-                            if (stopped) {
-                                return;
-                            }
-                            prepare(order[start + i], epoch, decoder, target.images, i * imageSize(), target.labels, i);
-                        }
-                    } catch (RuntimeException | Error e) {
-                        if (!stopped) {
-                            synchronized (signal) {
-                                if (failure == null || b < failedBatch) {
-                                    failure = e;
-                                    failedBatch = b;
-                                }
-                                signal.notifyAll();
-                            }
-                        }
-                        return;
-                    }
-                    busyNanos.addAndGet(System.nanoTime() - t0);
-                    prepared.addAndGet(target.batch.size());
-                    synchronized (signal) {
-                        ready.put(b, target);
-                        signal.notifyAll();
-                    }
-                }
-            } catch (InterruptedException stop) {
-                // close() asked us to stop
-            }
+    /**
+     * One worker's work: read, decode and transform the images of a batch, with its own decoder
+     * (opened and closed on the worker's thread, as a decoder must be).
+     */
+    private final class Preparer implements EpochRun.Worker {
+        private final int epoch;
+        private final int[] order;
+        private ImageDecoding decoder;
+
+        Preparer(int epoch, int[] order) {
+            this.epoch = epoch;
+            this.order = order;
         }
 
         @Override
-        public java.util.Iterator<Batch> iterator() {
-            if (iterated) {
-                throw new IllegalStateException("epoch " + epoch + " can be iterated only once");
+        public void fill(int b, Batch target) throws InterruptedException {
+            if (decoder == null) {
+                decoder = ImageDecoding.open();
             }
-            iterated = true;
-            return this;
-        }
-
-        @Override
-        public boolean hasNext() {
-            requireOpen();
-            release();
-            if (nextBatch >= total) {
-                return false;
-            }
-            await();
-            return true;
-        }
-
-        @Override
-        public Batch next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException("epoch " + epoch + " has no more batches (it has " + total + ")");
-            }
-            current = ready.remove(nextBatch);
-            nextBatch++;
-            return current.batch;
-        }
-
-        private void release() {
-            if (current != null) {
-                if (current != tail) {
-                    free.offer(current);
+            int start = b * options.batchSize();
+            for (int i = 0; i < target.size(); i++) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
                 }
-                current = null;
+                prepare(order[start + i], epoch, decoder, target.pixels().bytes(), i * imageSize(), target.labels(), i);
             }
         }
 
-        private void await() {
-            synchronized (signal) {
-                while (!ready.containsKey(nextBatch)) {
-                    Throwable f = failure;
-                    if (f != null && failedBatch <= nextBatch) {
-                        throw new IllegalStateException("ImageLoader over '" + records.name() + "' failed preparing batch "
-                                + failedBatch + " of epoch " + epoch + ": " + f.getMessage(), f);
-                    }
-                    if (f != null && threads.stream().noneMatch(Thread::isAlive)) {
-                        throw new IllegalStateException("ImageLoader over '" + records.name() + "' failed preparing batch "
-                                + failedBatch + " of epoch " + epoch + ": " + f.getMessage(), f);
-                    }
-                    if (threads.stream().noneMatch(Thread::isAlive) && !ready.containsKey(nextBatch)) {
-                        throw new IllegalStateException("the workers of epoch " + epoch + " ended without delivering batch "
-                                + nextBatch);
-                    }
-                    try {
-                        signal.wait(100);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        close();
-                        throw new IllegalStateException("interrupted while waiting for batch " + nextBatch + " of epoch "
-                                + epoch, e);
-                    }
-                    requireOpen();
-                }
-            }
-        }
-
-        private void requireOpen() {
-            if (stopped) {
-                throw new IllegalStateException("epoch " + epoch + " of the ImageLoader over '" + records.name()
-                        + "' is closed");
-            }
-        }
-
-        /** Stops the workers and waits for them; the epoch's batches become invalid. Idempotent. */
         @Override
         public void close() {
-            synchronized (ImageLoader.this) {
-                if (stopped) {
-                    return;
-                }
-                stopped = true;
-                EpochPlan.stopWorkers(threads, STOP_TIMEOUT_MILLIS);
-                ready.clear();
-                current = null;
-                lastRate = pipelineImagesPerSecond();
-                if (open == this) {
-                    open = null;
-                }
+            if (decoder != null) {
+                decoder.close();
             }
         }
     }
@@ -508,13 +322,9 @@ public final class ImageLoader implements BatchSource {
         private final int channels;
         private final int height;
         private final int width;
-        private int batchSize = 32;
-        private boolean shuffle = true;
-        private long seed;
+        private BatchOptions options = BatchOptions.defaults("ImageLoader");
         private ImageTransforms transforms = ImageTransforms.none();
         private int workers = 2;
-        private int prefetch = 2;
-        private boolean dropLast;
         private BadImagePolicy policy = BadImagePolicy.FAIL;
         private double[] sampleWeights;
         private Consumer<String> warnings = message -> System.err.println("warning: " + message);
@@ -534,20 +344,17 @@ public final class ImageLoader implements BatchSource {
         }
 
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("ImageLoader: batchSize must be >= 1, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            options = options.withBatchSize(batchSize);
             return this;
         }
 
         public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+            options = options.withShuffle(shuffle);
             return this;
         }
 
         public Builder seed(long seed) {
-            this.seed = seed;
+            options = options.withSeed(seed);
             return this;
         }
 
@@ -574,15 +381,12 @@ public final class ImageLoader implements BatchSource {
 
         /** Batches prepared ahead beyond one per worker, 1..16 (default 2). */
         public Builder prefetch(int prefetch) {
-            if (prefetch < 1 || prefetch > 16) {
-                throw new IllegalArgumentException("ImageLoader: prefetch must be within 1..16, got " + prefetch);
-            }
-            this.prefetch = prefetch;
+            options = options.withPrefetch(prefetch);
             return this;
         }
 
         public Builder dropLast(boolean dropLast) {
-            this.dropLast = dropLast;
+            options = options.withDropLast(dropLast);
             return this;
         }
 

@@ -7,15 +7,17 @@ import java.util.List;
 
 /**
  * A built-in in-memory {@link Dataset} (MNIST, CIFAR-10) served as {@link ImageRecords}, so the
- * image pipeline and its transforms run on it too. The float pixels in [0, 1] go back to the bytes
- * they were read from ({@code round(v * 255)}, exact for the readers' {@code b / 255f}), stored
- * once as uint8 HWC: a quarter of the float array.
+ * image pipeline and its transforms run on it too. A uint8 dataset's bytes are served as they are
+ * (shared, not copied; each read transposes one image from CHW to the pipeline's HWC); a float
+ * dataset with values in [0, 1] goes back to bytes once ({@code round(v * 255)}, exact for values
+ * that were {@code b / 255f}).
  */
 public final class InMemoryImages implements ImageRecords {
     private final String name;
     private final int channels;
     private final int height;
     private final int width;
+    /** (N, C, H, W) as the dataset holds them. */
     private final byte[] pixels;
     private final int[] labels;
     private final List<String> classes;
@@ -31,21 +33,19 @@ public final class InMemoryImages implements ImageRecords {
         this.width = d.width();
         this.labels = d.labels().clone();
         this.classes = d.classes();
-        int plane = height * width;
+        if (d.holdsPixels()) {
+            pixels = d.pixels();
+            return;
+        }
         float[] src = d.images();
-        pixels = new byte[Math.multiplyExact(d.size(), d.imageSize())];
-        for (int i = 0; i < d.size(); i++) {
-            int base = i * d.imageSize();
-            for (int c = 0; c < channels; c++) {
-                for (int p = 0; p < plane; p++) {
-                    float v = src[base + c * plane + p];
-                    if (!(v >= 0f && v <= 1f)) {
-                        throw new IllegalArgumentException("InMemoryImages: dataset '" + d.name() + "' image " + i
-                                + " has value " + v + " outside [0, 1]");
-                    }
-                    pixels[base + p * channels + c] = (byte) Math.round(v * 255f);
-                }
+        pixels = new byte[src.length];
+        for (int i = 0; i < src.length; i++) {
+            float v = src[i];
+            if (!(v >= 0f && v <= 1f)) {
+                throw new IllegalArgumentException("InMemoryImages: dataset '" + d.name() + "' image "
+                        + i / d.imageSize() + " has value " + v + " outside [0, 1]");
             }
+            pixels[i] = (byte) Math.round(v * 255f);
         }
     }
 
@@ -84,9 +84,14 @@ public final class InMemoryImages implements ImageRecords {
         if (index < 0 || index >= labels.length) {
             throw new IndexOutOfBoundsException("image " + index + " of '" + name + "' (" + labels.length + " images)");
         }
-        int n = channels * height * width;
-        byte[] out = new byte[n];
-        System.arraycopy(pixels, index * n, out, 0, n);
+        int plane = height * width;
+        int base = index * plane * channels;
+        byte[] out = new byte[plane * channels];
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < plane; p++) {
+                out[p * channels + c] = pixels[base + c * plane + p];
+            }
+        }
         UInt8Image image = new UInt8Image(height, width, channels, out);
         return wantChannels == channels ? image : ImageTransform.convertChannels(image, wantChannels);
     }

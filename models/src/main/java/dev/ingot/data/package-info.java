@@ -1,6 +1,7 @@
 /**
- * Datasets: readers for MNIST, Fashion-MNIST and CIFAR-10, a checksum-verifying downloader, and a
- * {@link dev.ingot.data.DataLoader} that batches, shuffles and augments on a background thread.
+ * Datasets: readers for MNIST, Fashion-MNIST and CIFAR-10 (held as uint8 pixels, scaled on the
+ * backend), a checksum-verifying downloader, and a {@link dev.ingot.data.DataLoader} that batches,
+ * shuffles and augments on a background thread.
  *
  * <h2>Image datasets from disk</h2>
  * {@link dev.ingot.data.ImageRecords} serves a labelled image set one record at a time:
@@ -9,7 +10,8 @@
  * {@link dev.ingot.data.ImagePack}) and {@link dev.ingot.data.InMemoryImages} (the built-in sets as
  * bytes). {@link dev.ingot.data.ImageLoader} batches them with N worker threads, applying
  * {@link dev.ingot.data.ImageTransforms}; it and the {@code DataLoader} are both a
- * {@link dev.ingot.data.BatchSource}, which is what the trainer consumes.
+ * {@link dev.ingot.data.BatchSource}, which is what the trainer consumes, and share one epoch
+ * machinery ({@code EpochRun}: workers, the ordered hand-out, failures, closing).
  *
  * <h2>Folder layout</h2>
  * The data folder is {@code --data-dir}, else {@code $INGOT_DATA_DIR}, else

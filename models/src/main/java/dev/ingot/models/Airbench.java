@@ -114,11 +114,12 @@ public final class Airbench {
         int n = Math.min(WHITENING_IMAGES, train.size());
         int plane = 32 * 32;
         float[] images = new float[n * 3 * plane];
+        float[] pixels = train.subset(0, n).images();   // floats of the first n only, not the whole set
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < 3; c++) {
                 int at = (i * 3 + c) * plane;
                 for (int j = 0; j < plane; j++) {
-                    images[at + j] = (train.images()[at + j] - CIFAR_MEAN[c]) / CIFAR_STD[c];
+                    images[at + j] = (pixels[at + j] - CIFAR_MEAN[c]) / CIFAR_STD[c];
                 }
             }
         }

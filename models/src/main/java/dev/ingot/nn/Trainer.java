@@ -49,6 +49,7 @@ public final class Trainer implements AutoCloseable {
     private Augmentation augmentation = Augmentation.none();
     private TestTimeAugmentation tta = TestTimeAugmentation.none();
     private float[] viewImages = new float[0];
+    private float[] hostImages = new float[0];
     private TrainingProgress progress = TrainingProgress.START;
     private History history = History.empty();
     private volatile boolean stopRequested;
@@ -415,7 +416,7 @@ public final class Trainer implements AutoCloseable {
                 batch.upload(b, x);
                 b.copyFromHost(batch.labels(), y);
                 // test-time augmentation renders its views on the host, from host floats
-                Tensor logits = tta.isNone() ? model.forward(x, Mode.INFERENCE) : augmentedLogits(batch.toFloats(), x, n);
+                Tensor logits = tta.isNone() ? model.forward(x, Mode.INFERENCE) : augmentedLogits(hostImages(batch), x, n);
                 lossSum += (double) loss.forward(logits, y, false).item() * n;
                 b.argmax(logits, predicted);
                 if (predictions.length != n) {
@@ -429,6 +430,19 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return new EvaluationReport(seen, lossSum / seen, confusion.accuracy(), confusion);
+    }
+
+    /** The batch's images as host floats: a float batch's own array, a uint8 batch's scaled into a buffer of the trainer. */
+    private float[] hostImages(Batch batch) {
+        if (batch.images() != null) {
+            return batch.images();
+        }
+        int size = batch.size() * batch.imageSize();
+        if (hostImages.length != size) {
+            hostImages = new float[size];
+        }
+        batch.toFloats(hostImages);
+        return hostImages;
     }
 
     /** The weighted sum of the logits of {@link #tta}'s views of the batch, in a buffer of the trainer. */

@@ -58,8 +58,17 @@ class CorruptFilesTest {
 
     private static float[] readImages(Path file, int expectedCount, int rows, int cols) {
         try (DatasetInput in = DatasetInput.open(file)) {
-            return IdxReader.readImages(in, expectedCount, rows, cols);
+            return unit(IdxReader.readImages(in, expectedCount, rows, cols));
         }
+    }
+
+    /** The bytes as the float values they stand for, {@code p / 255f}. */
+    static float[] unit(byte[] pixels) {
+        float[] out = new float[pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            out[i] = (pixels[i] & 0xFF) / 255f;
+        }
+        return out;
     }
 
     private static int[] readLabels(Path file, int expectedCount) {
@@ -181,7 +190,7 @@ class CorruptFilesTest {
         Path file = write("test_batch.bin", Arrays.copyOf(records, 2 * 3073 + 1000));
         CorruptDatasetException e = assertThrows(CorruptDatasetException.class, () -> {
             try (DatasetInput in = DatasetInput.open(file)) {
-                Cifar10Reader.readBatch(in, 3, new float[3 * 3072], new int[3], 0);
+                Cifar10Reader.readBatch(in, 3, new byte[3 * 3072], new int[3], 0);
             }
         });
         assertReport(e, file, 2 * 3073 + 1000, "record 2 of 3 is truncated (1000 of its 3073 bytes are there)",
@@ -193,7 +202,7 @@ class CorruptFilesTest {
         Path file = write("data_batch_1.bin.gz", gzip(new byte[2 * 3073]));
         CorruptDatasetException e = assertThrows(CorruptDatasetException.class, () -> {
             try (DatasetInput in = DatasetInput.open(file)) {
-                Cifar10Reader.readBatch(in, 3, new float[3 * 3072], new int[3], 0);
+                Cifar10Reader.readBatch(in, 3, new byte[3 * 3072], new int[3], 0);
             }
         });
         assertReport(e, file, 2 * 3073, "of the decompressed data", "ends after record 1; expected 3 records");
@@ -206,7 +215,7 @@ class CorruptFilesTest {
         Path file = write("test_batch.bin", records);
         CorruptDatasetException e = assertThrows(CorruptDatasetException.class, () -> {
             try (DatasetInput in = DatasetInput.open(file)) {
-                Cifar10Reader.readBatch(in, 3, new float[3 * 3072], new int[3], 0);
+                Cifar10Reader.readBatch(in, 3, new byte[3 * 3072], new int[3], 0);
             }
         });
         assertReport(e, file, 3073, "record 1 has label 11, expected 0..9");
@@ -220,11 +229,12 @@ class CorruptFilesTest {
         record[1 + 1024 + 33] = (byte) 51; // G plane, pixel (1, 1)
         record[1 + 2048 + 1023] = 102;     // B plane, pixel (31, 31)
         Path file = write("one.bin", record);
-        float[] images = new float[3072];
+        byte[] bytes = new byte[3072];
         int[] labels = new int[1];
         try (DatasetInput in = DatasetInput.open(file)) {
-            Cifar10Reader.readBatch(in, 1, images, labels, 0);
+            Cifar10Reader.readBatch(in, 1, bytes, labels, 0);
         }
+        float[] images = unit(bytes);
         assertEquals(7, labels[0]);
         assertEquals(1f, images[0]);
         assertEquals(51 / 255f, images[1024 + 32 + 1]);

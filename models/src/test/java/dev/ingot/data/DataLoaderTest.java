@@ -193,6 +193,46 @@ class DataLoaderTest {
         }
     }
 
+    /**
+     * A uint8 dataset gives uint8 batches (NCHW, scaled by 1/255 on the backend) that hold, once
+     * scaled, exactly the float batches of its {@code p / 255f} twin, augmentation included.
+     */
+    @Test
+    void uint8DatasetsGiveUint8BatchesEqualToTheirFloatTwins() {
+        int n = 30, size = 3 * 5 * 6;
+        byte[] pixels = new byte[n * size];
+        float[] floats = new float[n * size];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) r.nextInt(256);
+            floats[i] = (pixels[i] & 0xFF) / 255f;
+        }
+        int[] labels = IntStream.range(0, n).map(i -> i % 4).toArray();
+        List<String> classes = List.of("a", "b", "c", "d");
+        Dataset bytes = Dataset.ofPixels("u8", 3, 5, 6, pixels, labels, classes);
+        Dataset twin = new Dataset("f32", 3, 5, 6, floats, labels, classes);
+        assertArrayEquals(floats, bytes.images());
+        for (Augmentation aug : List.of(Augmentation.none(), Augmentation.cifarStandard(), Augmentation.airbench(2))) {
+            try (DataLoader a = DataLoader.builder(bytes).batchSize(7).seed(9).augmentation(aug).build();
+                 DataLoader b = DataLoader.builder(twin).batchSize(7).seed(9).augmentation(aug).build()) {
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    List<Copy> fromBytes = new ArrayList<>();
+                    try (DataLoader.Epoch e = a.epoch(epoch)) {
+                        for (Batch batch : e) {
+                            assertEquals(null, batch.images(), "a uint8 batch");
+                            assertEquals(dev.ingot.core.spec.ImageNormalization.Layout.NCHW,
+                                    batch.pixels().normalization().layout());
+                            fromBytes.add(new Copy(batch.toFloats(), batch.labels().clone()));
+                        }
+                    }
+                    assertSameBatches(read(b.epoch(epoch)), fromBytes);
+                }
+            }
+        }
+        assertEquals(bytes.subset(3, 9).pixels().length, 6 * size);
+        assertTrue(bytes.subset(3, 9).holdsPixels());
+    }
+
     @Test
     void batchBuffersAreReusedNotReallocated() {
         Dataset data = numbered(64);
@@ -384,10 +424,11 @@ class DataLoaderTest {
             int seen = 0;
             try (DataLoader.Epoch epoch = loader.epoch(0)) {
                 for (Batch b : epoch) {
+                    float[] images = b.toFloats();   // a uint8 batch, as the backend would scale it
                     for (int i = 0; i < b.size(); i++) {
                         int index = order[seen + i];
                         assertEquals(test.labels()[index], b.labels()[i]);
-                        assertEquals(test.images()[index * 784 + 400], b.images()[i * 784 + 400]);
+                        assertEquals(test.images()[index * 784 + 400], images[i * 784 + 400]);
                     }
                     seen += b.size();
                 }

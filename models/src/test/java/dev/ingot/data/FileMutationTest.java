@@ -233,7 +233,7 @@ class FileMutationTest {
         ByteBuffer.wrap(cleanLabels).putInt(4, count);
         Function<Path, Decoded> readImages = f -> {
             try (DatasetInput in = DatasetInput.open(f)) {
-                return new Decoded(IdxReader.readImages(in, -1, 28, 28), new int[0]);
+                return new Decoded(CorruptFilesTest.unit(IdxReader.readImages(in, -1, 28, 28)), new int[0]);
             }
         };
         Function<Path, Decoded> readLabels = f -> {
@@ -253,10 +253,10 @@ class FileMutationTest {
         byte[] clean = Arrays.copyOf(realFile("cifar-10", "test_batch.bin.gz"), records * 3073);
         Function<Path, Decoded> read = f -> {
             try (DatasetInput in = DatasetInput.open(f)) {
-                float[] pixels = new float[records * 3072];
+                byte[] pixels = new byte[records * 3072];
                 int[] labels = new int[records];
                 Cifar10Reader.readBatch(in, records, pixels, labels, 0);
-                return new Decoded(pixels, labels);
+                return new Decoded(CorruptFilesTest.unit(pixels), labels);
             }
         };
         mutateAndRead("test_batch.bin", clean, false, 5, read, b -> cifar(b, records));
