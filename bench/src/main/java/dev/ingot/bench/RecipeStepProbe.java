@@ -62,7 +62,7 @@ public final class RecipeStepProbe {
         System.arraycopy(recipe.inputShape().dims(), 0, dims, 1, recipe.inputShape().rank());
         try (Backend b = BackendNotAvailableHere.open("cpu");
              Model model = recipe.newModel().build(b, recipe.inputShape(), 42);
-             Tensor x = b.fromHost(Shape.of(dims), Arrays.copyOf(train.images(), batch * imageSize));
+             Tensor x = b.fromHost(Shape.of(dims), train.subset(0, batch).images());
              Tensor y = b.fromHost(Shape.of(batch), Arrays.copyOf(train.labels(), batch));
              CrossEntropyLoss loss = new CrossEntropyLoss(new CrossEntropySpec(recipe.labelSmoothing(), null));
              Optimizer optimizer = recipe.newOptimizer(train.size() / batch, recipe.epochs())) {

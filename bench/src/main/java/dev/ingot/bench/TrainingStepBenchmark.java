@@ -92,7 +92,7 @@ public class TrainingStepBenchmark {
                 throw new IllegalStateException(data.name() + " has " + data.size()
                         + " test images, fewer than batchSize " + batchSize);
             }
-            pixels = Arrays.copyOf(data.images(), batchSize * imageSize);
+            pixels = data.subset(0, batchSize).images(); // not data.images(): a whole-split float copy
             classes = Arrays.copyOf(data.labels(), batchSize);
         } catch (MissingDatasetException e) {
             System.out.println("TrainingStepBenchmark: " + recipe.dataset() + " is not on this machine ("
