@@ -171,7 +171,7 @@ class GemmKernelsTest {
     @ParameterizedTest(name = "transA {0}, transB {1}")
     @MethodSource("transposes")
     void deepProductsCrossSeveralKBlocks(boolean transA, boolean transB) {
-        // K = 1500 runs three K blocks of 500: the first applies beta, the later ones accumulate.
+        // K = 1500 runs two K blocks of 750: the first applies beta, the second accumulates.
         assertTrue(GemmKernels.kStep(1500) < 1500, "K must span several K blocks");
         check(Problem.padded(transA, transB, 37, 45, 1500, 1f, 0.25f), TWO, false);
     }
@@ -196,8 +196,10 @@ class GemmKernelsTest {
         assertEquals(GemmKernels.KC, GemmKernels.kStep(GemmKernels.KC));
         assertEquals(GemmKernels.KC / 2 + 1, GemmKernels.kStep(GemmKernels.KC + 1));
         assertEquals(GemmKernels.KC, GemmKernels.kStep(4 * GemmKernels.KC));
-        assertEquals(500, GemmKernels.kStep(1500));
-        assertEquals(288, GemmKernels.kStep(576), "a 3x3 convolution over 64 channels: two blocks of 288");
+        assertEquals(GemmKernels.KC / 2 + 1, GemmKernels.kStep(GemmKernels.KC + 2), "two blocks, not KC and 2");
+        assertEquals(GemmKernels.KC - 24, GemmKernels.kStep(3 * GemmKernels.KC - 72), "three equal blocks");
+        assertEquals(750, GemmKernels.kStep(1500), "two blocks of 750 at KC = 1024");
+        assertEquals(576, GemmKernels.kStep(576), "a 3x3 convolution over 64 channels: one block at KC = 1024");
     }
 
     @Test
