@@ -63,17 +63,18 @@ public final class GemmKernels {
      * micro-kernel's 12 or 16 FMAs per NR/V loads of B hide).
      *
      * <p>Measured on one Zen 4 core, in GFLOP per CPU second (2026-12-07, one thread, under load,
-     * three 2 s rounds each): under {@code -XX:UseAVX=2} KC = 1024 gave 94-97 at 1024 and 90-95 at
-     * 2048, against 85-92 and 86-92 at 512, 70-82 at 256 and 192, 78-83 at 384; a 2048-deep block
-     * (one K block at 2048) with MC = 128 or 256 was slower (73-92: the A block no longer fits the
-     * L2). Native AVX-512: 101-103 at 1024 against 97-101 at 512. 128-bit: the same (46-50).
+     * three 2 s rounds per run; docs/benchmarks.md has the table): under {@code -XX:UseAVX=2}
+     * KC = 1024 gave 94-97 at 1024 and 88-95 at 2048, against 76-93 and 76-92 at 512, 64-82 at 256
+     * and 192, 78-86 at 384; a 2048-deep block (one K block at 2048) with MC = 128 or 256 was slower
+     * (73-92: the A block no longer fits the L2). Native AVX-512: 101-105 against 97-101 at 512.
+     * 128-bit: the same (46-50).
      * Before that, 512 against 256 had measured 4-6 % faster at 2048 on 2 threads (Zen 5).
      */
     static final int KC = 1024;
     /**
      * Rows of an A block: MC x KC floats = 1 MiB (see {@link #KC}); 256 rounded down to whole MR-row
      * panels (256 for the 8- and 4-row tiles, 252 for 6), so that only the last block of a product
-     * can have an edge panel. Half as tall (128) measured 3-5 % slower at AVX2 at KC = 1024.
+     * can have an edge panel. Half as tall (128) measured slower at AVX2 at KC = 1024 (81-92 against 88-97).
      */
     static final int MC = 256 / MR * MR;
     /** Columns of a B block: KC x NC floats = 16 MiB at most (8 MiB for N = 2048), within the shared L3. */
