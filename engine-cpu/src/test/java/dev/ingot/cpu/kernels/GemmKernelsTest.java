@@ -171,7 +171,7 @@ class GemmKernelsTest {
     @ParameterizedTest(name = "transA {0}, transB {1}")
     @MethodSource("transposes")
     void deepProductsCrossSeveralKBlocks(boolean transA, boolean transB) {
-        // K = 1500 runs two K blocks of 750: the first applies beta, the second accumulates.
+        // K = 1500 runs three K blocks of 500: the first applies beta, the later ones accumulate.
         assertTrue(GemmKernels.kStep(1500) < 1500, "K must span several K blocks");
         check(Problem.padded(transA, transB, 37, 45, 1500, 1f, 0.25f), TWO, false);
     }
@@ -196,10 +196,27 @@ class GemmKernelsTest {
         assertEquals(GemmKernels.KC, GemmKernels.kStep(GemmKernels.KC));
         assertEquals(GemmKernels.KC / 2 + 1, GemmKernels.kStep(GemmKernels.KC + 1));
         assertEquals(GemmKernels.KC, GemmKernels.kStep(4 * GemmKernels.KC));
-        assertEquals(GemmKernels.KC / 2 + 1, GemmKernels.kStep(GemmKernels.KC + 2), "two blocks, not KC and 2");
-        assertEquals(GemmKernels.KC - 24, GemmKernels.kStep(3 * GemmKernels.KC - 72), "three equal blocks");
-        assertEquals(750, GemmKernels.kStep(1500), "two blocks of 750 at KC = 1024");
-        assertEquals(576, GemmKernels.kStep(576), "a 3x3 convolution over 64 channels: one block at KC = 1024");
+        assertEquals(500, GemmKernels.kStep(1500));
+        assertEquals(288, GemmKernels.kStep(576), "a 3x3 convolution over 64 channels: two blocks of 288");
+    }
+
+    @Test
+    void largeProductsTakeDeeperKBlocks() {
+        int tall = GemmKernels.MC;
+        int wide = (int) (GemmKernels.DEEP_C_FLOATS / tall);
+        assertEquals(GemmKernels.kStep(1500), GemmKernels.kStepFor(tall - 1, 4 * wide, 1500), "C too short");
+        assertEquals(GemmKernels.kStep(1500), GemmKernels.kStepFor(tall, wide - 1, 1500), "C too small");
+        assertEquals(750, GemmKernels.kStepFor(tall, wide, 1500), "two blocks of 750 at KC_DEEP = 1024");
+        assertEquals(GemmKernels.KC_DEEP, GemmKernels.kStepFor(1024, 1024, 1024), "one block at 1024");
+        assertEquals(GemmKernels.KC_DEEP, GemmKernels.kStepFor(2048, 2048, 2048), "two blocks at 2048");
+    }
+
+    @Test
+    void deepKBlocksOfALargeProductAgreeWithTheReference() {
+        // C of 260 x 1010 floats takes KC_DEEP; K = 1100 runs two blocks of 550, the edges of M and N too.
+        assertTrue(GemmKernels.kStepFor(260, 1010, 1100) > GemmKernels.kStep(1100), "must take the deep blocks");
+        check(Problem.padded(false, false, 260, 1010, 1100, 1f, 0.5f), TWO, false);
+        check(Problem.padded(true, true, 260, 1010, 1100, 1f, 0f), TWO, false);
     }
 
     @Test
@@ -224,6 +241,16 @@ class GemmKernelsTest {
         GemmKernels.sgemm(ONE, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c1, 0, n);
         GemmKernels.sgemm(TWO, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c2, 0, n);
         assertTrue(Arrays.equals(c1, c2), "1 and 2 threads give different bits");
+    }
+
+    @Test
+    void deepKBlocksDoNotDependOnTheThreadCount() {
+        SplittableRandom r = new SplittableRandom(8);
+        int m = 260, n = 1010, k = 1100;
+        assertTrue(GemmKernels.kStepFor(m, n, k) > GemmKernels.kStep(k), "must take the deep blocks");
+        float[] a = random(r, m * k), b = random(r, k * n);
+        assertTrue(Arrays.equals(product(ONE, a, b, m, n, k), product(TWO, a, b, m, n, k)),
+                "1 and 2 threads give different bits");
     }
 
     /** C = A . B for the (m, n, k) product of resultDoesNotDependOnTheThreadCount's data, on {@code parallel}. */
