@@ -76,8 +76,12 @@ public final class GemmKernels {
      * {@code -XX:UseAVX=2} 1024 gave 94-97 at 1024 and 88-95 at 2048, against 76-93 and 76-92 at
      * 512, 64-82 at 256 and 192, 78-86 at 384; a 2048-deep block with MC = 128 or 256 was slower
      * (73-92: the A block no longer fits the L2). Native AVX-512: 101-105 against 97-101 at 512.
-     * 128-bit: the same (46-50). Small products keep {@link #KC}: with 1024 for every product the
-     * {@code cifar10-cnn} training step at AVX2 took 44.4-44.7 ms of CPU against 41.8-43.2.
+     * 128-bit: the same (46-50). Other products keep {@link #KC}, as measured before: with 1024 for
+     * every product the {@code cifar10-cnn} training step at AVX2 read 44.4-44.7 ms of CPU against
+     * 41.8-43.2 (two runs each, under load; with this rule, which leaves that model's products as
+     * they were, a later pair read 42.6-46.2 against 42.0-44.4, so it may be noise), and a
+     * convolution's forward product (weights packed once, {@link #packWholeA}) keeps K = 576 as two
+     * blocks of 288.
      */
     static final int KC_DEEP = 1024;
     /** C of at least this many floats (1 MiB, more than an L2 holds beside the A block) takes {@link #KC_DEEP}. */
