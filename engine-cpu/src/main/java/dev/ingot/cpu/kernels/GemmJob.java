@@ -81,7 +81,7 @@ final class GemmJob implements Parallel.RangeBody {
 
     /** Column ranges each row block of C is cut into. */
     private int nSplit;
-    /** Depth of the K blocks: {@link GemmKernels#kStep} for a packed A (its layout), else {@link GemmKernels#kStepFor}. */
+    /** K block depth: {@link GemmKernels#kStep} for a packed A (its layout), else {@link GemmKernels#kStepFor}. */
     private int kStep;
     /** An untransposed B read in place by the micro-kernel (C is only a few tiles tall); see {@link #unit}. */
     private boolean bInPlace;

@@ -84,7 +84,7 @@ public final class GemmKernels {
      * blocks of 288.
      */
     static final int KC_DEEP = 1024;
-    /** C of at least this many floats (1 MiB, more than an L2 holds beside the A block) takes {@link #KC_DEEP}. */
+    /** C of at least this many floats (1 MiB, more than the L2 holds beside the A block) takes {@link #KC_DEEP}. */
     static final long DEEP_C_FLOATS = 1L << 18;
     /**
      * Rows of an A block: MC x KC floats = 512 KiB in the 1 MiB L2 (MC x KC_DEEP = 1 MiB), beside the
@@ -93,7 +93,7 @@ public final class GemmKernels {
      * (128) measured slower at AVX2 at KC_DEEP (81-92 against 88-97).
      */
     static final int MC = 256 / MR * MR;
-    /** Columns of a B block: KC x NC floats = 8 MiB (KC_DEEP: 16 MiB at most, 8 MiB for N = 2048), within the shared L3. */
+    /** Columns of a B block: KC x NC floats = 8 MiB (at KC_DEEP: up to 16 MiB, 8 MiB at N = 2048), in the L3. */
     static final int NC = 4096 / NR * NR;
     /**
      * Products smaller than this many multiply-adds run on the calling thread: about 80 us on one
