@@ -104,7 +104,7 @@ public class FmaPeakBenchmark {
 
     /**
      * Twelve independent chains, for 16 vector registers (AVX2, SSE); two steps of each chain per
-     * trip. The second step is not for speed: it keeps the method's bytecode (about 450 bytes) above
+     * trip. The second step is not for speed: it keeps the method's bytecode (406 bytes) above
      * C2's {@code FreqInlineSize} (325), as {@link #fmaChains16}'s 386 bytes are, so C2 compiles the
      * loop on its own instead of inlining it into a hot caller. Inlined into the loop of a caller
      * that C2 compiles later (CpuTimeProbe's timing loop, once it is OSR-compiled after about a
