@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Each chain computes {@code acc = acc * m + a} with {@code m < 1}: the values converge instead of
  * overflowing or going subnormal, so no slow path is ever timed. One operation is
  * {@value #FMAS_PER_OPERATION} vector FMAs whatever the chain count (12288 trips of 16 chains, or
- * 16384 of 12): {@link #flopsPerOperation(int)} with the species' lane count; the report divides by
+ * 8192 trips of two steps of 12): {@link #flopsPerOperation(int)} with the species' lane count; the report divides by
  * the time JMH measured (per thread) and multiplies by the thread count.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +47,7 @@ public class FmaPeakBenchmark {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Independent FMA chains: 16 with 32 vector registers, 12 with 16. */
     static final int CHAINS = VectorShape.PREFERRED.registers() >= 32 ? 16 : 12;
-    /** Vector FMAs per benchmark call: 12288 x 16 = 16384 x 12. */
+    /** Vector FMAs per benchmark call: 12288 trips x 16 = 8192 trips x 2 x 12. */
     static final int FMAS_PER_OPERATION = 196_608;
 
     /** Read from the state, not constants, so the JIT cannot fold the loop away. */
@@ -102,14 +102,36 @@ public class FmaPeakBenchmark {
         return sum.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Twelve independent chains, for 16 vector registers (AVX2, SSE). */
+    /**
+     * Twelve independent chains, for 16 vector registers (AVX2, SSE); two steps of each chain per
+     * trip. The second step is not for speed: it keeps the method's bytecode (406 bytes) above
+     * C2's {@code FreqInlineSize} (325), as {@link #fmaChains16}'s 386 bytes are, so C2 compiles the
+     * loop on its own instead of inlining it into a hot caller. Inlined into the loop of a caller
+     * that C2 compiles later (CpuTimeProbe's timing loop, once it is OSR-compiled after about a
+     * second), the one-step version ran at half speed: 54-57 against 110-116 GFLOP per CPU second
+     * under {@code -XX:UseAVX=2} on one Zen 4 core, and 8 or 10 chains did the same, so it is not a
+     * register spill; with {@code -XX:CompileCommand=dontinline} on it the loop held 112-116 for 10 s.
+     * That is why the peak read 64.6 over 3 s windows and 112-114 over 1 s ones (2026-12-07).
+     */
     static float fmaChains12(float multiplier, float addend) {
         FloatVector m = FloatVector.broadcast(SPECIES, multiplier);
         FloatVector a = FloatVector.broadcast(SPECIES, addend);
         FloatVector c0 = a, c1 = a.add(1f), c2 = a.add(2f), c3 = a.add(3f);
         FloatVector c4 = a.add(4f), c5 = a.add(5f), c6 = a.add(6f), c7 = a.add(7f);
         FloatVector c8 = a.add(8f), c9 = a.add(9f), c10 = a.add(10f), c11 = a.add(11f);
-        for (int i = 0; i < FMAS_PER_OPERATION / 12; i++) {
+        for (int i = 0; i < FMAS_PER_OPERATION / 24; i++) {
+            c0 = c0.fma(m, a);
+            c1 = c1.fma(m, a);
+            c2 = c2.fma(m, a);
+            c3 = c3.fma(m, a);
+            c4 = c4.fma(m, a);
+            c5 = c5.fma(m, a);
+            c6 = c6.fma(m, a);
+            c7 = c7.fma(m, a);
+            c8 = c8.fma(m, a);
+            c9 = c9.fma(m, a);
+            c10 = c10.fma(m, a);
+            c11 = c11.fma(m, a);
             c0 = c0.fma(m, a);
             c1 = c1.fma(m, a);
             c2 = c2.fma(m, a);

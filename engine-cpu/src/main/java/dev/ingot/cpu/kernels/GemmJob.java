@@ -5,7 +5,6 @@ import dev.ingot.cpu.parallel.Parallel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.ingot.cpu.kernels.GemmKernels.IN_PLACE_LIMIT;
-import static dev.ingot.cpu.kernels.GemmKernels.KC;
 import static dev.ingot.cpu.kernels.GemmKernels.MC;
 import static dev.ingot.cpu.kernels.GemmKernels.MR;
 import static dev.ingot.cpu.kernels.GemmKernels.NC;
@@ -82,6 +81,8 @@ final class GemmJob implements Parallel.RangeBody {
 
     /** Column ranges each row block of C is cut into. */
     private int nSplit;
+    /** K block depth: {@link GemmKernels#kStep} for a packed A (its layout), else {@link GemmKernels#kStepFor}. */
+    private int kStep;
     /** An untransposed B read in place by the micro-kernel (C is only a few tiles tall); see {@link #unit}. */
     private boolean bInPlace;
     /**
@@ -135,7 +136,8 @@ final class GemmJob implements Parallel.RangeBody {
         int panels = ceilDiv(Math.min(n, NC), NR);
         this.nSplit = Math.max(1, Math.min(panels, ceilDiv(parts, rowBlocks)));
         this.bInPlace = !transB && m <= IN_PLACE_LIMIT && ldb % 64 != 0;
-        int bpSize = BP_OFFSET + roundUp(Math.min(n, NC), NR) * Math.min(k, KC);
+        this.kStep = packedA != null ? GemmKernels.kStep(k) : GemmKernels.kStepFor(m, n, k);
+        int bpSize = BP_OFFSET + roundUp(Math.min(n, NC), NR) * kStep;
         if (bp.length < bpSize) {
             bp = new float[bpSize];
         }
@@ -174,9 +176,8 @@ final class GemmJob implements Parallel.RangeBody {
         int unitBase = 0;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            int step = GemmKernels.kStep(k);
-            for (int pc = 0; pc < k; pc += step) {
-                int kc = Math.min(step, k - pc);
+            for (int pc = 0; pc < k; pc += kStep) {
+                int kc = Math.min(kStep, k - pc);
                 int packEnd = packBase + slices(nc, kc);
                 for (int i = claim(packNext, packEnd); i >= 0; i = claim(packNext, packEnd)) {
                     packSlice(i - packBase, jc, nc, pc, kc);
@@ -278,7 +279,7 @@ final class GemmJob implements Parallel.RangeBody {
             ap = packedA;
             aBase = pc * roundUp(m, MR) + ic * kc;
         } else {
-            ap = scratch.ap(MC * KC);
+            ap = scratch.ap(MC * kStep);
             aBase = 0;
             if (aInPlace) {
                 if (mcFull < mc) {

@@ -11,9 +11,9 @@ import dev.ingot.cpu.parallel.Parallel;
  * <h2>Loop order and blocking</h2>
  * <pre>
  *   for jc in [0, N) step NC                     B block: KC x NC, stays in L3
- *     for pc in [0, K) step kStep(K) <= KC     (equal K blocks)
+ *     for pc in [0, K) step kStepFor(M,N,K)    (equal K blocks of <= KC, or KC_DEEP for a large C)
  *       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels          (bp, shared by the threads)
- *       for ic in [0, M) step MC                 A block: MC x KC <= 512 KiB, stays in L2
+ *       for ic in [0, M) step MC                 A block: MC x KC <= 512 KiB (1 MiB), stays in L2
  *         pack alpha * op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (ap, the thread's own)
  *         for jr in [0, NC) step NR              B micro-panel: KC x NR = 64 KiB at 2 x 16, from L1/L2
  *           for ir in [0, MC) step MR
@@ -58,17 +58,42 @@ public final class GemmKernels {
      * Every K block re-reads and re-writes all of C, and a 2048 x 2048 C (16 MiB) no longer stays
      * in the L3 beside B: 512 halves those passes against 256, which measured 4-6 % faster at 2048
      * (and the same at 1024), although a KC x NR panel of B (64 KiB at NR = 32) then streams from L2
-     * rather than staying in the 48 KiB L1: the micro-kernel's 16 FMAs per 2 loads of B hide that.
-     * (At NR = 24, AVX2's 4 x 3V tile, the panel is 48 KiB.)
+     * rather than staying in the L1: the micro-kernel's 16 FMAs per 2 loads of B hide that.
+     * (At NR = 24, AVX2's 4 x 3V tile, the panel is 48 KiB.) Large products go deeper: {@link #KC_DEEP}.
      */
     static final int KC = 512;
     /**
-     * Rows of an A block: MC x KC floats <= 512 KiB in the 1 MiB L2, beside the streaming B panels;
-     * 256 rounded down to whole MR-row panels (256 for the 8- and 4-row tiles, 252 for 6), so that
-     * only the last block of a product can have an edge panel.
+     * Depth of the K blocks of a large product ({@link #kStepFor}): C at least {@link #MC} rows tall
+     * and at least {@link #DEEP_C_FLOATS} floats, with A packed per call. Every K block re-reads and
+     * re-writes all of C (each micro-kernel call loads and stores its C tile, rows ldc apart, from
+     * L3 or DRAM, with no prefetch instruction in Java to hide that), so when C is larger than the
+     * L2 the blocks are as deep as the A block allows: MC x KC_DEEP floats = 1 MiB, the L2 of a Zen 4
+     * core. The B micro-panel (KC_DEEP x NR: 96 KiB at AVX2, 128 KiB at AVX-512) then streams from
+     * L2. The same rule at every vector width.
+     *
+     * <p>Measured on one Zen 4 core, whole square SGEMMs, in GFLOP per CPU second (2026-12-07, one
+     * thread, under load, three 2 s rounds per run; docs/benchmarks.md has the table): under
+     * {@code -XX:UseAVX=2} 1024 gave 94-97 at 1024 and 88-95 at 2048, against 76-93 and 76-92 at
+     * 512, 64-82 at 256 and 192, 78-86 at 384; a 2048-deep block with MC = 128 or 256 was slower
+     * (73-92: the A block no longer fits the L2). Native AVX-512: 101-105 against 97-101 at 512.
+     * 128-bit: the same (46-50). Other products keep {@link #KC}, as measured before: with 1024 for
+     * every product the {@code cifar10-cnn} training step at AVX2 read 44.4-44.7 ms of CPU against
+     * 41.8-43.2 (two runs each, under load; with this rule, which leaves that model's products as
+     * they were, a later pair read 42.6-46.2 against 42.0-44.4, so it may be noise), and a
+     * convolution's forward product (weights packed once, {@link #packWholeA}) keeps K = 576 as two
+     * blocks of 288.
+     */
+    static final int KC_DEEP = 1024;
+    /** C of at least this many floats (1 MiB, more than the L2 holds beside the A block) takes {@link #KC_DEEP}. */
+    static final long DEEP_C_FLOATS = 1L << 18;
+    /**
+     * Rows of an A block: MC x KC floats = 512 KiB in the 1 MiB L2 (MC x KC_DEEP = 1 MiB), beside the
+     * streaming B panels; 256 rounded down to whole MR-row panels (256 for the 8- and 4-row tiles,
+     * 252 for 6), so that only the last block of a product can have an edge panel. Half as tall
+     * (128) measured slower at AVX2 at KC_DEEP (81-92 against 88-97).
      */
     static final int MC = 256 / MR * MR;
-    /** Columns of a B block: KC x NC floats = 8 MiB, within the shared L3. */
+    /** Columns of a B block: KC x NC floats = 8 MiB (at KC_DEEP: up to 16 MiB, 8 MiB at N = 2048), in the L3. */
     static final int NC = 4096 / NR * NR;
     /**
      * Products smaller than this many multiply-adds run on the calling thread: about 80 us on one
@@ -191,7 +216,20 @@ public final class GemmKernels {
      * pass over C for little work.
      */
     static int kStep(int k) {
-        int blocks = (k + KC - 1) / KC;
+        return kStep(k, KC);
+    }
+
+    /**
+     * Depth of the K blocks of an (m, n, k) product whose A is packed per call: {@link #kStep} with
+     * {@link #KC_DEEP} when C is at least {@link #MC} rows and {@link #DEEP_C_FLOATS} floats, else
+     * with {@link #KC}. A function of the shape only, so the thread count never changes the result.
+     */
+    static int kStepFor(int m, int n, int k) {
+        return kStep(k, m >= MC && (long) m * n >= DEEP_C_FLOATS ? KC_DEEP : KC);
+    }
+
+    private static int kStep(int k, int depth) {
+        int blocks = (k + depth - 1) / depth;
         return (k + blocks - 1) / blocks;
     }
 

@@ -29,6 +29,16 @@ import jdk.incubator.vector.VectorSpecies;
  * by C2 alone); 6 x 2V 86-91 against 44-48; 8 x 2V 36 general (it spills anyway). With 32 registers
  * the same hoisting fits, and the packed 8 x 2V runs at 110 of 115.
  *
+ * <p>Re-measured on one Zen 4 core, {@code -XX:UseAVX=2}, whole 1024 SGEMMs at KC = 1024, GFLOP per
+ * CPU second under load (2026-12-07; 4 x 3V general: 90-97 in the same minutes): a constant-stride
+ * packed A with B at a variable stride ran 43 (C2 unrolls, hoists and spills as above); B constant,
+ * A variable 69-92; a constant-stride 3 x 3V (9 + 3 + 1 = 13 registers, so the hoisting fits) 89-93,
+ * no better, its 9 FMAs per 6 loads costing what the bounds checks cost 4 x 3V; a constant-stride
+ * 5 x 2V 39 (spills); general 3 x 3V 84-86 and 5 x 2V 69-77. So 4 x 3V through the general kernel
+ * stays. What it loses against the FMA loop is outside the arithmetic: the 96 KiB B panel and the
+ * A panel stream from L2 (Java has no prefetch instruction), and each step's seven loads carry
+ * seven bounds checks, so the loop issues about 30 instructions per 12 FMAs.
+ *
  * <p>A kernel of each shape is written out in full, accumulator by accumulator: C2 keeps a
  * FloatVector in a register only while it is a local it can see through, so neither an array of
  * accumulators nor a shared store method (C2 boxes vectors passed to a method it does not inline)

@@ -201,6 +201,25 @@ class GemmKernelsTest {
     }
 
     @Test
+    void largeProductsTakeDeeperKBlocks() {
+        int tall = GemmKernels.MC;
+        int wide = (int) (GemmKernels.DEEP_C_FLOATS / tall);
+        assertEquals(GemmKernels.kStep(1500), GemmKernels.kStepFor(tall - 1, 4 * wide, 1500), "C too short");
+        assertEquals(GemmKernels.kStep(1500), GemmKernels.kStepFor(tall, wide - 1, 1500), "C too small");
+        assertEquals(750, GemmKernels.kStepFor(tall, wide, 1500), "two blocks of 750 at KC_DEEP = 1024");
+        assertEquals(GemmKernels.KC_DEEP, GemmKernels.kStepFor(1024, 1024, 1024), "one block at 1024");
+        assertEquals(GemmKernels.KC_DEEP, GemmKernels.kStepFor(2048, 2048, 2048), "two blocks at 2048");
+    }
+
+    @Test
+    void deepKBlocksOfALargeProductAgreeWithTheReference() {
+        // C of 260 x 1010 floats takes KC_DEEP; K = 1100 runs two blocks of 550, the edges of M and N too.
+        assertTrue(GemmKernels.kStepFor(260, 1010, 1100) > GemmKernels.kStep(1100), "must take the deep blocks");
+        check(Problem.padded(false, false, 260, 1010, 1100, 1f, 0.5f), TWO, false);
+        check(Problem.padded(true, true, 260, 1010, 1100, 1f, 0f), TWO, false);
+    }
+
+    @Test
     void alphaZeroScalesCWithoutReadingAOrB() {
         float[] a = {Float.NaN, 1, 2, 3};
         float[] b = {Float.POSITIVE_INFINITY, 1, 2, 3};
@@ -222,6 +241,16 @@ class GemmKernelsTest {
         GemmKernels.sgemm(ONE, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c1, 0, n);
         GemmKernels.sgemm(TWO, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c2, 0, n);
         assertTrue(Arrays.equals(c1, c2), "1 and 2 threads give different bits");
+    }
+
+    @Test
+    void deepKBlocksDoNotDependOnTheThreadCount() {
+        SplittableRandom r = new SplittableRandom(8);
+        int m = 260, n = 1010, k = 1100;
+        assertTrue(GemmKernels.kStepFor(m, n, k) > GemmKernels.kStep(k), "must take the deep blocks");
+        float[] a = random(r, m * k), b = random(r, k * n);
+        assertTrue(Arrays.equals(product(ONE, a, b, m, n, k), product(TWO, a, b, m, n, k)),
+                "1 and 2 threads give different bits");
     }
 
     /** C = A . B for the (m, n, k) product of resultDoesNotDependOnTheThreadCount's data, on {@code parallel}. */
