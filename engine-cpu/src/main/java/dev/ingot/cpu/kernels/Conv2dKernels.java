@@ -37,6 +37,9 @@ import java.util.Arrays;
  * "ResNet-20's convolutions"): stride-1 backward data with C >= K runs as the forward convolution
  * of dy with the flipped, transposed weights ({@link #backwardData}), and the filter gradient with
  * K below the GEMM tile's width runs as lane-summed dot products ({@link Conv2dPlan#filterDots}).
+ * Stride-1 'same' shapes whose plane is a whole number of vectors build no column matrix at all
+ * ({@link Conv2dShiftedPlanes}): the forward pass (so also backward data in its forward form) and
+ * the filter gradient's dot products read each column row in place from S masked copies of the image.
  *
  * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
  * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
