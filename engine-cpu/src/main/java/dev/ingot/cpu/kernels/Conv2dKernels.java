@@ -9,8 +9,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Convolution forward and backward as im2col + {@link GemmKernels SGEMM}.
@@ -39,6 +37,9 @@ import java.util.Map;
  * "ResNet-20's convolutions"): stride-1 backward data with C >= K runs as the forward convolution
  * of dy with the flipped, transposed weights ({@link #backwardData}), and the filter gradient with
  * K below the GEMM tile's width runs as lane-summed dot products ({@link Conv2dPlan#filterDots}).
+ * Stride-1 'same' shapes whose plane is a whole number of vectors build no column matrix at all
+ * ({@link Conv2dShiftedPlanes}): the forward pass (so also backward data in its forward form) and
+ * the filter gradient's dot products read each column row in place from S masked copies of the image.
  *
  * <p>Threads: a batch is split over the pool by images (each worker runs its images' GEMMs on its
  * own thread with its own column buffer), which needs no synchronisation and keeps each worker's
@@ -65,18 +66,24 @@ public final class Conv2dKernels implements AutoCloseable {
      * (batch 128: 32 x K*CRS floats) and gives 2 threads 16 blocks each.
      */
     private static final int FILTER_BLOCK = 4;
+    /** Whether the filter gradient's dot products take 4 rows of dy at a time ({@link #dots4x4}): with 32 vector registers. */
+    private static final boolean FOUR_ROW_DOTS = VectorShape.PREFERRED.registers() >= 32;
     /** Plans kept; the least recently used one beyond this is dropped (a run uses a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private final Parallel parallel;
-    private final Map<Conv2dGeometry, Conv2dPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Conv2dGeometry, Conv2dPlan> eldest) {
-            return size() > MAX_PLANS;
-        }
-    };
+    /**
+     * Plans by shape (batch size aside), in slots looked up by comparing the shape's fields: a map
+     * keyed by a batch-1 geometry made its key per call, which C2 stopped scalar-replacing once the
+     * implicit forward pass made forward() larger (56 bytes per call). The least recently used slot
+     * is reused beyond {@link #MAX_PLANS}.
+     */
+    private final Conv2dGeometry[] planShapes = new Conv2dGeometry[MAX_PLANS];
+    private final Conv2dPlan[] plans = new Conv2dPlan[MAX_PLANS];
+    private final long[] planLastUse = new long[MAX_PLANS];
+    private long planUses;
 
     public Conv2dKernels(Parallel parallel) {
         if (parallel == null) {
@@ -87,13 +94,27 @@ public final class Conv2dKernels implements AutoCloseable {
 
     /** The plan for g's shape, whatever its batch size. */
     private Conv2dPlan plan(Conv2dGeometry g) {
-        Conv2dGeometry key = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.p(), g.q(), g.spec());
-        Conv2dPlan plan = plans.get(key);
-        if (plan == null) {
-            plan = new Conv2dPlan(key, parallel.threads(), S.length());
-            plans.put(key, plan);
+        int oldest = 0;
+        for (int i = 0; i < MAX_PLANS; i++) {
+            Conv2dGeometry shape = planShapes[i];
+            if (shape != null && sameShape(shape, g)) {
+                planLastUse[i] = ++planUses;
+                return plans[i];
+            }
+            if (planLastUse[i] < planLastUse[oldest]) {
+                oldest = i;                         // an empty slot's last use is 0
+            }
         }
-        return plan;
+        Conv2dGeometry key = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.p(), g.q(), g.spec());
+        planShapes[oldest] = key;
+        plans[oldest] = new Conv2dPlan(key, parallel.threads(), S.length());
+        planLastUse[oldest] = ++planUses;
+        return plans[oldest];
+    }
+
+    private static boolean sameShape(Conv2dGeometry a, Conv2dGeometry b) {
+        return a.c() == b.c() && a.h() == b.h() && a.w() == b.w() && a.k() == b.k() && a.r() == b.r()
+                && a.s() == b.s() && a.p() == b.p() && a.q() == b.q() && a.spec().equals(b.spec());
     }
 
     /** Workers to split the batch over: one per thread when every thread gets an image, else 1. */
@@ -154,6 +175,10 @@ public final class Conv2dKernels implements AutoCloseable {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
         Parallel inner = parts > 1 ? null : gemmParallel(g);
+        if (plan.implicitForward && inner == null) {
+            forwardImplicit(g, plan, parts, x, w, b, y);
+            return;
+        }
         if (inner == null) {
             GemmKernels.packWholeA(false, g.k(), plan.crs, 1f, w, 0, plan.crs, plan.packedWeights());
         }
@@ -162,6 +187,33 @@ public final class Conv2dKernels implements AutoCloseable {
                     firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
         } else {
             forwardImages(g, plan, 0, inner, x, w, b, y, 0, g.n());
+        }
+    }
+
+    /**
+     * The forward pass of a stride-1 'same' shape without a column matrix ({@link Conv2dShiftedPlanes}):
+     * per image, S masked copies of x_n, then y_n = W . col(x_n) + b with col's rows read in place.
+     * Images are split over the workers; each output is summed by one worker in a fixed order, so
+     * y does not depend on the thread count. A batch smaller than the pool takes the GEMM path,
+     * which can split one image's product.
+     */
+    private void forwardImplicit(Conv2dGeometry g, Conv2dPlan plan, int parts, float[] x, float[] w, float[] b,
+                                 float[] y) {
+        Conv2dShiftedPlanes.regroupWeights(g.k(), plan.crs, w, plan.groupedWeights());
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> forwardImplicitImages(g, plan, part, x, b, y,
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+        } else {
+            forwardImplicitImages(g, plan, 0, x, b, y, 0, g.n());
+        }
+    }
+
+    private static void forwardImplicitImages(Conv2dGeometry g, Conv2dPlan plan, int part, float[] x, float[] b,
+                                              float[] y, int n0, int n1) {
+        float[] copies = plan.shiftedCopies(part);
+        for (int img = n0; img < n1; img++) {
+            plan.shifted.fill(x, img * plan.chw, copies);
+            plan.shifted.forward(g.k(), copies, plan.groupedWeights(), b, y, img * plan.kpq);
         }
     }
 
@@ -496,22 +548,33 @@ public final class Conv2dKernels implements AutoCloseable {
             Arrays.fill(acc, 0f);
             for (int img = b * FILTER_BLOCK; img < Math.min(g.n(), (b + 1) * FILTER_BLOCK); img++) {
                 float[] col = x;
+                int[] rows = null;
                 int colOff = img * plan.chw;
-                if (!plan.pointwise) {
+                if (plan.shifted != null) {
+                    col = plan.shiftedCopies(part);
+                    rows = plan.shifted.rowStart;
+                    colOff = 0;
+                    plan.shifted.fill(x, img * plan.chw, col);
+                } else if (!plan.pointwise) {
                     col = plan.columns(part);
                     colOff = 0;
                     im2col(g, plan, x, img * plan.chw, col, 0, pq);
                 }
                 int dyOff = img * plan.kpq;
-                int k2 = k / 2 * 2, i4 = crs / 4 * 4;
+                int k4 = FOUR_ROW_DOTS ? k / 4 * 4 : 0, k2 = k / 2 * 2, i4 = crs / 4 * 4;
                 for (int i = 0; i < i4; i += 4) {
-                    for (int kk = 0; kk < k2; kk += 2) {
-                        dots2x4(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes, crs * lanes);
+                    int c0 = rowAt(rows, colOff, pq, i), c1 = rowAt(rows, colOff, pq, i + 1);
+                    int c2 = rowAt(rows, colOff, pq, i + 2), c3 = rowAt(rows, colOff, pq, i + 3);
+                    for (int kk = 0; kk < k4; kk += 4) {
+                        dots4x4(dy, dyOff + kk * pq, col, c0, c1, c2, c3, pq, acc, (kk * crs + i) * lanes, crs * lanes);
+                    }
+                    for (int kk = k4; kk < k2; kk += 2) {
+                        dots2x4(dy, dyOff + kk * pq, col, c0, c1, c2, c3, pq, acc, (kk * crs + i) * lanes, crs * lanes);
                     }
                 }
                 for (int kk = 0; kk < k; kk++) {
                     for (int i = kk < k2 ? i4 : 0; i < crs; i++) {
-                        dot1x1(dy, dyOff + kk * pq, col, colOff + i * pq, pq, acc, (kk * crs + i) * lanes);
+                        dot1x1(dy, dyOff + kk * pq, col, rowAt(rows, colOff, pq, i), pq, acc, (kk * crs + i) * lanes);
                     }
                 }
             }
@@ -526,12 +589,20 @@ public final class Conv2dKernels implements AutoCloseable {
     }
 
     /**
-     * For rows a = 0, 1 of dy (at dyOff + a*len) and b = 0..3 of col (at colOff + b*len), all len
+     * Where column row i starts: in the shifted copies ({@code rows[i]}, {@link Conv2dShiftedPlanes#rowStart}),
+     * or, without them (rows null), at colOff + i*pq of a column matrix or pointwise image.
+     */
+    private static int rowAt(int[] rows, int colOff, int pq, int i) {
+        return rows == null ? colOff + i * pq : rows[i];
+    }
+
+    /**
+     * For rows a = 0, 1 of dy (at dyOff + a*len) and b = 0..3 of col (at c0 .. c3), all len
      * long: acc[aOff + a*aStride + b*lanes + l] += sum over t = l mod lanes of dy_a[t] * col_b[t],
      * in t order, one fused multiply-add per term.
      */
-    private static void dots2x4(float[] dy, int dyOff, float[] col, int colOff, int len, float[] acc, int aOff,
-                                int aStride) {
+    private static void dots2x4(float[] dy, int dyOff, float[] col, int c0, int c1, int c2, int c3, int len,
+                                float[] acc, int aOff, int aStride) {
         int v = S.length();
         FloatVector s00 = FloatVector.fromArray(S, acc, aOff), s01 = FloatVector.fromArray(S, acc, aOff + v);
         FloatVector s02 = FloatVector.fromArray(S, acc, aOff + 2 * v), s03 = FloatVector.fromArray(S, acc, aOff + 3 * v);
@@ -541,16 +612,16 @@ public final class Conv2dKernels implements AutoCloseable {
         int t = 0;
         for (; t <= len - v; t += v) {
             FloatVector y0 = FloatVector.fromArray(S, dy, dyOff + t), y1 = FloatVector.fromArray(S, dy, dyOff + len + t);
-            FloatVector c = FloatVector.fromArray(S, col, colOff + t);
+            FloatVector c = FloatVector.fromArray(S, col, c0 + t);
             s00 = y0.fma(c, s00);
             s10 = y1.fma(c, s10);
-            c = FloatVector.fromArray(S, col, colOff + len + t);
+            c = FloatVector.fromArray(S, col, c1 + t);
             s01 = y0.fma(c, s01);
             s11 = y1.fma(c, s11);
-            c = FloatVector.fromArray(S, col, colOff + 2 * len + t);
+            c = FloatVector.fromArray(S, col, c2 + t);
             s02 = y0.fma(c, s02);
             s12 = y1.fma(c, s12);
-            c = FloatVector.fromArray(S, col, colOff + 3 * len + t);
+            c = FloatVector.fromArray(S, col, c3 + t);
             s03 = y0.fma(c, s03);
             s13 = y1.fma(c, s13);
         }
@@ -562,9 +633,81 @@ public final class Conv2dKernels implements AutoCloseable {
         s11.intoArray(acc, a1 + v);
         s12.intoArray(acc, a1 + 2 * v);
         s13.intoArray(acc, a1 + 3 * v);
-        for (int a = 0; a < 2; a++) {
-            for (int b = 0; b < 4; b++) {
-                dotTail(dy, dyOff + a * len, col, colOff + b * len, t, len, acc, aOff + a * aStride + b * v);
+        if (t < len) {
+            for (int a = 0; a < 2; a++) {
+                dotTail(dy, dyOff + a * len, col, c0, t, len, acc, aOff + a * aStride);
+                dotTail(dy, dyOff + a * len, col, c1, t, len, acc, aOff + a * aStride + v);
+                dotTail(dy, dyOff + a * len, col, c2, t, len, acc, aOff + a * aStride + 2 * v);
+                dotTail(dy, dyOff + a * len, col, c3, t, len, acc, aOff + a * aStride + 3 * v);
+            }
+        }
+    }
+
+    /**
+     * {@link #dots2x4} for rows a = 0..3 of dy, with 32 vector registers: 16 accumulators + 4 + 4
+     * loads = 24, 16 FMAs per 8 loads against 8 per 6; the same sums in the same order, so the
+     * same bits.
+     */
+    private static void dots4x4(float[] dy, int dyOff, float[] col, int c0, int c1, int c2, int c3, int len,
+                                float[] acc, int aOff, int aStride) {
+        int v = S.length();
+        int a1 = aOff + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+        FloatVector s00 = FloatVector.fromArray(S, acc, aOff), s01 = FloatVector.fromArray(S, acc, aOff + v);
+        FloatVector s02 = FloatVector.fromArray(S, acc, aOff + 2 * v), s03 = FloatVector.fromArray(S, acc, aOff + 3 * v);
+        FloatVector s10 = FloatVector.fromArray(S, acc, a1), s11 = FloatVector.fromArray(S, acc, a1 + v);
+        FloatVector s12 = FloatVector.fromArray(S, acc, a1 + 2 * v), s13 = FloatVector.fromArray(S, acc, a1 + 3 * v);
+        FloatVector s20 = FloatVector.fromArray(S, acc, a2), s21 = FloatVector.fromArray(S, acc, a2 + v);
+        FloatVector s22 = FloatVector.fromArray(S, acc, a2 + 2 * v), s23 = FloatVector.fromArray(S, acc, a2 + 3 * v);
+        FloatVector s30 = FloatVector.fromArray(S, acc, a3), s31 = FloatVector.fromArray(S, acc, a3 + v);
+        FloatVector s32 = FloatVector.fromArray(S, acc, a3 + 2 * v), s33 = FloatVector.fromArray(S, acc, a3 + 3 * v);
+        int t = 0;
+        for (; t <= len - v; t += v) {
+            FloatVector y0 = FloatVector.fromArray(S, dy, dyOff + t), y1 = FloatVector.fromArray(S, dy, dyOff + len + t);
+            FloatVector y2 = FloatVector.fromArray(S, dy, dyOff + 2 * len + t);
+            FloatVector y3 = FloatVector.fromArray(S, dy, dyOff + 3 * len + t);
+            FloatVector c = FloatVector.fromArray(S, col, c0 + t);
+            s00 = y0.fma(c, s00);
+            s10 = y1.fma(c, s10);
+            s20 = y2.fma(c, s20);
+            s30 = y3.fma(c, s30);
+            c = FloatVector.fromArray(S, col, c1 + t);
+            s01 = y0.fma(c, s01);
+            s11 = y1.fma(c, s11);
+            s21 = y2.fma(c, s21);
+            s31 = y3.fma(c, s31);
+            c = FloatVector.fromArray(S, col, c2 + t);
+            s02 = y0.fma(c, s02);
+            s12 = y1.fma(c, s12);
+            s22 = y2.fma(c, s22);
+            s32 = y3.fma(c, s32);
+            c = FloatVector.fromArray(S, col, c3 + t);
+            s03 = y0.fma(c, s03);
+            s13 = y1.fma(c, s13);
+            s23 = y2.fma(c, s23);
+            s33 = y3.fma(c, s33);
+        }
+        s00.intoArray(acc, aOff);
+        s01.intoArray(acc, aOff + v);
+        s02.intoArray(acc, aOff + 2 * v);
+        s03.intoArray(acc, aOff + 3 * v);
+        s10.intoArray(acc, a1);
+        s11.intoArray(acc, a1 + v);
+        s12.intoArray(acc, a1 + 2 * v);
+        s13.intoArray(acc, a1 + 3 * v);
+        s20.intoArray(acc, a2);
+        s21.intoArray(acc, a2 + v);
+        s22.intoArray(acc, a2 + 2 * v);
+        s23.intoArray(acc, a2 + 3 * v);
+        s30.intoArray(acc, a3);
+        s31.intoArray(acc, a3 + v);
+        s32.intoArray(acc, a3 + 2 * v);
+        s33.intoArray(acc, a3 + 3 * v);
+        if (t < len) {
+            for (int a = 0; a < 4; a++) {
+                dotTail(dy, dyOff + a * len, col, c0, t, len, acc, aOff + a * aStride);
+                dotTail(dy, dyOff + a * len, col, c1, t, len, acc, aOff + a * aStride + v);
+                dotTail(dy, dyOff + a * len, col, c2, t, len, acc, aOff + a * aStride + 2 * v);
+                dotTail(dy, dyOff + a * len, col, c3, t, len, acc, aOff + a * aStride + 3 * v);
             }
         }
     }
@@ -1029,6 +1172,8 @@ public final class Conv2dKernels implements AutoCloseable {
     /** Drops cached plans and their buffers. */
     @Override
     public void close() {
-        plans.clear();
+        Arrays.fill(planShapes, null);
+        Arrays.fill(plans, null);
+        Arrays.fill(planLastUse, 0L);
     }
 }

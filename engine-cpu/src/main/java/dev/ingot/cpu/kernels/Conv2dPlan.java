@@ -110,6 +110,18 @@ final class Conv2dPlan {
     private float[][] filterLanes;
     private float[] filterBlockSums = new float[0];
 
+    /**
+     * Stride-1 'same' shapes ({@link Conv2dShiftedPlanes#of}): the column matrix's rows read in place
+     * from S column-masked copies of the image, by the filter gradient's dot products and, where
+     * {@link #implicitForward}, by the forward pass (and so by backward data in its forward form);
+     * else null.
+     */
+    final Conv2dShiftedPlanes shifted;
+    /** Whether the forward pass runs as {@link Conv2dShiftedPlanes#forward} instead of im2col + GEMM. */
+    final boolean implicitForward;
+    private final float[][] shiftedCopies;
+    private final float[] groupedWeights;
+
     private final float[][] columns;
     private final float[][] gathered;
     private float[][] filterPartials;
@@ -134,6 +146,8 @@ final class Conv2dPlan {
         }
         this.wide = wideBackwardData(g) && !smallPlane && crs >= 2 * g.k();
         this.pw = g.p() * g.w();
+        // Not for wider K with the shifted copies: measured slower than im2col + GEMM (one thread, CPU time,
+        // batch 128): 32 -> 32 on 16x16 10.0 against 8.4 ms, 64 -> 64 on 8x8 23.3 against 7.8 (AVX-512).
         this.filterDots = g.k() < GemmKernels.NR;
         this.planeShift = !smallPlane && g.spec().strideH() == 1 && g.spec().strideW() == 1 && g.q() == g.w();
         Conv2dSpec spec = g.spec();
@@ -166,6 +180,14 @@ final class Conv2dPlan {
             throw new IllegalArgumentException("conv2d: the im2col buffer of " + g + " would need " + columnFloats
                     + " floats, more than a Java array holds");
         }
+        Conv2dShiftedPlanes planes = Conv2dShiftedPlanes.of(g);
+        this.implicitForward = planes != null && planes.forwardApplies(g);
+        this.shifted = implicitForward || filterDots ? planes : null;
+        this.shiftedCopies = new float[shifted == null ? 0 : parts][];
+        for (int i = 0; i < shiftedCopies.length; i++) {
+            shiftedCopies[i] = new float[shifted.floats()];
+        }
+        this.groupedWeights = implicitForward ? new float[g.k() * crs] : null;
         this.packedWeights = new float[GemmKernels.packedASize(g.k(), crs)];
         this.packedWeightsTransposed = new float[GemmKernels.packedASize(crs, g.k())];
         this.columns = new float[parts][];
@@ -240,6 +262,16 @@ final class Conv2dPlan {
      */
     float[] gathered(int part) {
         return gathered[part];
+    }
+
+    /** Worker {@code part}'s copies of one image for {@link #shifted}. */
+    float[] shiftedCopies(int part) {
+        return shiftedCopies[part];
+    }
+
+    /** W regrouped for {@link Conv2dShiftedPlanes#forward}, (K/4, C*R*S, 4); null without {@link #implicitForward}. */
+    float[] groupedWeights() {
+        return groupedWeights;
     }
 
     /** W (K, C*R*S) packed for {@link GemmKernels#sgemmPackedAOnCallingThread}: the forward product's A. */

@@ -91,6 +91,17 @@ class Conv2dKernelsTest {
                         new Conv2dSpec(1, 1, 0, 1, 1, 1)),
                 new Case("padding 2x1, 5x3 kernel, plane not a multiple of the lanes", 2, 4, 5, 7, 6, 5, 3,
                         new Conv2dSpec(1, 1, 2, 1, 1, 1))
+,
+                // Stride 1 'same' with P*Q a whole number of vectors (Conv2dShiftedPlanes): other kernels,
+                // dilations and paddings than ResNet's 3x3, K a multiple of 4 or not.
+                new Case("implicit: 'same' 5x5 on 16x16, K = 8", 2, 3, 16, 16, 8, 5, 5, Conv2dSpec.of(1, 2)),
+                new Case("implicit: 'same' 3x3 with dilation 2 on 8x16, K = 12", 3, 5, 8, 16, 12, 3, 3,
+                        Conv2dSpec.of(1, 2, 2)),
+                new Case("implicit: 3x5 kernel, padding 1x2 on 8x8, K = 4, batch 5", 5, 6, 8, 8, 4, 3, 5,
+                        new Conv2dSpec(1, 1, 1, 2, 1, 1)),
+                new Case("implicit: 1x3 kernel, padding 0x1 on 4x16, K = 6 (filter dots only)", 2, 7, 4, 16, 6, 1, 3,
+                        new Conv2dSpec(1, 1, 0, 1, 1, 1)),
+                new Case("resnet-20 stage 3, 64 -> 64 on 8x8, batch 3", 3, 64, 8, 8, 64, 3, 3, Conv2dSpec.of(1, 1))
         ).flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, 2)));
     }
 
@@ -326,6 +337,71 @@ class Conv2dKernelsTest {
                 fail(cs + " col2im: element " + i + " is " + dxFast[i] + ", the row loop gives " + dxRows[i]);
             }
         }
+    }
+
+    /**
+     * The shifted copies' runs against the row-by-row im2col, bit for bit, with infinities and NaNs on
+     * every border pixel: row i of col(x_n) must be copies[rowStart[i] + t], t in [0, P*Q), for every
+     * image of the batch filled in turn into the same buffer (no image may leave values behind).
+     */
+    @ParameterizedTest(name = "{0}, {1} thread(s)")
+    @MethodSource("cases")
+    void shiftedCopiesHoldTheColumnMatrixRows(Case cs, int threads) {
+        Conv2dGeometry g = cs.geometry();
+        Conv2dShiftedPlanes planes = Conv2dShiftedPlanes.of(g);
+        if (threads != 1 || planes == null) {
+            return;
+        }
+        SplittableRandom rnd = new SplittableRandom(8);
+        float[] x = random(rnd, g.inputShape().size());
+        for (int i = 0; i < x.length; i++) {
+            int col = i % g.w(), row = i / g.w() % g.h();
+            if (col == 0 || row == 0) {
+                x[i] = Float.POSITIVE_INFINITY;
+            } else if (col == g.w() - 1 || row == g.h() - 1) {
+                x[i] = Float.NaN;
+            }
+        }
+        int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
+        float[] copies = new float[planes.floats()], rows = new float[crs * pq];
+        for (int n = 0; n < g.n(); n++) {
+            planes.fill(x, n * chw, copies);
+            Conv2dKernels.im2colRows(g, x, n * chw, rows, 0, pq);
+            for (int i = 0; i < crs; i++) {
+                for (int t = 0; t < pq; t++) {
+                    float copy = copies[planes.rowStart[i] + t], row = rows[i * pq + t];
+                    if (Float.floatToRawIntBits(copy) != Float.floatToRawIntBits(row)) {
+                        fail(cs + ": image " + n + ", column row " + i + ", pixel " + t + " is " + copy
+                                + " in the copies, " + row + " in the row loop");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * ResNet-20's 'same' shapes take the implicit forward pass at every vector width (so the cases
+     * above test it there), and it gives the same bits on one thread as on two.
+     */
+    @Test
+    void implicitForwardTakesResNetShapesAndDoesNotDependOnTheThreadCount() {
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int[] shape : new int[][] {{16, 32}, {32, 16}, {64, 8}, {3, 32}}) {
+            Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(1, shape[0], shape[1], shape[1]),
+                    Shape.of(16, shape[0], 3, 3), Conv2dSpec.of(1, 1));
+            assertTrue(new Conv2dPlan(g, 2, lanes).implicitForward, "implicit forward for " + g);
+        }
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(11, 16, 32, 32), Shape.of(16, 16, 3, 3), Conv2dSpec.of(1, 1));
+        assertTrue(g.flops() / 2 >= GemmKernels.PARALLEL_MACS, "big enough to be split over two threads");
+        SplittableRandom rnd = new SplittableRandom(9);
+        float[] x = random(rnd, g.inputShape().size()), w = random(rnd, g.weightShape().size());
+        float[] b = random(rnd, g.k());
+        float[] one = nan(g.outputShape().size()), two = nan(g.outputShape().size());
+        try (Conv2dKernels a = new Conv2dKernels(ONE); Conv2dKernels c = new Conv2dKernels(TWO)) {
+            a.forward(g, x, w, b, one);
+            c.forward(g, x, w, b, two);
+        }
+        assertArrayEquals(one, two);
     }
 
     /**
