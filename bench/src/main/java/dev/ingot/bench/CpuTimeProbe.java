@@ -26,7 +26,9 @@ import java.util.SplittableRandom;
  * Prints one line per measurement: the FMA peak (GFLOP per CPU second), then per size the GEMM's
  * GFLOP per CPU second, its fraction of that peak, and the wall-clock GFLOP/s beside it.
  * {@code --train mnist-cnn,cifar10-cnn 64} times training steps instead (the reference side:
- * {@code bench/python/cpu_time_train.py}).
+ * {@code bench/python/cpu_time_train.py}); {@code --layers [resnet20 | resnet20-rest]} times layers
+ * (the reference side of {@code resnet20-rest}: {@code bench/python/cpu_time_ops.py}). Every kind
+ * goes through {@link #measure}: warm-up and window budgets in this thread's CPU seconds.
  */
 public final class CpuTimeProbe {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
