@@ -258,7 +258,8 @@ public final class CpuTimeProbe {
                 double bnBackward = perCall(stage + " batchNorm backward", seconds,
                         () -> b.batchNorm2dBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta));
                 System.out.println(String.format(Locale.ROOT,
-                        "%-32s %8.2f x copy (target <= 5: %s)", stage + " batchNorm fwd+bwd", (bnForward + bnBackward) / copy,
+                        "%-32s %8.2f x copy (target <= 5: %s)", stage + " batchNorm fwd+bwd",
+                        (bnForward + bnBackward) / copy,
                         bnForward + bnBackward <= 5 * copy ? "met" : "not met"));
                 b.reluForward(x, y);
                 double reluForward = perCall(stage + " relu forward", seconds, () -> b.reluForward(x, dx));
@@ -329,7 +330,8 @@ public final class CpuTimeProbe {
             body.run();
             n++;
         } while (THREADS.getCurrentThreadCpuTime() < end);
-        return new Timing(label, n, (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9, (System.nanoTime() - wall0) / 1e9);
+        double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
+        return new Timing(label, n, cpu, (System.nanoTime() - wall0) / 1e9);
     }
 
     /** What {@link #measure} saw: {@code calls} calls of the body in {@code cpuSeconds} of thread CPU time. */
@@ -374,7 +376,8 @@ public final class CpuTimeProbe {
     private static double rate(String name, double seconds, double flops, Runnable op, double peak) {
         Timing t = measure(name, seconds, seconds, op);
         double perCpuSecond = t.perCpuSecond(flops);
-        System.out.println(String.format(Locale.ROOT, "%-12s %8.1f GFLOP per CPU s%s  (wall %.1f GFLOP/s, %d ops, cpu/wall %.2f)",
+        System.out.println(String.format(Locale.ROOT,
+                "%-12s %8.1f GFLOP per CPU s%s  (wall %.1f GFLOP/s, %d ops, cpu/wall %.2f)",
                 name, perCpuSecond / 1e9,
                 Double.isNaN(peak) ? "" : String.format(Locale.ROOT, " = %5.1f %% of peak", 100 * perCpuSecond / peak),
                 t.perWallSecond(flops) / 1e9, t.calls(), t.cpuSeconds() / t.wallSeconds()));

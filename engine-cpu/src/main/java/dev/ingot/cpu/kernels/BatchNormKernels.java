@@ -26,9 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * lane sums kept in a per-thread array ({@code ChannelSums}) between images. Per channel, plane by
  * plane (the order before, 2026-12-07) read 4 KB planes 64 KB apart on ResNet-20's first stage: the
  * hardware prefetchers stop at every page, and forward + backward took 8.8-11 times a copy of the
- * tensor; in memory order 5.6-7 (docs/benchmarks.md, "BatchNorm and the rest of the step"). A
- * channel's planes still meet its sums in image order, so the sums do not depend on the thread
- * count. One read of x for the statistics, one read and one write for y, the second pass going
+ * tensor; in memory order 5.6-7 (docs/benchmarks.md, "BatchNorm and the rest of the ResNet-20
+ * step"). A channel's planes still meet its sums in image order, so the sums do not depend on the
+ * thread count. One read of x for the statistics, one read and one write for y, the second pass going
  * through the images back to front so that it starts on the images the first pass left in cache.
  * Plane sums keep two pairs of vector accumulators, so the add and fma latencies do not bound them.
  *
