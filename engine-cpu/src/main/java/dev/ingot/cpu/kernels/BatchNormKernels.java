@@ -16,13 +16,20 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>Statistics in one pass, shifted.</b> {@code var = E[(x-K)^2] - (E[x-K])^2} holds for any
  * shift K; taking K = the channel's first value puts K within a few standard deviations of the
  * mean, so the subtraction cancels little even when |mean| is much larger than the standard
- * deviation (the textbook {@code E[x^2] - E[x]^2} with K = 0 loses everything there). Groups of
- * planes of about 1024 values ({@link #planesPerSum}) sum {@code x-K} and {@code (x-K)^2} in float
- * lanes added along a fixed tree; the groups are added in double, so the error does not grow with
- * the batch. One read of x for the statistics, one
- * read and one write for y, the second pass going through the planes back to front so that it
- * starts on the planes the first pass left in cache (a channel's N planes are 512 KB for
- * ResNet-20's first stage at batch 128, x and dy together 1 MB in the backward pass: about L2).
+ * deviation (the textbook {@code E[x^2] - E[x]^2} with K = 0 loses everything there). Each
+ * channel sums {@code x-K} and {@code (x-K)^2} in two vectors of float lanes over a group of planes
+ * of about 1024 values ({@link #planesPerSum}), adds the lanes along a fixed tree, and adds the
+ * groups in double, so the error does not grow with the batch.
+ *
+ * <p><b>Memory order.</b> Both passes of both directions go through memory image by image: for each
+ * image, the planes of a thread's channel range one after another (a contiguous run), each channel's
+ * lane sums kept in a per-thread array ({@code ChannelSums}) between images. Per channel, plane by
+ * plane (the order before, 2026-12-07) read 4 KB planes 64 KB apart on ResNet-20's first stage: the
+ * hardware prefetchers stop at every page, and forward + backward took 8.8-11 times a copy of the
+ * tensor; in memory order 5.6-7 (docs/benchmarks.md, "BatchNorm and the rest of the ResNet-20
+ * step"). A channel's planes still meet its sums in image order, so the sums do not depend on the
+ * thread count. One read of x for the statistics, one read and one write for y, the second pass going
+ * through the images back to front so that it starts on the images the first pass left in cache.
  * Plane sums keep two pairs of vector accumulators, so the add and fma latencies do not bound them.
  *
  * <p><b>Backward, fused.</b> One pass per channel for both sums, {@code dbeta = sum dy} and
@@ -32,9 +39,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code gamma*invStd/M * (M*dy - dbeta - xhat*dgamma)} expanded. {@code x - mean} is formed before
  * any product, so a large mean does not cancel.
  *
- * <p><b>Threads and determinism.</b> Channels are split over threads, and a channel is always summed
- * by one thread in the same order, so results do not depend on the thread count. Inference splits
- * (n, c) planes.
+ * <p><b>Threads and determinism.</b> Channels are split over threads (each thread a contiguous range),
+ * and a channel is always summed by one thread in the same order, so results do not depend on the
+ * thread count. Inference splits (n, c) planes.
  *
  * <p><b>Partial vectors.</b> A plane's last partial vector (H*W not a multiple of the lane count) is
  * copied into a per-thread buffer of whole vectors ({@link #TAIL}), its dead lanes set so they add
@@ -68,8 +75,8 @@ public final class BatchNormKernels {
     }
 
     /**
-     * Training-mode forward. Per channel c: shifted sums over its planes (double across planes),
-     * {@code mean = K + S1/M}, {@code var = max(0, S2/M - (S1/M)^2)} (biased), then
+     * Training-mode forward. Per channel c: shifted sums over its planes (double across groups of
+     * planes), {@code mean = K + S1/M}, {@code var = max(0, S2/M - (S1/M)^2)} (biased), then
      * {@code y = fma(x - mean, gamma*invStd, beta)}; running statistics move by momentum towards the
      * mean and the unbiased variance {@code var*M/(M-1)}. A NaN in x makes its channel's outputs and
      * statistics NaN.
@@ -81,32 +88,39 @@ public final class BatchNormKernels {
         int grain = (int) Math.max(1, GRAIN / m);
         int group = planesPerSum(hw);
         parallel.forRange(c, grain, (c0, c1) -> {
-            float[] moments = new float[2];
+            ChannelSums sums = ChannelSums.forThread(c1 - c0);
+            float[] lanes = sums.lanes;
+            double[] totals = sums.totals;
+            float[] shift = sums.first;
             for (int ch = c0; ch < c1; ch++) {
-                float shift = x[ch * hw];
-                double s1 = 0, s2 = 0;
-                for (int img = 0; img < n; img += group) {
-                    shiftedMoments(x, (img * c + ch) * hw, c * hw, Math.min(group, n - img), hw, shift, moments);
-                    s1 += moments[0];
-                    s2 += moments[1];
+                shift[ch - c0] = x[ch * hw];
+            }
+            // pass 1, in memory order: image by image, the range's planes of each image one after another
+            for (int img = 0; img < n; img++) {
+                shiftedMoments(x, (img * c + c0) * hw, c1 - c0, hw, shift, lanes);
+                if ((img + 1) % group == 0 || img == n - 1) {
+                    sums.addLanesToTotals(c1 - c0);
                 }
-                double d = s1 / m;
-                double mean = shift + d;
-                double var = s2 / m - d * d;
+            }
+            float[] scale = sums.second;
+            for (int ch = c0; ch < c1; ch++) {
+                int k = ch - c0;
+                double d = totals[2 * k] / m;
+                double mean = shift[k] + d;
+                double var = totals[2 * k + 1] / m - d * d;
                 if (var < 0) {
                     var = 0;    // rounding only; NaN stays NaN
                 }
                 double invStd = 1 / Math.sqrt(var + epsilon);
-                float meanF = (float) mean;
-                float scale = (float) (gamma[ch] * invStd);
-                // back to front: the planes summed last are the ones still in cache
-                for (int img = n - 1; img >= 0; img--) {
-                    normalizePlane(x, y, (img * c + ch) * hw, hw, meanF, scale, beta[ch]);
-                }
+                saveMean[ch] = (float) mean;
+                saveInvStd[ch] = (float) invStd;
+                scale[k] = (float) (gamma[ch] * invStd);
                 runningMean[ch] = (float) ((1.0 - momentum) * runningMean[ch] + (double) momentum * mean);
                 runningVar[ch] = (float) ((1.0 - momentum) * runningVar[ch] + (double) momentum * var * m / (m - 1));
-                saveMean[ch] = meanF;
-                saveInvStd[ch] = (float) invStd;
+            }
+            // pass 2, images back to front: the images summed last are the ones still in cache
+            for (int img = n - 1; img >= 0; img--) {
+                normalizePlanes(x, y, (img * c + c0) * hw, c1 - c0, hw, saveMean, scale, beta, c0);
             }
         });
     }
@@ -128,9 +142,10 @@ public final class BatchNormKernels {
     }
 
     /**
-     * Fused backward (see the class comment): pass 1 per channel sums dy and dy*(x - mean) over its
-     * planes (float lanes per plane, double across planes); pass 2, skipped when dx is null, writes
-     * {@code dx = fma(x - mean, cx, fma(dy, k, c0))}.
+     * Fused backward (see the class comment): pass 1 sums dy and dy*(x - mean) per channel (float lanes
+     * per group of planes, double across groups); pass 2, skipped when dx is null, writes
+     * {@code dx = fma(x - mean, cx, fma(dy, k, c0))}. Both passes go through memory image by image,
+     * as the forward pass does.
      */
     public static void backward(Parallel parallel, float[] x, float[] dy, float[] gamma, float[] saveMean,
                                 float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta, int n, int c, int hw) {
@@ -138,36 +153,91 @@ public final class BatchNormKernels {
         int grain = (int) Math.max(1, GRAIN / m);
         int group = planesPerSum(hw);
         parallel.forRange(c, grain, (c0, c1) -> {
-            float[] sums = new float[2];
-            for (int ch = c0; ch < c1; ch++) {
-                float mean = saveMean[ch];
-                double sumDy = 0, sumDyXc = 0;
-                for (int img = 0; img < n; img += group) {
-                    gradientSums(x, dy, (img * c + ch) * hw, c * hw, Math.min(group, n - img), hw, mean, sums);
-                    sumDy += sums[0];
-                    sumDyXc += sums[1];
+            ChannelSums sums = ChannelSums.forThread(c1 - c0);
+            float[] lanes = sums.lanes;
+            double[] totals = sums.totals;
+            for (int img = 0; img < n; img++) {
+                gradientSums(x, dy, (img * c + c0) * hw, c1 - c0, hw, saveMean, c0, lanes);
+                if ((img + 1) % group == 0 || img == n - 1) {
+                    sums.addLanesToTotals(c1 - c0);
                 }
+            }
+            float[] k = sums.first, cx = sums.second, cc = sums.third;
+            for (int ch = c0; ch < c1; ch++) {
+                int j = ch - c0;
+                double sumDy = totals[2 * j], sumDyXc = totals[2 * j + 1];
                 double invStd = saveInvStd[ch];
                 double dg = sumDyXc * invStd;
                 dbeta[ch] = (float) sumDy;
                 dgamma[ch] = (float) dg;
-                if (dx == null) {
-                    continue;
-                }
-                double k = gamma[ch] * invStd;
-                float kF = (float) k;
-                float cx = (float) (-k * invStd * dg / m);
-                float cc = (float) (-k * sumDy / m);
-                // back to front: the planes summed last are the ones still in cache
-                for (int img = n - 1; img >= 0; img--) {
-                    inputGradientPlane(x, dy, dx, (img * c + ch) * hw, hw, mean, kF, cx, cc);
-                }
+                double scale = gamma[ch] * invStd;
+                k[j] = (float) scale;
+                cx[j] = (float) (-scale * invStd * dg / m);
+                cc[j] = (float) (-scale * sumDy / m);
+            }
+            if (dx == null) {
+                return;
+            }
+            // back to front: the images summed last are the ones still in cache
+            for (int img = n - 1; img >= 0; img--) {
+                inputGradientPlanes(x, dy, dx, (img * c + c0) * hw, c1 - c0, hw, saveMean, c0, k, cx, cc);
             }
         });
     }
 
     /**
-     * Planes summed into one set of float accumulators before their lane tree and the double total:
+     * Per thread: the running sums of a range of channels while pass 1 goes through memory image by
+     * image. {@code lanes} holds two vectors of float partial sums per channel (reset after each group
+     * of {@link #planesPerSum} images), {@code totals} two doubles per channel, and {@code first},
+     * {@code second}, {@code third} one float per channel for the constants of pass 2. Grown to the
+     * largest channel count a thread has seen, then reused: steady-state training allocates nothing.
+     */
+    private static final class ChannelSums {
+        private static final ThreadLocal<ChannelSums> PER_THREAD = ThreadLocal.withInitial(() -> new ChannelSums(0));
+
+        final float[] lanes;
+        final double[] totals;
+        final float[] first, second, third;
+
+        private ChannelSums(int channels) {
+            lanes = new float[2 * LANES * channels];
+            totals = new double[2 * channels];
+            first = new float[channels];
+            second = new float[channels];
+            third = new float[channels];
+        }
+
+        /** This thread's sums, room for {@code channels}, lanes and totals zeroed. */
+        static ChannelSums forThread(int channels) {
+            ChannelSums s = PER_THREAD.get();
+            if (s.first.length < channels) {
+                s = new ChannelSums(channels);
+                PER_THREAD.set(s);
+            }
+            Arrays.fill(s.lanes, 0, 2 * LANES * channels, 0f);
+            Arrays.fill(s.totals, 0, 2 * channels, 0.0);
+            return s;
+        }
+
+        /** Adds each channel's two lane vectors (along the fixed tree) to its two totals, and zeroes them. */
+        void addLanesToTotals(int channels) {
+            for (int k = 0, off = 0; k < channels; k++, off += 2 * LANES) {
+                FloatVector s1 = FloatVector.fromArray(SPECIES, lanes, off);
+                FloatVector s2 = FloatVector.fromArray(SPECIES, lanes, off + LANES);
+                for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
+                    s1 = s1.add(s1.rearrange(rotation));
+                    s2 = s2.add(s2.rearrange(rotation));
+                }
+                totals[2 * k] += s1.lane(0);
+                totals[2 * k + 1] += s2.lane(0);
+                FloatVector.zero(SPECIES).intoArray(lanes, off);
+                FloatVector.zero(SPECIES).intoArray(lanes, off + LANES);
+            }
+        }
+    }
+
+    /**
+     * Images whose planes a channel sums into its float lanes before their lane tree and the double total:
      * about {@link #FLOAT_SUM_LENGTH} values, so small planes (8x8 at the end of ResNet-20) do not pay a
      * lane tree per 64 values, and no float partial sum grows long.
      */
@@ -179,16 +249,17 @@ public final class BatchNormKernels {
     static final int FLOAT_SUM_LENGTH = 1024;
 
     /**
-     * {@code out[0] = sum (x - shift)}, {@code out[1] = sum (x - shift)^2} over {@code planes} planes of
-     * {@code len} values, the first at {@code off}, each {@code stride} after the previous.
+     * For each of {@code planes} consecutive planes of {@code len} values from {@code off} (channels k = 0,
+     * 1, ... of a thread's range in one image): adds {@code x - shift[k]} and {@code (x - shift[k])^2}
+     * to channel k's two lane vectors, {@code sums[2k*LANES]} and {@code sums[(2k+1)*LANES]}.
      */
-    private static void shiftedMoments(float[] x, int off, int stride, int planes, int len, float shift, float[] out) {
-        FloatVector s1 = FloatVector.zero(SPECIES);
-        FloatVector s2 = FloatVector.zero(SPECIES);
-        FloatVector t1 = FloatVector.zero(SPECIES);
-        FloatVector t2 = FloatVector.zero(SPECIES);
-        FloatVector shifts = FloatVector.broadcast(SPECIES, shift);
-        for (int p = 0, base = off; p < planes; p++, base += stride) {
+    private static void shiftedMoments(float[] x, int off, int planes, int len, float[] shift, float[] sums) {
+        for (int k = 0, base = off, at = 0; k < planes; k++, base += len, at += 2 * LANES) {
+            FloatVector s1 = FloatVector.fromArray(SPECIES, sums, at);
+            FloatVector s2 = FloatVector.fromArray(SPECIES, sums, at + LANES);
+            FloatVector t1 = FloatVector.zero(SPECIES);
+            FloatVector t2 = FloatVector.zero(SPECIES);
+            FloatVector shifts = FloatVector.broadcast(SPECIES, shift[k]);
             int i = 0;
             // two vectors a step into two pairs of sums: the add/fma latency, not the loads, bounded one pair
             for (int bound = len - 2 * LANES; i <= bound; i += 2 * LANES) {
@@ -208,20 +279,25 @@ public final class BatchNormKernels {
                 float[] tail = TAIL.get();
                 System.arraycopy(x, base + i, tail, 0, len - i);
                 // dead lanes hold the shift, so they add x - shift = +0
-                Arrays.fill(tail, len - i, LANES, shift);
+                Arrays.fill(tail, len - i, LANES, shift[k]);
                 FloatVector d = FloatVector.fromArray(SPECIES, tail, 0).sub(shifts);
                 s1 = s1.add(d);
                 s2 = d.fma(d, s2);
             }
+            s1.add(t1).intoArray(sums, at);
+            s2.add(t2).intoArray(sums, at + LANES);
         }
-        s1 = s1.add(t1);
-        s2 = s2.add(t2);
-        for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
-            s1 = s1.add(s1.rearrange(rotation));
-            s2 = s2.add(s2.rearrange(rotation));
+    }
+
+    /**
+     * {@code y = fma(x - mean[c], scale[k], beta[c])} over {@code planes} consecutive planes of
+     * {@code len} values from {@code off}, plane k of channel {@code c = c0 + k}; y may be x.
+     */
+    private static void normalizePlanes(float[] x, float[] y, int off, int planes, int len, float[] mean,
+                                        float[] scale, float[] beta, int c0) {
+        for (int k = 0, base = off; k < planes; k++, base += len) {
+            normalizePlane(x, y, base, len, mean[c0 + k], scale[k], beta[c0 + k]);
         }
-        out[0] = s1.lane(0);
-        out[1] = s2.lane(0);
     }
 
     /** {@code y = fma(x - mean, scale, shift)} over {@code [off, off+len)}; y may be x. */
@@ -240,28 +316,31 @@ public final class BatchNormKernels {
         }
     }
 
-    /** {@code out[0] = sum dy}, {@code out[1] = sum dy * (x - mean)} over planes as in {@link #shiftedMoments}. */
-    private static void gradientSums(float[] x, float[] dy, int off, int stride, int planes, int len, float mean,
-                                     float[] out) {
-        FloatVector s1 = FloatVector.zero(SPECIES);
-        FloatVector s2 = FloatVector.zero(SPECIES);
-        FloatVector t1 = FloatVector.zero(SPECIES);
-        FloatVector t2 = FloatVector.zero(SPECIES);
-        for (int p = 0, base = off; p < planes; p++, base += stride) {
+    /**
+     * As {@link #shiftedMoments}: adds {@code dy} and {@code dy * (x - mean[c0 + k])} over plane k to
+     * channel k's two lane vectors.
+     */
+    private static void gradientSums(float[] x, float[] dy, int off, int planes, int len, float[] mean, int c0,
+                                     float[] sums) {
+        for (int k = 0, base = off, at = 0; k < planes; k++, base += len, at += 2 * LANES) {
+            float m = mean[c0 + k];
+            FloatVector s1 = FloatVector.fromArray(SPECIES, sums, at);
+            FloatVector s2 = FloatVector.fromArray(SPECIES, sums, at + LANES);
+            FloatVector t1 = FloatVector.zero(SPECIES);
+            FloatVector t2 = FloatVector.zero(SPECIES);
             int i = 0;
-            // two vectors a step into two pairs of sums, as in shiftedMoments
             for (int bound = len - 2 * LANES; i <= bound; i += 2 * LANES) {
                 FloatVector g = FloatVector.fromArray(SPECIES, dy, base + i);
                 FloatVector h = FloatVector.fromArray(SPECIES, dy, base + i + LANES);
                 s1 = s1.add(g);
-                s2 = FloatVector.fromArray(SPECIES, x, base + i).sub(mean).fma(g, s2);
+                s2 = FloatVector.fromArray(SPECIES, x, base + i).sub(m).fma(g, s2);
                 t1 = t1.add(h);
-                t2 = FloatVector.fromArray(SPECIES, x, base + i + LANES).sub(mean).fma(h, t2);
+                t2 = FloatVector.fromArray(SPECIES, x, base + i + LANES).sub(m).fma(h, t2);
             }
             for (int bound = len - LANES; i <= bound; i += LANES) {
                 FloatVector g = FloatVector.fromArray(SPECIES, dy, base + i);
                 s1 = s1.add(g);
-                s2 = FloatVector.fromArray(SPECIES, x, base + i).sub(mean).fma(g, s2);
+                s2 = FloatVector.fromArray(SPECIES, x, base + i).sub(m).fma(g, s2);
             }
             if (i < len) {
                 float[] tail = TAIL.get();
@@ -272,17 +351,19 @@ public final class BatchNormKernels {
                 Arrays.fill(tail, LANES + len - i, 2 * LANES, 0f);
                 FloatVector g = FloatVector.fromArray(SPECIES, tail, 0);
                 s1 = s1.add(g);
-                s2 = FloatVector.fromArray(SPECIES, tail, LANES).sub(mean).fma(g, s2);
+                s2 = FloatVector.fromArray(SPECIES, tail, LANES).sub(m).fma(g, s2);
             }
+            s1.add(t1).intoArray(sums, at);
+            s2.add(t2).intoArray(sums, at + LANES);
         }
-        s1 = s1.add(t1);
-        s2 = s2.add(t2);
-        for (VectorShuffle<Float> rotation : HALVING_ROTATIONS) {
-            s1 = s1.add(s1.rearrange(rotation));
-            s2 = s2.add(s2.rearrange(rotation));
+    }
+
+    /** {@link #inputGradientPlane} over {@code planes} consecutive planes, plane k of channel {@code c0 + k}. */
+    private static void inputGradientPlanes(float[] x, float[] dy, float[] dx, int off, int planes, int len,
+                                            float[] mean, int c0, float[] k, float[] cx, float[] cc) {
+        for (int j = 0, base = off; j < planes; j++, base += len) {
+            inputGradientPlane(x, dy, dx, base, len, mean[c0 + j], k[j], cx[j], cc[j]);
         }
-        out[0] = s1.lane(0);
-        out[1] = s2.lane(0);
     }
 
     /** {@code dx = fma(x - mean, cx, fma(dy, k, c0))} over {@code [off, off+len)}. */
