@@ -309,15 +309,7 @@ class Conv2dKernelsTest {
             return;
         }
         SplittableRandom rnd = new SplittableRandom(4);
-        float[] x = random(rnd, g.inputShape().size());
-        for (int i = 0; i < x.length; i++) {
-            int col = i % g.w(), row = i / g.w() % g.h();
-            if (col == 0 || row == 0) {
-                x[i] = Float.POSITIVE_INFINITY;
-            } else if (col == g.w() - 1 || row == g.h() - 1) {
-                x[i] = Float.NaN;
-            }
-        }
+        float[] x = withNonFiniteBorders(random(rnd, g.inputShape().size()), g);
         int crs = plan.crs, pq = plan.pq, ld = g.n() * pq + 3;
         float[] fast = nan((long) crs * ld), rows = nan((long) crs * ld);
         for (int n = 0; n < g.n(); n++) {
@@ -339,6 +331,19 @@ class Conv2dKernelsTest {
         }
     }
 
+    /** {@code x} with +Inf on every plane's first row and column and NaN on its last (the rest kept). */
+    private static float[] withNonFiniteBorders(float[] x, Conv2dGeometry g) {
+        for (int i = 0; i < x.length; i++) {
+            int col = i % g.w(), row = i / g.w() % g.h();
+            if (col == 0 || row == 0) {
+                x[i] = Float.POSITIVE_INFINITY;
+            } else if (col == g.w() - 1 || row == g.h() - 1) {
+                x[i] = Float.NaN;
+            }
+        }
+        return x;
+    }
+
     /**
      * The shifted copies' runs against the row-by-row im2col, bit for bit, with infinities and NaNs on
      * every border pixel: row i of col(x_n) must be copies[rowStart[i] + t], t in [0, P*Q), for every
@@ -353,15 +358,7 @@ class Conv2dKernelsTest {
             return;
         }
         SplittableRandom rnd = new SplittableRandom(8);
-        float[] x = random(rnd, g.inputShape().size());
-        for (int i = 0; i < x.length; i++) {
-            int col = i % g.w(), row = i / g.w() % g.h();
-            if (col == 0 || row == 0) {
-                x[i] = Float.POSITIVE_INFINITY;
-            } else if (col == g.w() - 1 || row == g.h() - 1) {
-                x[i] = Float.NaN;
-            }
-        }
+        float[] x = withNonFiniteBorders(random(rnd, g.inputShape().size()), g);
         int crs = g.c() * g.r() * g.s(), pq = g.p() * g.q(), chw = g.c() * g.h() * g.w();
         float[] copies = new float[planes.floats()], rows = new float[crs * pq];
         for (int n = 0; n < g.n(); n++) {
