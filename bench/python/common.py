@@ -52,6 +52,25 @@ def time_operation(op, sync=None, warmup_time=2.0, min_time=1.0, rounds=5):
     }
 
 
+def cpu_time_per_call(body, seconds):
+    """The CPU-time probes' one timing loop (CpuTimeProbe.measure's twin): body() runs for `seconds` of
+    this thread's CPU time to warm up, then for a window of `seconds` CPU seconds that ends after the call
+    that crosses it. Returns (CPU seconds per call, wall seconds per call, calls in the window). Thread CPU
+    time, not wall time, so a figure holds while other processes share the machine; run the library under
+    test on this thread alone (OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1)."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        body()
+    cpu0, wall0, n = time.thread_time(), time.perf_counter(), 0
+    end = cpu0 + seconds
+    while True:
+        body()
+        n += 1
+        if time.thread_time() >= end:
+            break
+    return (time.thread_time() - cpu0) / n, (time.perf_counter() - wall0) / n, n
+
+
 def blas_info():
     """The BLAS libraries loaded in this process, with OpenBLAS' kernel ("core type"), via threadpoolctl."""
     try:

@@ -7,28 +7,20 @@ output mask selecting one gradient).
       /usr/bin/python3 bench/python/cpu_time_conv.py [batch] [seconds]
 """
 import sys
-import time
 
 import torch
 
+import common
+
 # (name, C, H, K): 3x3, stride 1, padding 1, as CpuTimeProbe's resnet-stem, resnet-16, resnet-32, resnet-64
 LAYERS = [("resnet-stem", 3, 32, 16), ("resnet-16", 16, 32, 16), ("resnet-32", 32, 16, 32), ("resnet-64", 64, 8, 64)]
-
-
-def per_call(fn, seconds):
-    for _ in range(3):
-        fn()
-    calls, start = 0, time.thread_time()
-    while time.thread_time() - start < seconds:
-        fn()
-        calls += 1
-    return (time.thread_time() - start) / calls
 
 
 def main():
     batch = int(sys.argv[1]) if len(sys.argv) > 1 else 128
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
     torch.set_num_threads(1)
+    common.limit_blas_threads(1)
     torch.manual_seed(0)
     for name, c, h, k in LAYERS:
         x = torch.randn(batch, c, h, h)
@@ -44,7 +36,7 @@ def main():
         }
         for what, fn in passes.items():
             with torch.no_grad():
-                t = per_call(fn, seconds)
+                t, _, _ = common.cpu_time_per_call(fn, seconds)
             print(f"{name:12s} {what:15s} {t * 1e3:8.3f} ms CPU per call = {flop / t * 1e-9:6.1f} GFLOP per CPU s")
 
 

@@ -6,9 +6,10 @@ thread's CPU time is the product's) and OPENBLAS_CORETYPE to pick the kernel:
   OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/python/cpu_time_gemm.py 1024,2048
 """
 import sys
-import time
 
 import numpy as np
+
+import common
 
 
 def main():
@@ -26,18 +27,8 @@ def main():
         a = rng.uniform(-1, 1, (n, n)).astype(np.float32)
         b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
         c = np.empty((n, n), np.float32)
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            np.matmul(a, b, out=c)
-        cpu0, wall0, ops = time.thread_time(), time.perf_counter(), 0
-        end = wall0 + seconds
-        while True:
-            np.matmul(a, b, out=c)
-            ops += 1
-            if time.perf_counter() >= end:
-                break
-        cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
-        flops = 2.0 * n ** 3 * ops
+        cpu, wall, ops = common.cpu_time_per_call(lambda: np.matmul(a, b, out=c), seconds)
+        flops = 2.0 * n ** 3
         print(f"sgemm {n:<6} {flops / cpu / 1e9:8.1f} GFLOP per CPU s  (wall {flops / wall / 1e9:.1f} GFLOP/s, "
               f"{ops} ops, cpu/wall {cpu / wall:.2f})")
 

@@ -12,7 +12,6 @@ adaptive average pool to 1x1 and its backward, and torch.optim.SGD's step (momen
 existing tensor, the yardstick of BatchNorm's target (forward + backward <= 5 copies).
 """
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -27,20 +26,10 @@ GRADIENT_SUMS = [4, 3, 2]
 
 
 def measure(label, seconds, body):
-    """CpuTimeProbe.measure: a warm-up and a window of `seconds` CPU seconds each; ms of CPU per call."""
-    end = time.thread_time() + seconds
-    while time.thread_time() < end:
-        body()
-    cpu0, n = time.thread_time(), 0
-    end = cpu0 + seconds
-    while True:
-        body()
-        n += 1
-        if time.thread_time() >= end:
-            break
-    ms = (time.thread_time() - cpu0) / n * 1e3
-    print(f"{label:<32} {ms:8.3f} ms CPU per call ({n} calls)")
-    return ms
+    """CpuTimeProbe.measure: ms of CPU per call of body(), printed under `label`."""
+    cpu, _, n = common.cpu_time_per_call(body, seconds)
+    print(f"{label:<32} {cpu * 1e3:8.3f} ms CPU per call ({n} calls)")
+    return cpu * 1e3
 
 
 def resnet20_parameter_shapes():

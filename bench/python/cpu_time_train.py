@@ -6,7 +6,6 @@ reference side of `CpuTimeProbe --train`, for A/B comparisons on a machine other
       /usr/bin/python3 bench/python/cpu_time_train.py mnist-cnn,cifar10-cnn 64
 """
 import sys
-import time
 
 import torch
 
@@ -30,20 +29,9 @@ def main():
         model = reference_models.build(name).train()
         step = training_step(model, reference_models.optimizer(name, model), torch.from_numpy(images_all[:batch]),
                              torch.from_numpy(labels_all[:batch]))
-        # Budgets in CPU seconds, as CpuTimeProbe's.
-        end = time.thread_time() + seconds
-        while time.thread_time() < end:
-            step()
-        cpu0, wall0, n = time.thread_time(), time.perf_counter(), 0
-        end = cpu0 + seconds
-        while True:
-            step()
-            n += 1
-            if time.thread_time() >= end:
-                break
-        cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
-        print(f"train {name:<12} batch {batch}: {cpu / n * 1e3:7.2f} ms CPU per step = {batch * n / cpu:6.0f} images per "
-              f"CPU s  (wall {wall / n * 1e3:.2f} ms, {n} steps)")
+        cpu_per_step, wall_per_step, n = common.cpu_time_per_call(step, seconds)   # budgets in CPU seconds, as CpuTimeProbe's
+        print(f"train {name:<12} batch {batch}: {cpu_per_step * 1e3:7.2f} ms CPU per step = {batch / cpu_per_step:6.0f} images "
+              f"per CPU s  (wall {wall_per_step * 1e3:.2f} ms, {n} steps)")
 
 
 if __name__ == "__main__":
