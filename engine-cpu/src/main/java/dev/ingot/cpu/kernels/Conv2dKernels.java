@@ -175,6 +175,11 @@ public final class Conv2dKernels implements AutoCloseable {
         Conv2dPlan plan = plan(g);
         int parts = imageParts(g);
         Parallel inner = parts > 1 ? null : gemmParallel(g);
+        if (plan.winograd != null && inner == null && Conv2dWinograd.allFinite(w, g.k() * plan.crs)
+                && Conv2dWinograd.allFinite(x, g.n() * plan.chw)) {
+            forwardWinograd(g, plan, parts, x, w, b, y);
+            return;
+        }
         if (plan.implicitForward && inner == null) {
             forwardImplicit(g, plan, parts, x, w, b, y);
             return;
@@ -187,6 +192,23 @@ public final class Conv2dKernels implements AutoCloseable {
                     firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
         } else {
             forwardImages(g, plan, 0, inner, x, w, b, y, 0, g.n());
+        }
+    }
+
+    /**
+     * The forward pass as Winograd F(4x4, 3x3) ({@link Conv2dWinograd}): the filters transformed
+     * once, then images split over the workers; each output is summed in its own lane in a fixed
+     * order, so y does not depend on the thread count.
+     */
+    private void forwardWinograd(Conv2dGeometry g, Conv2dPlan plan, int parts, float[] x, float[] w, float[] b,
+                                 float[] y) {
+        Conv2dWinograd wino = plan.winograd;
+        wino.transformFilters(w);
+        if (parts > 1) {
+            parallel.forEachPart(parts, (part, count) -> wino.forwardImages(part, x, b, y,
+                    firstImage(g.n(), part, count), firstImage(g.n(), part + 1, count)));
+        } else {
+            wino.forwardImages(0, x, b, y, 0, g.n());
         }
     }
 

@@ -119,6 +119,12 @@ final class Conv2dPlan {
     final Conv2dShiftedPlanes shifted;
     /** Whether the forward pass runs as {@link Conv2dShiftedPlanes#forward} instead of im2col + GEMM. */
     final boolean implicitForward;
+    /**
+     * The forward pass as Winograd F(4x4, 3x3) ({@link Conv2dWinograd}), or null: 3x3, stride 1,
+     * dilation 1, and where it was measured faster than the path it replaces and within the parity
+     * suite's tolerance ({@link #winogradFits}).
+     */
+    final Conv2dWinograd winograd;
     private final float[][] shiftedCopies;
     private final float[] groupedWeights;
 
@@ -183,6 +189,7 @@ final class Conv2dPlan {
         Conv2dShiftedPlanes planes = Conv2dShiftedPlanes.of(g);
         this.implicitForward = planes != null && planes.forwardApplies(g);
         this.shifted = implicitForward || filterDots ? planes : null;
+        this.winograd = winogradFits(g) ? new Conv2dWinograd(g, parts) : null;
         this.shiftedCopies = new float[shifted == null ? 0 : parts][];
         for (int i = 0; i < shiftedCopies.length; i++) {
             shiftedCopies[i] = new float[shifted.floats()];
@@ -200,6 +207,22 @@ final class Conv2dPlan {
                 gathered[i] = new float[(int) gatheredFloats];
             }
         }
+    }
+
+    /**
+     * Whether g's forward pass takes {@link Conv2dWinograd}: a shape it computes with C >= 32, K >= 16
+     * and an output plane of at least 4 x 4. Measured (one thread, CPU time, under load, against the
+     * shifted-planes or im2col + GEMM path; docs/benchmarks.md "Winograd F(4x4,3x3)"): AVX-512, batch
+     * 128: C = K = 32 on 16x16 1.55x, 64 on 8x8 1.63x, 16 on 32x32 1.07-1.14x; batch 64: 32 -> 64 on
+     * 26x26 valid 1.79x, on 13x13 1.39x, 64 -> 64 on 6x6 1.36x, on 5x5 valid (3x3 out) 0.92x,
+     * 256 -> 256 on 8x8 1.76x and on 16x16 2.39x; AVX2 1.25x at 16 channels, 1.8-2.2x from 32. C = 16
+     * is left out though AVX2 gains there: F(4x4,3x3)'s rounding does not shrink with C while the
+     * parity suite's tolerance, 8 sqrt(9C + 1) u sum|terms|, does; at C = 16 the largest error seen
+     * was half of it, at C >= 32 under a third (Conv2dWinogradTest), and at C <= 5 with padding 2 it
+     * exceeds it.
+     */
+    static boolean winogradFits(Conv2dGeometry g) {
+        return Conv2dWinograd.applies(g) && g.c() >= 32 && g.k() >= 16 && g.p() >= 4 && g.q() >= 4;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.ingot.cpu.kernels;
 import dev.ingot.core.spec.Conv2dGeometry;
 import dev.ingot.core.spec.Conv2dSpec;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,6 +53,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Conv2dWinograd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Two-vector shuffles interleaving the low and the high halves of a and b: a0 b0 a1 b1 ... */
+    private static final VectorShuffle<Float> ZIP_LOW = zip(0);
+    private static final VectorShuffle<Float> ZIP_HIGH = zip(S.length() / 2);
     /** Output channels per register tile (broadcast filter values). */
     static final int ROWS = 4;
     /**
@@ -99,6 +104,11 @@ final class Conv2dWinograd {
     private final int[] tileOffsets;
     /** For block tile t: where its 4x4 output tile starts in y, relative to the block's first image. */
     private final int[] outputOffsets;
+    /**
+     * For block tile t: whether tiles t .. t + lanes/4 - 1 are whole (4 x 4, not clipped) and side by
+     * side in y, so that their rows are one vector of y.
+     */
+    private final boolean[] rowRuns;
     /** For block tile t: rows and columns of its tile inside the P x Q plane (4 but at the edges). */
     private final int[] tileRows;
     private final int[] tileCols;
@@ -112,8 +122,37 @@ final class Conv2dWinograd {
     private final float[][] m;
     private final float[][] scratch;
 
+    /** Lane 2i takes lane from + i of the first vector, lane 2i + 1 that of the second (index + lanes). */
+    private static VectorShuffle<Float> zip(int from) {
+        int[] source = new int[S.length()];
+        for (int i = 0; i < source.length / 2; i++) {
+            source[2 * i] = from + i;
+            source[2 * i + 1] = from + i + S.length();
+        }
+        return VectorShuffle.fromArray(S, source, 0);
+    }
+
     private static int unaliased(int floats) {
         return floats % 256 == 0 ? floats + 16 : floats;
+    }
+
+    /**
+     * Whether v[0, length) is all finite: 0 * v is 0 for each, NaN as soon as one is NaN or infinite.
+     * Non-finite values would spread over a whole tile here (inf - inf in the transforms), where
+     * direct convolution confines them to the outputs that read them.
+     */
+    static boolean allFinite(float[] v, int length) {
+        FloatVector zeros = FloatVector.zero(S);
+        FloatVector acc = zeros;
+        int i = 0;
+        for (; i <= length - S.length(); i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, v, i).mul(zeros));
+        }
+        float tail = 0f;
+        for (; i < length; i++) {
+            tail += v[i] * 0f;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + tail == 0f;
     }
 
     /** Whether g is a shape this kernel computes: 3x3, stride 1, dilation 1, padding 0 to 2. */
@@ -172,6 +211,14 @@ final class Conv2dWinograd {
             outputOffsets[t] = img * k * p * q + 4 * ti * q + 4 * tj;
             tileRows[t] = Math.min(4, p - 4 * ti);
             tileCols[t] = Math.min(4, q - 4 * tj);
+        }
+        this.rowRuns = new boolean[indexed + lanesPerBlock];
+        for (int t = 0; t + lanes / 4 <= indexed; t++) {
+            boolean run = true;
+            for (int a = 0; a < lanes / 4; a++) {
+                run &= tileRows[t + a] == 4 && tileCols[t + a] == 4 && outputOffsets[t + a] == outputOffsets[t] + 4 * a;
+            }
+            rowRuns[t] = run;
         }
         this.u = new float[POINTS * kPadded * c];
         this.framed = new float[parts][(int) framedFloats];
@@ -453,7 +500,8 @@ final class Conv2dWinograd {
                                  int yOff) {
         int lanes = S.length(), ld = lanesPerBlock, pq = p * q;
         int mStride = mPoint;
-        int outAt = 24 * lanes;                    // tmp: 24 vectors of the column pass, then 16 of the tile
+        int outAt = 24 * lanes;                    // tmp: 24 vectors of the column pass, then 4 of one tile row
+        int perGroup = lanes / 4;
         FloatVector two = FloatVector.broadcast(S, 2f), four = FloatVector.broadcast(S, 4f);
         FloatVector eight = FloatVector.broadcast(S, 8f);
         for (int kk = 0; kk < k; kk++) {
@@ -474,7 +522,8 @@ final class Conv2dWinograd {
                     s34.fma(four, s12).intoArray(tmp, (12 + j) * lanes);
                     d34.fma(eight, d12).add(m5).intoArray(tmp, (18 + j) * lanes);
                 }
-                // row pass: out[i][j] = sum_s tmp[i][s] A[s][j] + b
+                // row pass: out[i][j] = sum_s tmp[i][s] A[s][j] + b, then row i of every tile into y
+                int first = vi * lanes;
                 for (int i = 0; i < 4; i++) {
                     int row = i * 6 * lanes;
                     FloatVector m0 = FloatVector.fromArray(S, tmp, row);
@@ -484,29 +533,43 @@ final class Conv2dWinograd {
                     FloatVector m4 = FloatVector.fromArray(S, tmp, row + 4 * lanes);
                     FloatVector m5 = FloatVector.fromArray(S, tmp, row + 5 * lanes);
                     FloatVector s12 = m1.add(m2), d12 = m1.sub(m2), s34 = m3.add(m4), d34 = m3.sub(m4);
-                    int o = outAt + i * 4 * lanes;
-                    m0.add(s12).add(s34).add(bias).intoArray(tmp, o);
-                    d34.fma(two, d12).add(bias).intoArray(tmp, o + lanes);
-                    s34.fma(four, s12).add(bias).intoArray(tmp, o + 2 * lanes);
-                    d34.fma(eight, d12).add(m5).add(bias).intoArray(tmp, o + 3 * lanes);
-                }
-                int last = Math.min(lanes, count - vi * lanes);
-                for (int l = 0; l < last; l++) {
-                    int t = t0 + vi * lanes + l;
-                    int dst = yOff + kk * pq + outputOffsets[t];
-                    int rows = tileRows[t], cols = tileCols[t];
-                    int src = outAt + l;
-                    if (cols == 4) {
-                        for (int i = 0; i < rows; i++, dst += q, src += 4 * lanes) {
-                            y[dst] = tmp[src];
-                            y[dst + 1] = tmp[src + lanes];
-                            y[dst + 2] = tmp[src + 2 * lanes];
-                            y[dst + 3] = tmp[src + 3 * lanes];
+                    FloatVector o0 = m0.add(s12).add(s34).add(bias);
+                    FloatVector o1 = d34.fma(two, d12).add(bias);
+                    FloatVector o2 = s34.fma(four, s12).add(bias);
+                    FloatVector o3 = d34.fma(eight, d12).add(m5).add(bias);
+                    // lanes are tiles: interleave the four so that each tile's row is 4 adjacent lanes,
+                    // group g holding tiles g*lanes/4 .. (g+1)*lanes/4 - 1 of this vector
+                    FloatVector e0 = o0.rearrange(ZIP_LOW, o2), e1 = o0.rearrange(ZIP_HIGH, o2);
+                    FloatVector f0 = o1.rearrange(ZIP_LOW, o3), f1 = o1.rearrange(ZIP_HIGH, o3);
+                    e0.rearrange(ZIP_LOW, f0).intoArray(tmp, outAt);
+                    e0.rearrange(ZIP_HIGH, f0).intoArray(tmp, outAt + lanes);
+                    e1.rearrange(ZIP_LOW, f1).intoArray(tmp, outAt + 2 * lanes);
+                    e1.rearrange(ZIP_HIGH, f1).intoArray(tmp, outAt + 3 * lanes);
+                    int dstRow = yOff + kk * pq + i * q;
+                    for (int g = 0; g < 4; g++) {
+                        int lead = first + g * perGroup;
+                        if (lead >= count) {
+                            break;
                         }
-                    } else {
-                        for (int i = 0; i < rows; i++, dst += q, src += 4 * lanes) {
-                            for (int jj = 0; jj < cols; jj++) {
-                                y[dst + jj] = tmp[src + jj * lanes];
+                        int t = t0 + lead;
+                        if (lead + perGroup <= count && rowRuns[t]) {
+                            FloatVector.fromArray(S, tmp, outAt + g * lanes).intoArray(y, dstRow + outputOffsets[t]);
+                        } else {
+                            // tiles not side by side (small planes) or clipped: a tile row at a time
+                            for (int a = 0, src = outAt + g * lanes; a < perGroup && lead + a < count; a++, src += 4) {
+                                if (i < tileRows[t + a]) {
+                                    int dst = dstRow + outputOffsets[t + a];
+                                    if (tileCols[t + a] == 4) {
+                                        y[dst] = tmp[src];
+                                        y[dst + 1] = tmp[src + 1];
+                                        y[dst + 2] = tmp[src + 2];
+                                        y[dst + 3] = tmp[src + 3];
+                                    } else {
+                                        for (int jj = 0; jj < tileCols[t + a]; jj++) {
+                                            y[dst + jj] = tmp[src + jj];
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

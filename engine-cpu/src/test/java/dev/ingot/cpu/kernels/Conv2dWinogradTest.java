@@ -12,7 +12,10 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -104,9 +107,15 @@ class Conv2dWinogradTest {
         return new double[][] {y, mag};
     }
 
-    /** The parity suite's conv2dForward tolerance relative to sum|terms|: 8 sqrt(C*R*S + 1) u. */
+    /**
+     * The parity suite's conv2dForward tolerance relative to sum|terms|, 8 sqrt(C*R*S + 1) u, for
+     * the shapes Conv2dPlan gives Winograd (C >= 32). F(4x4,3x3)'s rounding does not shrink with C
+     * as that bound does, and with C <= 5 and padding 2 it exceeds it (a corner output of few
+     * terms inherits the rounding of its whole tile): the kernel's own cases with fewer channels,
+     * there to cover its indexing, are held to the bound at 32 channels, the least it is selected with.
+     */
     private static double suiteTolerance(Conv2dGeometry g) {
-        return 8 * Math.sqrt((double) g.c() * 9 + 1) * 0x1p-24;
+        return 8 * Math.sqrt((double) Math.max(g.c(), 32) * 9 + 1) * 0x1p-24;
     }
 
     private static void check(String what, Conv2dGeometry g, float[] y, double[][] ref) {
@@ -123,8 +132,8 @@ class Conv2dWinogradTest {
             worstOfTerms = Math.max(worstOfTerms, err / ref[1][i]);
             worstOfMax = Math.max(worstOfMax, err / largest);
         }
-        System.out.printf("Conv2dWinograd %s: max error %.2e of sum|terms| (suite allows %.2e), %.2e of max|y|%n",
-                what, worstOfTerms, tol, worstOfMax);
+        System.out.printf("Conv2dWinograd %s: max error %.2e of sum|terms| (bound %.2e%s), %.2e of max|y|%n",
+                what, worstOfTerms, tol, g.c() >= 32 ? ", the suite's" : " as at C = 32", worstOfMax);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -167,6 +176,109 @@ class Conv2dWinogradTest {
         wino.transformFilters(w);
         wino.forwardImages(0, x, b, y, 0, g.n());
         check("uniform [-2, 2), 129 -> 65 on 6x5", g, y, reference(g, x, w, b));
+    }
+
+    /** ResNet-20's stage-3 shape: Conv2dKernels selects Winograd for it (and for its backward data). */
+    private static final Conv2dGeometry RESNET_STAGE3 =
+            Conv2dGeometry.of("test", Shape.of(6, 64, 8, 8), Shape.of(64, 64, 3, 3), Conv2dSpec.of(1, 1));
+
+    @Test
+    void conv2dKernelsSelectsItForWideThreeByThreeLayersAndBackwardDataReachesIt() {
+        Conv2dPlan plan = new Conv2dPlan(RESNET_STAGE3, 1, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length());
+        assertTrue(plan.winograd != null, "forward of " + RESNET_STAGE3);
+        assertTrue(plan.transposed != null && Conv2dPlan.winogradFits(plan.transposedAt(6)),
+                "backward data of " + RESNET_STAGE3 + " in its forward form");
+        assertFalse(Conv2dPlan.winogradFits(Conv2dGeometry.of("test", Shape.of(2, 16, 32, 32), Shape.of(16, 16, 3, 3),
+                Conv2dSpec.of(1, 1))), "16 channels: measured no faster, and closer to the parity tolerance");
+    }
+
+    @Test
+    void throughConv2dKernelsTheBitsDoNotDependOnTheThreadCount() {
+        Conv2dGeometry g = RESNET_STAGE3;
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] x = normal(rnd, g.inputShape().size(), 1), w = normal(rnd, g.weightShape().size(), 0.06);
+        float[] b = normal(rnd, g.k(), 0.1), dy = normal(rnd, g.outputShape().size(), 1);
+        float[][] y = new float[2][Math.toIntExact(g.outputShape().size())];
+        float[][] dx = new float[2][Math.toIntExact(g.inputShape().size())];
+        for (int threads = 1; threads <= 2; threads++) {
+            try (Conv2dKernels conv = new Conv2dKernels(dev.ingot.cpu.parallel.Parallel.withThreads(threads))) {
+                conv.forward(g, x, w, b, y[threads - 1]);
+                conv.backwardData(g, dy, w, dx[threads - 1]);
+            }
+        }
+        assertArrayEquals(y[0], y[1]);
+        assertArrayEquals(dx[0], dx[1]);
+        check("through Conv2dKernels, 2 threads", g, y[1], reference(g, x, w, b));
+        // backward data as the forward convolution of dy with the flipped weights: dx within the
+        // suite's backward-data tolerance (at most K*9 terms per pixel)
+        double[] expected = new double[dx[1].length], mag = new double[dx[1].length];
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int r = 0; r < 3; r++) {
+                                for (int s = 0; s < 3; s++) {
+                                    int ih = p - 1 + r, iw = q - 1 + s;
+                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                        double t = (double) dy[((n * g.k() + k) * g.p() + p) * g.q() + q]
+                                                * w[((k * g.c() + c) * 3 + r) * 3 + s];
+                                        int i = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
+                                        expected[i] += t;
+                                        mag[i] += Math.abs(t);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        double tol = 8 * Math.sqrt(g.k() * 9.0) * 0x1p-24, worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double err = Math.abs(dx[1][i] - expected[i]);
+            assertTrue(err <= tol * mag[i], "dx element " + i + ": error " + err + " > " + tol + " * " + mag[i]);
+            worst = Math.max(worst, err / mag[i]);
+        }
+        System.out.printf("Conv2dWinograd backward data as forward, %s: max error %.2e of sum|terms| (suite allows %.2e)%n",
+                g, worst, tol);
+    }
+
+    @Test
+    void forwardAndBackwardDataAllocateNothingOnceWarm() {
+        Conv2dGeometry g = RESNET_STAGE3;
+        SplittableRandom rnd = new SplittableRandom(6);
+        float[] x = normal(rnd, g.inputShape().size(), 1), w = normal(rnd, g.weightShape().size(), 0.06);
+        float[] dy = normal(rnd, g.outputShape().size(), 1);
+        float[] y = new float[dy.length], dx = new float[x.length];
+        try (Conv2dKernels conv = new Conv2dKernels(dev.ingot.cpu.parallel.Parallel.withThreads(1))) {
+            double bytes = AllocationProbe.bytesPerCall(() -> {
+                conv.forward(g, x, w, null, y);
+                conv.backwardData(g, dy, w, dx);
+            }, 2000, 200, 256);
+            assertTrue(bytes < 256, "Winograd forward + backward data of " + g + " allocated " + bytes + " bytes per call");
+        }
+    }
+
+    @Test
+    void nonFiniteValuesKeepToTheDirectPath() {
+        // inf - inf in the transforms would turn a whole 4x4 tile into NaN; direct convolution
+        // confines an infinite input to the outputs that read it
+        Conv2dGeometry g = RESNET_STAGE3;
+        SplittableRandom rnd = new SplittableRandom(8);
+        float[] x = normal(rnd, g.inputShape().size(), 1), w = normal(rnd, g.weightShape().size(), 0.06);
+        x[3 * 8 + 3] = Float.POSITIVE_INFINITY;
+        float[] y = new float[Math.toIntExact(g.outputShape().size())];
+        try (Conv2dKernels conv = new Conv2dKernels(dev.ingot.cpu.parallel.Parallel.withThreads(1))) {
+            conv.forward(g, x, w, null, y);
+        }
+        // image 0, channel 0: pixel (3, 3) is read by outputs (2..4, 2..4) only
+        for (int p = 0; p < 8; p++) {
+            for (int q = 0; q < 8; q++) {
+                boolean reads = Math.abs(p - 3) <= 1 && Math.abs(q - 3) <= 1;
+                assertEquals(reads, !Float.isFinite(y[p * 8 + q]), "output (" + p + ", " + q + ") is " + y[p * 8 + q]);
+            }
+        }
     }
 
     @Test
