@@ -65,6 +65,7 @@ final class Conv2dWinograd {
     static final int VECTORS = VectorShape.PREFERRED.registers() >= 32 ? 4 : 2;
     /** Tiles a block aims for: V of 64 tiles and 64 channels is 590 KB, within L2. */
     static final int TARGET_TILES = 64;
+    private static final double SIXTH = 1.0 / 6, TWELFTH = 1.0 / 12, TWENTY_FOURTH = 1.0 / 24;
     /** The 36 points of the transformed 6x6 domain. */
     static final int POINTS = 36;
 
@@ -238,30 +239,30 @@ final class Conv2dWinograd {
             int kb = kk / ROWS, r = kk % ROWS;
             for (int ch = 0; ch < c; ch++) {
                 int at = (kk * c + ch) * 9;
-                // G g: 6 x 3, column by column of g
+                // G g: 6 x 3, column by column of g (products with 1/6, 1/12, 1/24: no divisions)
                 for (int col = 0; col < 3; col++) {
                     double g0 = wts[at + col], g1 = wts[at + 3 + col], g2 = wts[at + 6 + col];
                     double even = g0 + g2;
-                    double four = g0 / 24 + g2 / 6;
-                    gg[col] = g0 / 4;
-                    gg[3 + col] = -(even + g1) / 6;
-                    gg[6 + col] = -(even - g1) / 6;
-                    gg[9 + col] = four + g1 / 12;
-                    gg[12 + col] = four - g1 / 12;
+                    double four = g0 * TWENTY_FOURTH + g2 * SIXTH;
+                    gg[col] = g0 * 0.25;
+                    gg[3 + col] = -(even + g1) * SIXTH;
+                    gg[6 + col] = -(even - g1) * SIXTH;
+                    gg[9 + col] = four + g1 * TWELFTH;
+                    gg[12 + col] = four - g1 * TWELFTH;
                     gg[15 + col] = g2;
                 }
                 // (G g) G^T: row i of 3 -> 6 points
                 for (int i = 0; i < 6; i++) {
                     double g0 = gg[i * 3], g1 = gg[i * 3 + 1], g2 = gg[i * 3 + 2];
                     double even = g0 + g2;
-                    double four = g0 / 24 + g2 / 6;
-                    int base = i * 6;
-                    u[(((base) * kBlocks + kb) * c + ch) * ROWS + r] = (float) (g0 / 4);
-                    u[(((base + 1) * kBlocks + kb) * c + ch) * ROWS + r] = (float) (-(even + g1) / 6);
-                    u[(((base + 2) * kBlocks + kb) * c + ch) * ROWS + r] = (float) (-(even - g1) / 6);
-                    u[(((base + 3) * kBlocks + kb) * c + ch) * ROWS + r] = (float) (four + g1 / 12);
-                    u[(((base + 4) * kBlocks + kb) * c + ch) * ROWS + r] = (float) (four - g1 / 12);
-                    u[(((base + 5) * kBlocks + kb) * c + ch) * ROWS + r] = (float) g2;
+                    double four = g0 * TWENTY_FOURTH + g2 * SIXTH;
+                    int at0 = ((i * 6 * kBlocks + kb) * c + ch) * ROWS + r, step = kBlocks * c * ROWS;
+                    u[at0] = (float) (g0 * 0.25);
+                    u[at0 + step] = (float) (-(even + g1) * SIXTH);
+                    u[at0 + 2 * step] = (float) (-(even - g1) * SIXTH);
+                    u[at0 + 3 * step] = (float) (four + g1 * TWELFTH);
+                    u[at0 + 4 * step] = (float) (four - g1 * TWELFTH);
+                    u[at0 + 5 * step] = (float) g2;
                 }
             }
         }
@@ -271,11 +272,7 @@ final class Conv2dWinograd {
      * y_n = conv(x_n, w) + b for images [n0, n1), by worker {@code part}, from the filters last
      * given to {@link #transformFilters}.
      */
-    static final long[] PHASES = new long[4];
     void forwardImages(int part, float[] x, float[] b, float[] y, int n0, int n1) {
-        long st = System.nanoTime(); try { forwardImages0(part, x, b, y, n0, n1); } finally { PHASES[3] += System.nanoTime() - st; }
-    }
-    void forwardImages0(int part, float[] x, float[] b, float[] y, int n0, int n1) {
         int chw = c * h * w, kpq = k * p * q;
         float[] frame = framed[part];
         if (imagesPerBlock > 1 || blockTiles == tilesPerImage) {
@@ -308,14 +305,9 @@ final class Conv2dWinograd {
     /** Block tiles [t0, t0 + count) of the framed images: V, the products, then the outputs into y at yOff. */
     private void block(int part, int t0, int count, float[] b, float[] y, int yOff) {
         int vectors = (count + S.length() - 1) / S.length();
-        long a = System.nanoTime();
         inputTransform(framed[part], v[part], scratch[part], t0, vectors);
-        long bb = System.nanoTime();
         products(v[part], m[part], vectors);
-        long cc = System.nanoTime();
         outputTransform(m[part], scratch[part], t0, count, vectors, b, y, yOff);
-        long dd = System.nanoTime();
-        PHASES[0] += bb - a; PHASES[1] += cc - bb; PHASES[2] += dd - cc;
     }
 
     /** V[xi][c][t] = (B^T d B)[xi] for the block's tiles, a vector of tiles at a time. */

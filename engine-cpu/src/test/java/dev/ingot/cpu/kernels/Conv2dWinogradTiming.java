@@ -61,12 +61,6 @@ final class Conv2dWinogradTiming {
                 double a1 = ms(current, seconds), w1 = ms(winograd, seconds), a2 = ms(current, seconds),
                         w2 = ms(winograd, seconds);
                 double a = Math.min(a1, a2), wv = Math.min(w1, w2);
-                if (System.getProperty("phases") != null) {
-                    java.util.Arrays.fill(Conv2dWinograd.PHASES, 0);
-                    for (int i = 0; i < 20; i++) winograd.run();
-                    long[] ph = Conv2dWinograd.PHASES;
-                    System.out.printf("  phases ms per call: input %.2f products %.2f output %.2f total %.2f%n", ph[0] / 20e6, ph[1] / 20e6, ph[2] / 20e6, ph[3] / 20e6);
-                }
                 System.out.println(String.format(Locale.ROOT,
                         "%-28s current %7.2f ms (%5.1f GFLOP/s)  winograd %7.2f ms (%5.1f eff GFLOP/s)  ratio %.2f  [runs %.2f %.2f / %.2f %.2f]",
                         java.util.Arrays.toString(s), a, flops / a / 1e6, wv, flops / wv / 1e6, a / wv, a1, a2, w1, w2));
