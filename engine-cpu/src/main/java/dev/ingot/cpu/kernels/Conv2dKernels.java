@@ -74,6 +74,7 @@ public final class Conv2dKernels implements AutoCloseable {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private final Parallel parallel;
+    private final boolean winograd;
     /**
      * Plans by shape (batch size aside), in slots looked up by comparing the shape's fields: a map
      * keyed by a batch-1 geometry made its key per call, which C2 stopped scalar-replacing once the
@@ -86,10 +87,16 @@ public final class Conv2dKernels implements AutoCloseable {
     private long planUses;
 
     public Conv2dKernels(Parallel parallel) {
+        this(parallel, Conv2dPlan.WINOGRAD);
+    }
+
+    /** With {@code winograd} false, no plan uses {@link Conv2dWinograd} (for measuring what it replaces). */
+    Conv2dKernels(Parallel parallel, boolean winograd) {
         if (parallel == null) {
             throw new IllegalArgumentException("Conv2dKernels: 'parallel' must not be null");
         }
         this.parallel = parallel;
+        this.winograd = winograd;
     }
 
     /** The plan for g's shape, whatever its batch size. */
@@ -107,7 +114,7 @@ public final class Conv2dKernels implements AutoCloseable {
         }
         Conv2dGeometry key = new Conv2dGeometry(1, g.c(), g.h(), g.w(), g.k(), g.r(), g.s(), g.p(), g.q(), g.spec());
         planShapes[oldest] = key;
-        plans[oldest] = new Conv2dPlan(key, parallel.threads(), S.length());
+        plans[oldest] = new Conv2dPlan(key, parallel.threads(), S.length(), winograd);
         planLastUse[oldest] = ++planUses;
         return plans[oldest];
     }

@@ -23,6 +23,12 @@ final class Conv2dPlan {
      * 4 x 3V tile (NR = 24), 96 at 128-bit.
      */
     static final int TARGET_COLUMNS = 8 * GemmKernels.NR;
+    /**
+     * {@code -Dingot.cpu.winograd=false} leaves {@link Conv2dWinograd} out of every plan, for A/B
+     * measurements with one jar (e.g. {@code CpuTimeProbe --layers resnet20}); on by default.
+     */
+    static final String WINOGRAD_PROPERTY = "ingot.cpu.winograd";
+    static final boolean WINOGRAD = !"false".equalsIgnoreCase(System.getProperty(WINOGRAD_PROPERTY, "true").trim());
     /** Largest column buffer grouping may make (floats; 1 MiB): it should stay in L2. */
     private static final int MAX_GROUP_FLOATS = 1 << 18;
 
@@ -139,6 +145,11 @@ final class Conv2dPlan {
      * kernels' species: the small-plane gather needs the plane to fit one vector).
      */
     Conv2dPlan(Conv2dGeometry g, int parts, int lanes) {
+        this(g, parts, lanes, WINOGRAD);
+    }
+
+    /** The plan, with Winograd where {@link #winogradFits} if {@code winogradAllowed}. */
+    Conv2dPlan(Conv2dGeometry g, int parts, int lanes, boolean winogradAllowed) {
         this.crs = g.c() * g.r() * g.s();
         this.pq = g.p() * g.q();
         this.chw = g.c() * g.h() * g.w();
@@ -189,7 +200,7 @@ final class Conv2dPlan {
         Conv2dShiftedPlanes planes = Conv2dShiftedPlanes.of(g);
         this.implicitForward = planes != null && planes.forwardApplies(g);
         this.shifted = implicitForward || filterDots ? planes : null;
-        this.winograd = winogradFits(g) ? new Conv2dWinograd(g, parts) : null;
+        this.winograd = winogradAllowed && winogradFits(g) ? new Conv2dWinograd(g, parts) : null;
         this.shiftedCopies = new float[shifted == null ? 0 : parts][];
         for (int i = 0; i < shiftedCopies.length; i++) {
             shiftedCopies[i] = new float[shifted.floats()];

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Winograd F(4x4,3x3) alone against Conv2dKernels' forward pass, one thread, in this thread's CPU
+ * Winograd F(4x4,3x3) alone against Conv2dKernels' forward pass without it, one thread, in this thread's CPU
  * time (a measuring tool for the selection rule in Conv2dPlan, not a test):
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp engine-core/target/classes:engine-cpu/target/classes:engine-cpu/target/test-classes \
@@ -36,7 +36,7 @@ final class Conv2dWinogradTiming {
             String[] f = args[1].split(",");
             shapes = new int[][] {java.util.Arrays.stream(f).mapToInt(Integer::parseInt).toArray()};
         }
-        try (Conv2dKernels conv = new Conv2dKernels(Parallel.withThreads(1))) {
+        try (Conv2dKernels conv = new Conv2dKernels(Parallel.withThreads(1), false)) {
             for (int[] s : shapes) {
                 Conv2dGeometry g = Conv2dGeometry.of("t", Shape.of(s[0], s[1], s[2], s[3]), Shape.of(s[4], s[1], 3, 3),
                         Conv2dSpec.of(1, s[5]));
