@@ -62,6 +62,9 @@ final class Conv2dWinograd {
     /** Two-vector shuffles interleaving the low and the high halves of a and b: a0 b0 a1 b1 ... */
     private static final VectorShuffle<Float> ZIP_LOW = zip(0);
     private static final VectorShuffle<Float> ZIP_HIGH = zip(S.length() / 2);
+    /** Two-vector shuffles taking the even (odd) lanes of a, then those of b. */
+    private static final VectorShuffle<Float> EVENS = unzip(0);
+    private static final VectorShuffle<Float> ODDS = unzip(1);
     /** Output channels per register tile (broadcast filter values). */
     static final int ROWS = 4;
     /**
@@ -116,6 +119,12 @@ final class Conv2dWinograd {
      * side in y, so that their rows are one vector of y.
      */
     private final boolean[] rowRuns;
+    /**
+     * For block tile t: whether the patches of tiles t .. t + lanes/4 - 1 lie side by side in the
+     * frame (4 floats apart), so that a patch row of all of them is one vector load (and one more
+     * 4 floats on) instead of 6 gathers.
+     */
+    private final boolean[] patchRuns;
     /** For block tile t: rows and columns of its tile inside the P x Q plane (4 but at the edges). */
     private final int[] tileRows;
     private final int[] tileCols;
@@ -135,6 +144,15 @@ final class Conv2dWinograd {
         for (int i = 0; i < source.length / 2; i++) {
             source[2 * i] = from + i;
             source[2 * i + 1] = from + i + S.length();
+        }
+        return VectorShuffle.fromArray(S, source, 0);
+    }
+
+    /** Lane n takes lane 2n + parity of a (n < lanes/2), else lane 2(n - lanes/2) + parity of b (index + lanes). */
+    private static VectorShuffle<Float> unzip(int parity) {
+        int[] source = new int[S.length()];
+        for (int n = 0; n < source.length; n++) {
+            source[n] = 2 * n + parity;      // n >= lanes/2: 2n + parity - lanes of b, written + lanes
         }
         return VectorShuffle.fromArray(S, source, 0);
     }
@@ -204,7 +222,7 @@ final class Conv2dWinograd {
         this.vPoint = unaliased(c * lanesPerBlock);
         this.mPoint = unaliased(kPadded * lanesPerBlock);
         long vFloats = (long) POINTS * vPoint, mFloats = (long) POINTS * mPoint;
-        if (Math.max(framedFloats, Math.max(vFloats, mFloats)) > Integer.MAX_VALUE - 16) {
+        if (Math.max(framedFloats + lanes, Math.max(vFloats, mFloats)) > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("conv2d Winograd: the buffers of " + g + " would exceed a Java array");
         }
         int indexed = imagesPerBlock * tilesPerImage;
@@ -227,8 +245,16 @@ final class Conv2dWinograd {
             }
             rowRuns[t] = run;
         }
+        this.patchRuns = new boolean[indexed + lanesPerBlock];
+        for (int t = 0; t + lanes / 4 <= indexed; t++) {
+            boolean run = true;
+            for (int a = 0; a < lanes / 4; a++) {
+                run &= tileOffsets[t + a] == tileOffsets[t] + 4 * a;
+            }
+            patchRuns[t] = run;
+        }
         this.u = new float[POINTS * kPadded * c];
-        this.framed = new float[parts][(int) framedFloats];
+        this.framed = new float[parts][(int) framedFloats + lanes];   // a run's last loads read 2 floats past a row
         this.v = new float[parts][(int) vFloats];
         this.m = new float[parts][(int) mFloats];
         this.scratch = new float[parts][(POINTS + 16) * lanes];
@@ -343,6 +369,12 @@ final class Conv2dWinograd {
             int plane = ch * framePlane;
             for (int vi = 0; vi < vectors; vi++) {
                 int map = t0 + vi * lanes;
+                int quarter = lanes / 4;
+                if (patchRuns[map] && patchRuns[map + quarter] && patchRuns[map + 2 * quarter]
+                        && patchRuns[map + 3 * quarter]) {
+                    patchRunsTransform(frame, plane, map, vb, ch * lanesPerBlock + vi * lanes, tmp);
+                    continue;
+                }
                 // column pass: tmp[i][j] = sum_r B^T[i][r] d[r][j]
                 for (int j = 0; j < 6; j++) {
                     int at = plane + j;
@@ -386,6 +418,69 @@ final class Conv2dWinograd {
                     d1.fma(four, d3.fma(minus5, d5)).intoArray(vb, (xi + 5) * vStride + out);
                 }
             }
+        }
+    }
+
+    /**
+     * V for one vector of tiles whose patches lie side by side in groups of lanes/4
+     * ({@link #patchRuns}): per patch row, group g's row is one vector load A_g (4 floats per tile)
+     * and one 4 floats on, B_g (the tiles' columns 4 and 5 first); two rounds of even/odd lane
+     * selection turn A_0..A_3 into the columns d0..d3 with one tile per lane (and B_0..B_3 into
+     * d4, d5), 14 two-vector shuffles instead of 6 gathers. Then the row pass d B per patch row,
+     * the column pass B^T (d B) into V: the same V as the gathers' B^T d first, up to rounding.
+     */
+    private void patchRunsTransform(float[] frame, int plane, int map, float[] vb, int out, float[] tmp) {
+        int lanes = S.length(), quarter = lanes / 4, fw = frameW;
+        FloatVector four = FloatVector.broadcast(S, 4f), minus4 = FloatVector.broadcast(S, -4f);
+        FloatVector minus5 = FloatVector.broadcast(S, -5f);
+        int b0 = plane + tileOffsets[map], b1 = plane + tileOffsets[map + quarter];
+        int b2 = plane + tileOffsets[map + 2 * quarter], b3 = plane + tileOffsets[map + 3 * quarter];
+        // row pass: tmp[i][j] = sum_s d[i][s] B[s][j]
+        for (int i = 0; i < 6; i++) {
+            int r = i * fw;
+            FloatVector a0 = FloatVector.fromArray(S, frame, b0 + r), a1 = FloatVector.fromArray(S, frame, b1 + r);
+            FloatVector a2 = FloatVector.fromArray(S, frame, b2 + r), a3 = FloatVector.fromArray(S, frame, b3 + r);
+            FloatVector e01 = a0.rearrange(EVENS, a1), o01 = a0.rearrange(ODDS, a1);
+            FloatVector e23 = a2.rearrange(EVENS, a3), o23 = a2.rearrange(ODDS, a3);
+            FloatVector d0 = e01.rearrange(EVENS, e23), d2 = e01.rearrange(ODDS, e23);
+            FloatVector d1 = o01.rearrange(EVENS, o23), d3 = o01.rearrange(ODDS, o23);
+            a0 = FloatVector.fromArray(S, frame, b0 + r + 4);
+            a1 = FloatVector.fromArray(S, frame, b1 + r + 4);
+            a2 = FloatVector.fromArray(S, frame, b2 + r + 4);
+            a3 = FloatVector.fromArray(S, frame, b3 + r + 4);
+            FloatVector d4 = a0.rearrange(EVENS, a1).rearrange(EVENS, a2.rearrange(EVENS, a3));
+            FloatVector d5 = a0.rearrange(ODDS, a1).rearrange(EVENS, a2.rearrange(ODDS, a3));
+            FloatVector t0v = d2.fma(minus4, d4);
+            FloatVector t1v = d1.fma(minus4, d3);
+            FloatVector t2v = d4.sub(d2);
+            FloatVector t3v = d3.sub(d1).mul(2f);
+            int row = i * 6 * lanes;
+            d0.fma(four, d2.fma(minus5, d4)).intoArray(tmp, row);
+            t0v.add(t1v).intoArray(tmp, row + lanes);
+            t0v.sub(t1v).intoArray(tmp, row + 2 * lanes);
+            t2v.add(t3v).intoArray(tmp, row + 3 * lanes);
+            t2v.sub(t3v).intoArray(tmp, row + 4 * lanes);
+            d1.fma(four, d3.fma(minus5, d5)).intoArray(tmp, row + 5 * lanes);
+        }
+        // column pass: V[i][j] = sum_r B^T[i][r] tmp[r][j]
+        int vStride = vPoint;
+        for (int j = 0; j < 6; j++) {
+            FloatVector d0 = FloatVector.fromArray(S, tmp, j * lanes);
+            FloatVector d1 = FloatVector.fromArray(S, tmp, (6 + j) * lanes);
+            FloatVector d2 = FloatVector.fromArray(S, tmp, (12 + j) * lanes);
+            FloatVector d3 = FloatVector.fromArray(S, tmp, (18 + j) * lanes);
+            FloatVector d4 = FloatVector.fromArray(S, tmp, (24 + j) * lanes);
+            FloatVector d5 = FloatVector.fromArray(S, tmp, (30 + j) * lanes);
+            FloatVector t0v = d2.fma(minus4, d4);
+            FloatVector t1v = d1.fma(minus4, d3);
+            FloatVector t2v = d4.sub(d2);
+            FloatVector t3v = d3.sub(d1).mul(2f);
+            d0.fma(four, d2.fma(minus5, d4)).intoArray(vb, j * vStride + out);
+            t0v.add(t1v).intoArray(vb, (6 + j) * vStride + out);
+            t0v.sub(t1v).intoArray(vb, (12 + j) * vStride + out);
+            t2v.add(t3v).intoArray(vb, (18 + j) * vStride + out);
+            t2v.sub(t3v).intoArray(vb, (24 + j) * vStride + out);
+            d1.fma(four, d3.fma(minus5, d5)).intoArray(vb, (30 + j) * vStride + out);
         }
     }
 
