@@ -221,19 +221,19 @@ final class Conv2dPlan {
     }
 
     /**
-     * Whether g's forward pass takes {@link Conv2dWinograd}: a shape it computes with C >= 32, K >= 16
+     * Whether g's forward pass takes {@link Conv2dWinograd}: a shape it computes with C >= 16, K >= 16
      * and an output plane of at least 4 x 4. Measured (one thread, CPU time, under load, against the
-     * shifted-planes or im2col + GEMM path; docs/benchmarks.md "Winograd F(4x4,3x3)"): AVX-512, batch
-     * 128: C = K = 32 on 16x16 1.55x, 64 on 8x8 1.63x, 16 on 32x32 1.07-1.14x; batch 64: 32 -> 64 on
-     * 26x26 valid 1.79x, on 13x13 1.39x, 64 -> 64 on 6x6 1.36x, on 5x5 valid (3x3 out) 0.92x,
-     * 256 -> 256 on 8x8 1.76x and on 16x16 2.39x; AVX2 1.25x at 16 channels, 1.8-2.2x from 32. C = 16
-     * is left out though AVX2 gains there: F(4x4,3x3)'s rounding does not shrink with C while the
-     * parity suite's tolerance, 8 sqrt(9C + 1) u sum|terms|, does; at C = 16 the largest error seen
-     * was half of it, at C >= 32 under a third (Conv2dWinogradTest), and at C <= 5 with padding 2 it
-     * exceeds it.
+     * shifted-planes or im2col + GEMM path; docs/benchmarks.md "Winograd F(4x4,3x3)"), AVX-512 / AVX2,
+     * batch 128: C = K = 16 on 32x32 1.37x / 1.37x, 32 on 16x16 2.04x / 1.90x, 64 on 8x8 1.47x /
+     * 2.16x; batch 64: 32 -> 64 on 26x26 'valid' 1.95x / 2.84x, 256 -> 256 on 16x16 2.33x / 2.95x;
+     * 64 -> 64 on 5x5 'valid' (a 3x3 output: one clipped tile per image) 0.92x, hence the 4 x 4.
+     * Accuracy bounds C from below: F(4x4,3x3)'s rounding does not shrink with C while the parity
+     * suite's tolerance, 8 sqrt(9C + 1) u sum|terms|, does. With the suite's uniform [-2, 2) inputs
+     * the largest error seen was 0.62 of that tolerance at C = 16, 0.53 at C = 32; at C <= 5 with
+     * padding 2 it can exceed the tolerance for C itself (Conv2dWinogradTest).
      */
     static boolean winogradFits(Conv2dGeometry g) {
-        return Conv2dWinograd.applies(g) && g.c() >= 32 && g.k() >= 16 && g.p() >= 4 && g.q() >= 4;
+        return Conv2dWinograd.applies(g) && g.c() >= 16 && g.k() >= 16 && g.p() >= 4 && g.q() >= 4;
     }
 
     /**
