@@ -31,8 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * a small plane, or a run of one large image's tiles): (1) the block's images are copied into a
  * zero-framed buffer (the padding and the clipped edge tiles read its zeros, so no tile needs a
  * bounds test); (2) the input transform, one vector of tiles at a time: for each of the 6 patch
- * columns, 6 vector gathers (lane l reads tile l's patch through {@link #tileOffsets}) and the
- * column pass B^T d, then per patch row the row pass (.) B, into V (36, C, T); (3) the 36
+ * rows, its 6 columns with one tile per lane (vector gathers through {@link #tileOffsets}, or
+ * where tiles lie side by side, vector loads of whole patch rows unzipped, {@link #patchRuns})
+ * and the row pass d B, then per column the column pass B^T (d B), into V (36, C, T); (3) the 36
  * products, with a register tile of {@link #ROWS} output channels by {@link #VECTORS} vectors of
  * tiles: per depth step c, VECTORS loads of V and ROWS broadcasts of U, ROWS x VECTORS FMAs (the
  * GEMM micro-kernel's shape; U is laid out (36, K/4, C, 4) so the four broadcasts share one
@@ -44,11 +45,15 @@ import jdk.incubator.vector.VectorSpecies;
  * the GEMM tile's speed; the transforms cost O(C + K) per tile against the products' O(C K), so
  * the gain grows with the channels. Measured (one thread, CPU time, under load, forward against
  * the path it replaces; docs/benchmarks.md, "Winograd F(4x4,3x3)"), AVX-512 / AVX2: ResNet-20's
- * 32 -> 32 on 16x16 1.66x / 1.60x, 64 -> 64 on 8x8 1.60x / 1.81x, 16 -> 16 on 32x32 only 1.12x /
- * 1.09x; 256 -> 256 on 16x16 2.57x / 2.71x; mnist-cnn's 32 -> 64 on 26x26 'valid' 1.84x / 2.53x.
- * At 64 -> 64 on 8x8 the products take 1.35 ms of 3.6 (about the FMA peak), the input transform
- * 0.63 (vector gathers), the output transform 0.74, copying x into the frame 0.48 (x's first
- * read from memory), the filter transform 0.46.
+ * 16 -> 16 on 32x32 1.37x / 1.37x, 32 -> 32 on 16x16 2.04x / 1.90x, 64 -> 64 on 8x8 1.47x /
+ * 2.16x; 256 -> 256 on 16x16 2.33x / 2.95x; mnist-cnn's 32 -> 64 on 26x26 'valid' 1.95x / 2.84x.
+ * What made the transforms cheap enough: a cache line between the 36 points' planes of V and M
+ * (4 KiB apart they shared L1 sets), output rows of lanes/4 tiles side by side stored as one
+ * vector after interleaving, and patch rows of tiles side by side loaded as vectors and unzipped
+ * ({@link #patchRuns}) instead of gathered. At 64 -> 64 on 8x8 (AVX-512: gathers, 2 tiles per
+ * plane row) the products take 1.35 ms of 3.6 (about the FMA peak), the input transform 0.63, the
+ * output transform 0.74, copying x into the frame 0.48 (x's first read from memory), the filter
+ * transform 0.46.
  *
  * <p>Determinism: every output is summed over c in the same order in its own lane whatever tiles
  * share its block or vector, so results do not depend on how images are split over workers.
@@ -358,9 +363,19 @@ final class Conv2dWinograd {
         outputTransform(m[part], scratch[part], t0, count, vectors, b, y, yOff);
     }
 
-    /** V[xi][c][t] = (B^T d B)[xi] for the block's tiles, a vector of tiles at a time. */
+    /**
+     * V[xi][c][t] = (B^T d B)[xi] for the block's tiles, a vector of tiles at a time: per patch row
+     * i, its 6 columns d0..d5 with one tile per lane, then the row pass (d B)[i], then per column
+     * the column pass B^T (d B). The columns come from one of two reads with the same values:
+     * where the vector's tiles lie side by side in groups of lanes/4 ({@link #patchRuns}), group
+     * g's patch row is one vector load A_g (4 floats per tile) and one 4 floats on, B_g (the
+     * tiles' columns 4 and 5 first), and two rounds of even/odd lane selection turn A_0..A_3 into
+     * d0..d3 and B_0..B_3 into d4, d5 (14 two-vector shuffles); elsewhere 6 vector gathers through
+     * {@link #tileOffsets}. The arithmetic after is the same either way, so a tile's V does not
+     * depend on which vector, and so which read, it falls in (the thread count moves block starts).
+     */
     private void inputTransform(float[] frame, float[] vb, float[] tmp, int t0, int vectors) {
-        int lanes = S.length(), fw = frameW;
+        int lanes = S.length(), quarter = lanes / 4, fw = frameW;
         int[] offsets = tileOffsets;
         int vStride = vPoint;
         FloatVector four = FloatVector.broadcast(S, 4f), minus4 = FloatVector.broadcast(S, -4f);
@@ -369,118 +384,73 @@ final class Conv2dWinograd {
             int plane = ch * framePlane;
             for (int vi = 0; vi < vectors; vi++) {
                 int map = t0 + vi * lanes;
-                int quarter = lanes / 4;
-                if (patchRuns[map] && patchRuns[map + quarter] && patchRuns[map + 2 * quarter]
-                        && patchRuns[map + 3 * quarter]) {
-                    patchRunsTransform(frame, plane, map, vb, ch * lanesPerBlock + vi * lanes, tmp);
-                    continue;
-                }
-                // column pass: tmp[i][j] = sum_r B^T[i][r] d[r][j]
-                for (int j = 0; j < 6; j++) {
-                    int at = plane + j;
-                    FloatVector d0 = FloatVector.fromArray(S, frame, at, offsets, map);
-                    FloatVector d1 = FloatVector.fromArray(S, frame, at + fw, offsets, map);
-                    FloatVector d2 = FloatVector.fromArray(S, frame, at + 2 * fw, offsets, map);
-                    FloatVector d3 = FloatVector.fromArray(S, frame, at + 3 * fw, offsets, map);
-                    FloatVector d4 = FloatVector.fromArray(S, frame, at + 4 * fw, offsets, map);
-                    FloatVector d5 = FloatVector.fromArray(S, frame, at + 5 * fw, offsets, map);
+                boolean runs = patchRuns[map] && patchRuns[map + quarter] && patchRuns[map + 2 * quarter]
+                        && patchRuns[map + 3 * quarter];
+                int b0 = plane + offsets[map], b1 = plane + offsets[map + quarter];
+                int b2 = plane + offsets[map + 2 * quarter], b3 = plane + offsets[map + 3 * quarter];
+                // row pass: tmp[i][j] = sum_s d[i][s] B[s][j]
+                for (int i = 0; i < 6; i++) {
+                    int r = i * fw;
+                    FloatVector d0, d1, d2, d3, d4, d5;
+                    if (runs) {
+                        FloatVector a0 = FloatVector.fromArray(S, frame, b0 + r);
+                        FloatVector a1 = FloatVector.fromArray(S, frame, b1 + r);
+                        FloatVector a2 = FloatVector.fromArray(S, frame, b2 + r);
+                        FloatVector a3 = FloatVector.fromArray(S, frame, b3 + r);
+                        FloatVector e01 = a0.rearrange(EVENS, a1), o01 = a0.rearrange(ODDS, a1);
+                        FloatVector e23 = a2.rearrange(EVENS, a3), o23 = a2.rearrange(ODDS, a3);
+                        d0 = e01.rearrange(EVENS, e23);
+                        d2 = e01.rearrange(ODDS, e23);
+                        d1 = o01.rearrange(EVENS, o23);
+                        d3 = o01.rearrange(ODDS, o23);
+                        a0 = FloatVector.fromArray(S, frame, b0 + r + 4);
+                        a1 = FloatVector.fromArray(S, frame, b1 + r + 4);
+                        a2 = FloatVector.fromArray(S, frame, b2 + r + 4);
+                        a3 = FloatVector.fromArray(S, frame, b3 + r + 4);
+                        d4 = a0.rearrange(EVENS, a1).rearrange(EVENS, a2.rearrange(EVENS, a3));
+                        d5 = a0.rearrange(ODDS, a1).rearrange(EVENS, a2.rearrange(ODDS, a3));
+                    } else {
+                        int at = plane + r;
+                        d0 = FloatVector.fromArray(S, frame, at, offsets, map);
+                        d1 = FloatVector.fromArray(S, frame, at + 1, offsets, map);
+                        d2 = FloatVector.fromArray(S, frame, at + 2, offsets, map);
+                        d3 = FloatVector.fromArray(S, frame, at + 3, offsets, map);
+                        d4 = FloatVector.fromArray(S, frame, at + 4, offsets, map);
+                        d5 = FloatVector.fromArray(S, frame, at + 5, offsets, map);
+                    }
                     FloatVector t0v = d2.fma(minus4, d4);             // d4 - 4 d2
                     FloatVector t1v = d1.fma(minus4, d3);             // d3 - 4 d1
                     FloatVector t2v = d4.sub(d2);
                     FloatVector t3v = d3.sub(d1).mul(2f);
-                    d0.fma(four, d2.fma(minus5, d4)).intoArray(tmp, j * lanes);
-                    t0v.add(t1v).intoArray(tmp, (6 + j) * lanes);
-                    t0v.sub(t1v).intoArray(tmp, (12 + j) * lanes);
-                    t2v.add(t3v).intoArray(tmp, (18 + j) * lanes);
-                    t2v.sub(t3v).intoArray(tmp, (24 + j) * lanes);
-                    d1.fma(four, d3.fma(minus5, d5)).intoArray(tmp, (30 + j) * lanes);
-                }
-                // row pass: V[i][j] = sum_s tmp[i][s] B[s][j]
-                int out = ch * lanesPerBlock + vi * lanes;
-                for (int i = 0; i < 6; i++) {
                     int row = i * 6 * lanes;
-                    FloatVector d0 = FloatVector.fromArray(S, tmp, row);
-                    FloatVector d1 = FloatVector.fromArray(S, tmp, row + lanes);
-                    FloatVector d2 = FloatVector.fromArray(S, tmp, row + 2 * lanes);
-                    FloatVector d3 = FloatVector.fromArray(S, tmp, row + 3 * lanes);
-                    FloatVector d4 = FloatVector.fromArray(S, tmp, row + 4 * lanes);
-                    FloatVector d5 = FloatVector.fromArray(S, tmp, row + 5 * lanes);
+                    d0.fma(four, d2.fma(minus5, d4)).intoArray(tmp, row);
+                    t0v.add(t1v).intoArray(tmp, row + lanes);
+                    t0v.sub(t1v).intoArray(tmp, row + 2 * lanes);
+                    t2v.add(t3v).intoArray(tmp, row + 3 * lanes);
+                    t2v.sub(t3v).intoArray(tmp, row + 4 * lanes);
+                    d1.fma(four, d3.fma(minus5, d5)).intoArray(tmp, row + 5 * lanes);
+                }
+                // column pass: V[i][j] = sum_r B^T[i][r] tmp[r][j]
+                int out = ch * lanesPerBlock + vi * lanes;
+                for (int j = 0; j < 6; j++) {
+                    FloatVector d0 = FloatVector.fromArray(S, tmp, j * lanes);
+                    FloatVector d1 = FloatVector.fromArray(S, tmp, (6 + j) * lanes);
+                    FloatVector d2 = FloatVector.fromArray(S, tmp, (12 + j) * lanes);
+                    FloatVector d3 = FloatVector.fromArray(S, tmp, (18 + j) * lanes);
+                    FloatVector d4 = FloatVector.fromArray(S, tmp, (24 + j) * lanes);
+                    FloatVector d5 = FloatVector.fromArray(S, tmp, (30 + j) * lanes);
                     FloatVector t0v = d2.fma(minus4, d4);
                     FloatVector t1v = d1.fma(minus4, d3);
                     FloatVector t2v = d4.sub(d2);
                     FloatVector t3v = d3.sub(d1).mul(2f);
-                    int xi = i * 6;
-                    d0.fma(four, d2.fma(minus5, d4)).intoArray(vb, xi * vStride + out);
-                    t0v.add(t1v).intoArray(vb, (xi + 1) * vStride + out);
-                    t0v.sub(t1v).intoArray(vb, (xi + 2) * vStride + out);
-                    t2v.add(t3v).intoArray(vb, (xi + 3) * vStride + out);
-                    t2v.sub(t3v).intoArray(vb, (xi + 4) * vStride + out);
-                    d1.fma(four, d3.fma(minus5, d5)).intoArray(vb, (xi + 5) * vStride + out);
+                    d0.fma(four, d2.fma(minus5, d4)).intoArray(vb, j * vStride + out);
+                    t0v.add(t1v).intoArray(vb, (6 + j) * vStride + out);
+                    t0v.sub(t1v).intoArray(vb, (12 + j) * vStride + out);
+                    t2v.add(t3v).intoArray(vb, (18 + j) * vStride + out);
+                    t2v.sub(t3v).intoArray(vb, (24 + j) * vStride + out);
+                    d1.fma(four, d3.fma(minus5, d5)).intoArray(vb, (30 + j) * vStride + out);
                 }
             }
-        }
-    }
-
-    /**
-     * V for one vector of tiles whose patches lie side by side in groups of lanes/4
-     * ({@link #patchRuns}): per patch row, group g's row is one vector load A_g (4 floats per tile)
-     * and one 4 floats on, B_g (the tiles' columns 4 and 5 first); two rounds of even/odd lane
-     * selection turn A_0..A_3 into the columns d0..d3 with one tile per lane (and B_0..B_3 into
-     * d4, d5), 14 two-vector shuffles instead of 6 gathers. Then the row pass d B per patch row,
-     * the column pass B^T (d B) into V: the same V as the gathers' B^T d first, up to rounding.
-     */
-    private void patchRunsTransform(float[] frame, int plane, int map, float[] vb, int out, float[] tmp) {
-        int lanes = S.length(), quarter = lanes / 4, fw = frameW;
-        FloatVector four = FloatVector.broadcast(S, 4f), minus4 = FloatVector.broadcast(S, -4f);
-        FloatVector minus5 = FloatVector.broadcast(S, -5f);
-        int b0 = plane + tileOffsets[map], b1 = plane + tileOffsets[map + quarter];
-        int b2 = plane + tileOffsets[map + 2 * quarter], b3 = plane + tileOffsets[map + 3 * quarter];
-        // row pass: tmp[i][j] = sum_s d[i][s] B[s][j]
-        for (int i = 0; i < 6; i++) {
-            int r = i * fw;
-            FloatVector a0 = FloatVector.fromArray(S, frame, b0 + r), a1 = FloatVector.fromArray(S, frame, b1 + r);
-            FloatVector a2 = FloatVector.fromArray(S, frame, b2 + r), a3 = FloatVector.fromArray(S, frame, b3 + r);
-            FloatVector e01 = a0.rearrange(EVENS, a1), o01 = a0.rearrange(ODDS, a1);
-            FloatVector e23 = a2.rearrange(EVENS, a3), o23 = a2.rearrange(ODDS, a3);
-            FloatVector d0 = e01.rearrange(EVENS, e23), d2 = e01.rearrange(ODDS, e23);
-            FloatVector d1 = o01.rearrange(EVENS, o23), d3 = o01.rearrange(ODDS, o23);
-            a0 = FloatVector.fromArray(S, frame, b0 + r + 4);
-            a1 = FloatVector.fromArray(S, frame, b1 + r + 4);
-            a2 = FloatVector.fromArray(S, frame, b2 + r + 4);
-            a3 = FloatVector.fromArray(S, frame, b3 + r + 4);
-            FloatVector d4 = a0.rearrange(EVENS, a1).rearrange(EVENS, a2.rearrange(EVENS, a3));
-            FloatVector d5 = a0.rearrange(ODDS, a1).rearrange(EVENS, a2.rearrange(ODDS, a3));
-            FloatVector t0v = d2.fma(minus4, d4);
-            FloatVector t1v = d1.fma(minus4, d3);
-            FloatVector t2v = d4.sub(d2);
-            FloatVector t3v = d3.sub(d1).mul(2f);
-            int row = i * 6 * lanes;
-            d0.fma(four, d2.fma(minus5, d4)).intoArray(tmp, row);
-            t0v.add(t1v).intoArray(tmp, row + lanes);
-            t0v.sub(t1v).intoArray(tmp, row + 2 * lanes);
-            t2v.add(t3v).intoArray(tmp, row + 3 * lanes);
-            t2v.sub(t3v).intoArray(tmp, row + 4 * lanes);
-            d1.fma(four, d3.fma(minus5, d5)).intoArray(tmp, row + 5 * lanes);
-        }
-        // column pass: V[i][j] = sum_r B^T[i][r] tmp[r][j]
-        int vStride = vPoint;
-        for (int j = 0; j < 6; j++) {
-            FloatVector d0 = FloatVector.fromArray(S, tmp, j * lanes);
-            FloatVector d1 = FloatVector.fromArray(S, tmp, (6 + j) * lanes);
-            FloatVector d2 = FloatVector.fromArray(S, tmp, (12 + j) * lanes);
-            FloatVector d3 = FloatVector.fromArray(S, tmp, (18 + j) * lanes);
-            FloatVector d4 = FloatVector.fromArray(S, tmp, (24 + j) * lanes);
-            FloatVector d5 = FloatVector.fromArray(S, tmp, (30 + j) * lanes);
-            FloatVector t0v = d2.fma(minus4, d4);
-            FloatVector t1v = d1.fma(minus4, d3);
-            FloatVector t2v = d4.sub(d2);
-            FloatVector t3v = d3.sub(d1).mul(2f);
-            d0.fma(four, d2.fma(minus5, d4)).intoArray(vb, j * vStride + out);
-            t0v.add(t1v).intoArray(vb, (6 + j) * vStride + out);
-            t0v.sub(t1v).intoArray(vb, (12 + j) * vStride + out);
-            t2v.add(t3v).intoArray(vb, (18 + j) * vStride + out);
-            t2v.sub(t3v).intoArray(vb, (24 + j) * vStride + out);
-            d1.fma(four, d3.fma(minus5, d5)).intoArray(vb, (30 + j) * vStride + out);
         }
     }
 

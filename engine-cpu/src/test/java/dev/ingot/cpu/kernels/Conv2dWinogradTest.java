@@ -249,6 +249,27 @@ class Conv2dWinogradTest {
     }
 
     @Test
+    void blocksStartingElsewhereGiveTheSameBits() {
+        // 11x11 outputs: 9 tiles per image, so a block's vectors straddle images, and whether a
+        // vector's tiles lie side by side (vector loads) or not (gathers) moves with the block's
+        // first image, which the thread count sets: both reads must give the same V
+        Conv2dGeometry g = Conv2dGeometry.of("test", Shape.of(13, 32, 13, 13), Shape.of(64, 32, 3, 3), Conv2dSpec.DEFAULT);
+        SplittableRandom rnd = new SplittableRandom(9);
+        float[] x = normal(rnd, g.inputShape().size(), 1), w = normal(rnd, g.weightShape().size(), 0.08);
+        float[] b = normal(rnd, g.k(), 0.1);
+        float[] whole = new float[Math.toIntExact(g.outputShape().size())], split = new float[whole.length];
+        Conv2dWinograd wino = new Conv2dWinograd(g, 2);
+        wino.transformFilters(w);
+        wino.forwardImages(0, x, b, whole, 0, g.n());
+        for (int first = 1; first < 8; first++) {
+            java.util.Arrays.fill(split, Float.NaN);
+            wino.forwardImages(0, x, b, split, 0, first);
+            wino.forwardImages(1, x, b, split, first, g.n());
+            assertArrayEquals(whole, split, "images split at " + first);
+        }
+    }
+
+    @Test
     void forwardAndBackwardDataAllocateNothingOnceWarm() {
         Conv2dGeometry g = RESNET_STAGE3;
         SplittableRandom rnd = new SplittableRandom(6);
