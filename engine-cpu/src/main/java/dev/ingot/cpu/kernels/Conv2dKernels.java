@@ -40,7 +40,7 @@ import java.util.Arrays;
  * Stride-1 'same' shapes whose plane is a whole number of vectors build no column matrix at all
  * ({@link Conv2dShiftedPlanes}): the forward pass (so also backward data in its forward form) and
  * the filter gradient's dot products read each column row in place from S masked copies of the image.
- * 3x3 stride-1 shapes with at least 16 input channels run their forward pass (so also backward
+ * Padded 3x3 stride-1 shapes with at least 16 input channels run their forward pass (so also backward
  * data in its forward form) as Winograd F(4x4,3x3) ({@link Conv2dWinograd},
  * {@link Conv2dPlan#winogradFits}): a quarter of the multiplies, 1.4-2x faster there.
  *
