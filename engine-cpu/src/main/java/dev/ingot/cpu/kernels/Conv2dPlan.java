@@ -23,6 +23,12 @@ final class Conv2dPlan {
      * 4 x 3V tile (NR = 24), 96 at 128-bit.
      */
     static final int TARGET_COLUMNS = 8 * GemmKernels.NR;
+    /**
+     * {@code -Dingot.cpu.winograd=false} leaves {@link Conv2dWinograd} out of every plan, for A/B
+     * measurements with one jar (e.g. {@code CpuTimeProbe --layers resnet20}); on by default.
+     */
+    static final String WINOGRAD_PROPERTY = "ingot.cpu.winograd";
+    static final boolean WINOGRAD = !"false".equalsIgnoreCase(System.getProperty(WINOGRAD_PROPERTY, "true").trim());
     /** Largest column buffer grouping may make (floats; 1 MiB): it should stay in L2. */
     private static final int MAX_GROUP_FLOATS = 1 << 18;
 
@@ -119,6 +125,12 @@ final class Conv2dPlan {
     final Conv2dShiftedPlanes shifted;
     /** Whether the forward pass runs as {@link Conv2dShiftedPlanes#forward} instead of im2col + GEMM. */
     final boolean implicitForward;
+    /**
+     * The forward pass as Winograd F(4x4, 3x3) ({@link Conv2dWinograd}), or null: 3x3, stride 1,
+     * dilation 1, and where it was measured faster than the path it replaces and within the parity
+     * suite's tolerance ({@link #winogradFits}).
+     */
+    final Conv2dWinograd winograd;
     private final float[][] shiftedCopies;
     private final float[] groupedWeights;
 
@@ -133,6 +145,11 @@ final class Conv2dPlan {
      * kernels' species: the small-plane gather needs the plane to fit one vector).
      */
     Conv2dPlan(Conv2dGeometry g, int parts, int lanes) {
+        this(g, parts, lanes, WINOGRAD);
+    }
+
+    /** The plan, with Winograd where {@link #winogradFits} if {@code winogradAllowed}. */
+    Conv2dPlan(Conv2dGeometry g, int parts, int lanes, boolean winogradAllowed) {
         this.crs = g.c() * g.r() * g.s();
         this.pq = g.p() * g.q();
         this.chw = g.c() * g.h() * g.w();
@@ -183,6 +200,7 @@ final class Conv2dPlan {
         Conv2dShiftedPlanes planes = Conv2dShiftedPlanes.of(g);
         this.implicitForward = planes != null && planes.forwardApplies(g);
         this.shifted = implicitForward || filterDots ? planes : null;
+        this.winograd = winogradAllowed && winogradFits(g) ? new Conv2dWinograd(g, parts) : null;
         this.shiftedCopies = new float[shifted == null ? 0 : parts][];
         for (int i = 0; i < shiftedCopies.length; i++) {
             shiftedCopies[i] = new float[shifted.floats()];
@@ -200,6 +218,34 @@ final class Conv2dPlan {
                 gathered[i] = new float[(int) gatheredFloats];
             }
         }
+    }
+
+    /**
+     * Whether g's forward pass takes {@link Conv2dWinograd}: a shape it computes with C >= 16, K >= 16,
+     * padding on both axes and an output plane of at least 4 x 4. Measured (one thread, CPU time, under load, against the
+     * shifted-planes or im2col + GEMM path; docs/benchmarks.md "Winograd F(4x4,3x3)"), AVX-512 / AVX2,
+     * batch 128: C = K = 16 on 32x32 1.37x / 1.37x, 32 on 16x16 2.04x / 1.90x, 64 on 8x8 1.47x /
+     * 2.16x; batch 64: 32 -> 64 on 26x26 'valid' 1.95x / 2.84x, 256 -> 256 on 16x16 2.33x / 2.95x;
+     * 64 -> 64 on 5x5 'valid' (a 3x3 output: one clipped tile per image) 0.92x, hence the 4 x 4.
+     * Accuracy bounds C from below: F(4x4,3x3)'s rounding does not shrink with C while the parity
+     * suite's tolerance, 8 sqrt(9C + 1) u sum|terms|, does. With the suite's uniform [-2, 2) inputs
+     * the largest error seen was 0.62 of that tolerance at C = 16, 0.53 at C = 32; at C <= 5 with
+     * padding 2 it can exceed the tolerance for C itself (Conv2dWinogradTest).
+     *
+     * <p>Unpadded ('valid') shapes keep the direct forms although Winograd was faster there too
+     * (mnist-cnn's 32 -> 64 on 13x13 1.17-1.39x): with it, models' DataParallelTest (2 ranks
+     * against 1 process, 8 Adam steps of mnist-cnn, within 1e-5) diverged to 2.3e-4 after 4 steps
+     * (1.5e-7 with the direct forms), though each image's output is the same bits at batch 32 and
+     * 64. The likely cause (not proven): direct convolution gives bit-equal outputs over a constant
+     * input region (every position sums the same terms in the same order), Winograd's rounding
+     * depends on the position in the tile; mnist-cnn max-pools over MNIST's constant background,
+     * where exact ties become near-ties that a 1e-7 change of the weights flips, routing gradients
+     * elsewhere. Padding is the proxy this plan can see for "not the reference CNNs' valid
+     * conv + max-pool"; ResNet-20 (global average pooling) and airbench94 pad.
+     */
+    static boolean winogradFits(Conv2dGeometry g) {
+        return Conv2dWinograd.applies(g) && g.c() >= 16 && g.k() >= 16 && g.p() >= 4 && g.q() >= 4
+                && g.spec().padH() >= 1 && g.spec().padW() >= 1;
     }
 
     /**
