@@ -11,6 +11,7 @@ decoder the way ImageNet-sized photographs would; --format png keeps the pixels 
 Needs Pillow (Debian: python3-pil). Datasets are never committed: write OUT outside the repository.
 
     scripts/cifar10-image-folder.py --data-dir ../shared/data --output /tmp/cifar10-jpeg
+    scripts/cifar10-image-folder.py --data-dir ../shared/data --output /tmp/cifar10-jpeg444 --subsampling 4:4:4
     scripts/cifar10-image-folder.py --data-dir ../shared/data --output /tmp/cifar10-jpeg-224 --size 224 --limit-train 10000 --limit-test 2000
 """
 import argparse
@@ -47,6 +48,9 @@ def main():
     p.add_argument("--size", type=int, default=32, help="side in pixels (32: as stored; larger: bicubic upscale)")
     p.add_argument("--format", choices=["jpg", "png"], default="jpg")
     p.add_argument("--quality", type=int, default=95, help="JPEG quality (default 95)")
+    p.add_argument("--subsampling", choices=["4:2:0", "4:2:2", "4:4:4"], default="4:2:0",
+                   help="JPEG chroma subsampling (default 4:2:0, as Pillow and most cameras write; 4:4:4 keeps "
+                        "colour at full resolution, which matters at 32 px)")
     p.add_argument("--limit-train", type=int, default=50000)
     p.add_argument("--limit-test", type=int, default=10000)
     a = p.parse_args()
@@ -69,7 +73,7 @@ def main():
                 image = image.resize((a.size, a.size), Image.BICUBIC)
             path = os.path.join(a.output, split, classes[label], f"{n:05d}.{a.format}")
             if a.format == "jpg":
-                image.save(path, quality=a.quality)
+                image.save(path, quality=a.quality, subsampling=a.subsampling)
             else:
                 image.save(path)
             n += 1
