@@ -52,6 +52,7 @@ final class TrainCommand implements Callable<Integer> {
 
     static final String VALIDATION = "the test set after every epoch, as the Keras originals do"
             + " (validation_data=(test_images, test_labels))";
+    static final String IMAGE_VALIDATION = "the dataset's validation images after every epoch";
 
     @Option(names = "--model", required = true, paramLabel = "NAME",
             description = "mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-resnet20 or cifar10-airbench94")
@@ -252,15 +253,17 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s on %s: %,d training images, %,d test images, batch size %d, seed %d%n",
                     recipe.name(), b.description(), trainSize, testSize, runBatch, runSeed);
             out.print(net.summary());
-            out.println("validation: " + (noValidation ? "none per epoch; the test set is scored at the end"
-                    : images.enabled() ? "the dataset's validation images after every epoch" : VALIDATION));
+            String validation = noValidation ? "none" : images.enabled() ? IMAGE_VALIDATION : VALIDATION;
+            out.println("validation: " + (noValidation ? "none per epoch; the test set is scored at the end" : validation));
             if (checkpoint != null) {
                 out.printf(Locale.ROOT, "resuming %s at epoch %d, step %d%n", checkpointFile,
                         resumed.epoch() + 1, resumed.step());
             }
-            ObjectNode settings = MetricsFile.settings(recipe.name(), recipe.dataset(), b.name(), b.description(),
-                    runSeed, runBatch, runEpochs, trainSize, testSize, net.parameterCount(),
-                    trainer.optimizer().config(), noValidation ? "none" : VALIDATION);
+            // An image folder or pack is named by its path: the recipe's own dataset was not what trained.
+            ObjectNode settings = MetricsFile.settings(recipe.name(),
+                    images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset(), b.name(),
+                    b.description(), runSeed, runBatch, runEpochs, trainSize, testSize, net.parameterCount(),
+                    trainer.optimizer().config(), validation);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ingot.model", recipe.name());
             meta.put("ingot.dataset", images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset());

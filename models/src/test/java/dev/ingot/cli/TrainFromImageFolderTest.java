@@ -48,6 +48,10 @@ class TrainFromImageFolderTest {
         assertTrue(r.out().contains("data pipeline:"), r.show());
         assertTrue(r.out().contains("epoch 2/2: loss"), r.show());
         assertTrue(Files.exists(dir.resolve("run/checkpoint.safetensors")));
+        String metrics = Files.readString(dir.resolve("run/metrics.json"));
+        assertTrue(metrics.contains("\"dataset\" : " + new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(root.toAbsolutePath().toString())), "metrics.json names the folder that trained: " + metrics);
+        assertTrue(metrics.contains("the dataset's validation images after every epoch"), metrics);
         Result e = run("evaluate", "--checkpoint", dir.resolve("run/checkpoint.safetensors").toString(), "--backend",
                 TestBackend.name());
         assertEquals(0, e.code(), e.show());
