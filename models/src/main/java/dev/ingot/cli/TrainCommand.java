@@ -260,13 +260,13 @@ final class TrainCommand implements Callable<Integer> {
                         resumed.epoch() + 1, resumed.step());
             }
             // An image folder or pack is named by its path: the recipe's own dataset was not what trained.
-            ObjectNode settings = MetricsFile.settings(recipe.name(),
-                    images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset(), b.name(),
-                    b.description(), runSeed, runBatch, runEpochs, trainSize, testSize, net.parameterCount(),
-                    trainer.optimizer().config(), validation);
+            String dataset = images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset();
+            ObjectNode settings = MetricsFile.settings(recipe.name(), dataset, b.name(), b.description(), runSeed,
+                    runBatch, runEpochs, trainSize, testSize, net.parameterCount(), trainer.optimizer().config(),
+                    validation);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ingot.model", recipe.name());
-            meta.put("ingot.dataset", images.enabled() ? images.dataset.toAbsolutePath().toString() : recipe.dataset());
+            meta.put("ingot.dataset", dataset);
             if (pipelines != null) {   // what `ingot evaluate` needs to prepare images the same way
                 meta.put("ingot.image_size", Integer.toString(pipelines.train().height()));
                 meta.put("ingot.transforms", pipelines.train().transforms().spec());
